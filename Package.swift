@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-linux-namespaces",
+    products: [
+        .library(name: "LinuxNamespaces", targets: ["LinuxNamespaces"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .target(name: "CNamespaces"),
+        .target(
+            name: "LinuxNamespaces",
+            dependencies: [
+                "CNamespaces",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // Prints this process's namespace ids and those of a child in new namespaces.
+        .executableTarget(name: "ns-ids", dependencies: ["LinuxNamespaces"]),
+        // A single-threaded helper the tests run in a child process: the test runner itself is
+        // multithreaded, and some namespace operations are only allowed to a single thread.
+        .executableTarget(name: "nsprobe", dependencies: ["LinuxNamespaces", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(
+            name: "LinuxNamespacesTests",
+            dependencies: ["LinuxNamespaces", "nsprobe"]
+        ),
+    ]
+)

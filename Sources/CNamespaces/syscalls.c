@@ -1,0 +1,63 @@
+// Raw system call wrappers: no allocation, no locks, async-signal-safe.
+#define _GNU_SOURCE
+#include "CNamespaces.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+int cn_setns(int fd, int nstype) { return (int)syscall(SYS_setns, fd, nstype); }
+
+int cn_unshare(int flags) { return (int)syscall(SYS_unshare, flags); }
+
+pid_t cn_clone3(struct cn_clone_args *args, size_t size) {
+    return (pid_t)syscall(SYS_clone3, args, size);
+}
+
+int cn_pidfd_open(pid_t pid, unsigned int flags) {
+    return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+int cn_pidfd_send_signal(int pidfd, int sig, unsigned int flags) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, (void *)0, flags);
+}
+
+int cn_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+int cn_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+pid_t cn_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+int cn_ioctl_none(int fd, unsigned long request) { return ioctl(fd, request); }
+
+int cn_ns_get_owner_uid(int fd, uid_t *uid) { return ioctl(fd, CN_NS_GET_OWNER_UID, uid); }
+
+int cn_errno(void) { return errno; }
+
+const char *cn_errno_name(int err) { return strerrorname_np(err); }
+
+int cn_fd_is_procfs(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0) return -1;
+    return fs.f_type == CN_PROC_SUPER_MAGIC ? 1 : 0;
+}
