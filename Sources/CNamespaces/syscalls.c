@@ -3,6 +3,7 @@
 #include "CNamespaces.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
@@ -61,3 +62,5 @@ int cn_fd_is_procfs(int fd) {
     if (fstatfs(fd, &fs) != 0) return -1;
     return fs.f_type == CN_PROC_SUPER_MAGIC ? 1 : 0;
 }
+
+int cn_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -8,6 +8,9 @@
 //   nsprobe enter-path PATH [KIND]           enterNamespace(path:kind:), then ids
 //   nsprobe threads N unshare KINDS          the same with N extra threads running
 //   nsprobe write-maps PID UIDMAP GIDMAP SETGROUPS   ("-" for none; lines split by ',')
+//   nsprobe spawn [--create KINDS] [--map root|current|auto] [--join KIND=PID|PATH]...
+//                 [--as-pid-1] [--die-with-parent] [--preserve-credentials] -- COMMAND...
+//                                            Sandbox.spawn, then `termination ...`
 import Glibc
 import LinuxNamespaces
 import SystemPackage
@@ -88,8 +91,51 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
             of: ProcessID(rawValue: pid), uidMap: map(values[0]), gidMap: map(values[1]),
             setgroups: values[2] == "-" ? nil : SetgroupsPolicy(rawValue: values[2]))
         print("written", pid)
+    case "spawn":
+        try spawnCommand(args)
     default:
         throw NamespaceError(.parse, detail: "unknown command \(command)")
+    }
+}
+
+/// `spawn`: a sandbox from options, run, waited for; prints `termination ...` and exits with
+/// the command's shell status, or prints `error: ...` and exits with the error's status.
+func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
+    var args = arguments
+    var sandbox = Sandbox()
+    while let option = args.popFirst(), option != "--" {
+        switch option {
+        case "--create": sandbox.create = try NamespaceSet(parsing: args.popFirst() ?? "")
+        case "--map":
+            switch args.popFirst() {
+            case "root": sandbox.userMapping = .root
+            case "current": sandbox.userMapping = .currentUser
+            case "auto": sandbox.userMapping = .subordinateIDs
+            default: throw NamespaceError(.parse, detail: "--map root|current|auto")
+            }
+        case "--join":
+            let spec = args.popFirst() ?? ""
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = NamespaceKind(name: parts[0]) else {
+                throw NamespaceError(.parse, detail: "--join KIND=PID|PATH")
+            }
+            sandbox.join(kind, pid_t(parts[1]).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(parts[1])))
+        case "--as-pid-1": sandbox.pidOne = .command
+        case "--die-with-parent": sandbox.dieWithParent = true
+        case "--preserve-credentials": sandbox.preserveCredentials = true
+        case "--new-session": sandbox.session = .newSession
+        default: throw NamespaceError(.parse, detail: "unknown spawn option \(option)")
+        }
+    }
+    guard let executable = args.popFirst() else { throw NamespaceError(.parse, detail: "spawn needs a command") }
+    do {
+        let process = try sandbox.spawn(SandboxCommand(executable, Array(args)))
+        let termination = try process.wait()
+        print("termination", termination)
+        exit(termination.shellStatus)
+    } catch {
+        print("error:", error)
+        exit(error.exitStatus)
     }
 }
 

@@ -82,7 +82,11 @@ int cn_ns_get_owner_uid(int fd, uid_t *uid);
 const char *cn_errno_name(int err);
 /// 1 when fd is on a procfs file system, 0 when not, -1 when fstatfs fails.
 int cn_fd_is_procfs(int fd);
+/// pipe2(fds, O_CLOEXEC).
+int cn_pipe_cloexec(int fds[2]);
 /// The errno of the calling thread (Swift reads it without racing other libc calls).
 int cn_errno(void);
+
+#include "CNamespacesSpawn.h"
 
 #endif

@@ -1,0 +1,108 @@
+// The child executor: a flat plan that Swift fills in before the clone, and the async-signal-safe
+// C that carries it out in the child. After clone only this code runs in the child: no Swift, no
+// allocation, no locks, no stdio; every failure is reported as (step, errno) on error_fd.
+#ifndef C_NAMESPACES_SPAWN_H
+#define C_NAMESPACES_SPAWN_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// The steps of the child, as reported on the error pipe.
+enum cn_step {
+    CN_STEP_NONE = 0,
+    CN_STEP_PDEATHSIG = 1,     // prctl(PR_SET_PDEATHSIG)
+    CN_STEP_PARENT_GONE = 2,   // the parent died before PR_SET_PDEATHSIG was armed
+    CN_STEP_SYNC = 3,          // waiting for the parent (it failed or died)
+    CN_STEP_SETNS = 4,         // setns(fd, detail = CLONE_NEW* flag)
+    CN_STEP_UNSHARE = 5,       // unshare(detail = CLONE_NEW* flags)
+    CN_STEP_SETGROUPS = 6,     // setgroups(0, NULL)
+    CN_STEP_SETGID = 7,        // setresgid(detail)
+    CN_STEP_SETUID = 8,        // setresuid(detail)
+    CN_STEP_FORK = 9,          // fork into a pid or time namespace, or for the init
+    CN_STEP_SETSID = 10,       // setsid()
+    CN_STEP_FOREGROUND = 11,   // setpgid + tcsetpgrp
+    CN_STEP_CHDIR = 12,        // chdir(cwd)
+    CN_STEP_FDS = 13,          // arranging file descriptors (detail = target fd)
+    CN_STEP_SIGNALS = 14,      // restoring the signal mask and dispositions
+    CN_STEP_EXEC = 15,         // execve(path)
+    CN_STEP_CLONE = 16,        // clone3/clone in the parent (not reported by the child)
+};
+
+/// What the child writes to error_fd when a step fails.
+struct cn_report {
+    int32_t step;
+    int32_t error;
+    int64_t detail;
+};
+
+/// One namespace to enter with setns(2).
+struct cn_join {
+    int fd;
+    int nstype;
+};
+
+/// How the terminal and session are set up.
+enum cn_session { CN_SESSION_INHERIT = 0, CN_SESSION_NEW = 1, CN_SESSION_FOREGROUND = 2 };
+
+/// The whole plan. Every pointer refers to memory the parent allocated before the clone; the
+/// child only reads it.
+struct cn_plan {
+    // Namespaces.
+    int clone_flags;            // CLONE_NEW* given to clone3 itself
+    int join_count;
+    struct cn_join joins[8];    // non-user namespaces to enter, in order. Tried before the
+                                // user step with the caller's privileges; what fails then is
+                                // retried after it, as nsenter(1) does
+    int user_join_fd;           // -1, or the user namespace to enter
+    int unshare_user;           // 1: unshare(CLONE_NEWUSER) in the child, after the joins
+    int unshare_flags;          // CLONE_NEW* unshared in the child after every join
+    int fork_for_children;      // 1: a pid or time namespace applies to children only: fork
+
+    // Synchronisation with the parent (-1 where unused).
+    int ready_fd;               // child writes one byte once its user namespace exists
+    int go_fd;                  // child reads one byte once the parent wrote the id maps
+    int error_fd;               // child writes a cn_report on failure (close-on-exec)
+    int status_fd;              // a supervisor writes its child's wait status here
+
+    // Credentials inside.
+    int set_groups;             // 1: setgroups(0, NULL) (drops supplementary groups); 2: if allowed
+    int set_gid;
+    gid_t gid;
+    int set_uid;
+    uid_t uid;
+
+    // Process.
+    int pdeathsig;              // 0, or the signal sent when the parent dies
+    int parent_pidfd;           // -1, or a pidfd of the parent, to close the pdeathsig race
+    int run_init;               // 1: as pid 1 of a new pid namespace, fork the command and reap
+    int session;                // enum cn_session
+    const char *cwd;            // NULL: keep
+    const char *path;           // the executable; searched in search_path if it has no '/'
+    const char *search_path;    // NULL, or a PATH-style list of directories
+    char *const *argv;
+    char *const *envp;
+    int fd_count;               // fds of the command: fd_targets[i] becomes a copy of fd_sources[i]
+    const int *fd_targets;
+    const int *fd_sources;
+    sigset_t mask;              // the caller's signal mask, restored before execve
+};
+
+/// Clones a child that carries out `plan` and returns its pid (or -1 and errno), its pidfd in
+/// *pidfd. All signals are blocked in the calling thread around the clone, so no handler of
+/// the caller ever runs in the child. Uses clone3 and falls back to clone when the kernel has
+/// no clone3 (ENOSYS).
+pid_t cn_spawn(const struct cn_plan *plan, int *pidfd);
+
+/// The step a failed cn_spawn call reports (CN_STEP_CLONE), for symmetry with child reports.
+static const int cn_step_clone = CN_STEP_CLONE;
+
+/// The calling thread's signal mask, to store in cn_plan.mask.
+int cn_current_signal_mask(sigset_t *mask);
+
+/// waitid(P_PIDFD, pidfd, ...): the exit of the process `pidfd` refers to. Returns 0 and sets
+/// *code (CLD_EXITED, CLD_KILLED, CLD_DUMPED) and *status, or -1 and errno. Blocks unless
+/// nohang, in which case *code is 0 when the process is still running.
+int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status);
+
+#endif

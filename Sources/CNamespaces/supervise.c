@@ -1,0 +1,50 @@
+// The supervisor: pid 1 of a new pid namespace (the init), or the process that stays behind
+// when a pid or time namespace applies to children only. It forwards signals to its child,
+// reaps every process that ends up with it, and exits when its child does, reporting the
+// child's exact wait status on the status pipe first.
+#define _GNU_SOURCE
+#include "CNamespacesSpawn.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/// The signals passed on to the child: those a terminal or a service manager sends.
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+void cn_supervise(const struct cn_plan *plan, int report_fd, pid_t child) __attribute__((noreturn));
+
+void cn_supervise(const struct cn_plan *plan, int report_fd, pid_t child) {
+    // Our copy of the error pipe would hold it open past the command's execve.
+    if (report_fd >= 0) close(report_fd);
+    // Every signal is still blocked since the clone: wait for them synchronously.
+    sigset_t waited;
+    sigemptyset(&waited);
+    sigaddset(&waited, SIGCHLD);
+    for (unsigned i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&waited, forwarded[i]);
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&waited, &info);
+        if (sig < 0) {
+            if (errno == EINTR) continue;
+            _exit(125);
+        }
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        for (;;) {
+            int status;
+            pid_t ended = waitpid(-1, &status, WNOHANG);
+            if (ended <= 0) break;
+            if (ended != child) continue;
+            if (plan->status_fd >= 0) {
+                ssize_t ignored = write(plan->status_fd, &status, sizeof status);
+                (void)ignored;
+            }
+            // As pid 1, leaving kills everything else in the namespace: pid_namespaces(7).
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Glibc
+
+/// C memory for one spawn: strings and arrays allocated before the clone, read by the child
+/// (its own copy of them), and freed by the parent afterwards.
+final class CArena {
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    /// A NUL-terminated copy of `string`.
+    func string(_ string: String) -> UnsafeMutablePointer<CChar> {
+        let copy = strdup(string)!
+        allocations.append(UnsafeMutableRawPointer(copy))
+        return copy
+    }
+
+    /// A NULL-terminated array of C strings (argv, envp).
+    func stringArray(_ strings: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+        let array = allocate(UnsafeMutablePointer<CChar>?.self, strings.count + 1)
+        for (index, value) in strings.enumerated() { array[index] = string(value) }
+        array[strings.count] = nil
+        return array
+    }
+
+    /// A copy of `values`.
+    func int32Array(_ values: [Int32]) -> UnsafeMutablePointer<Int32> {
+        let array = allocate(Int32.self, max(values.count, 1))
+        for (index, value) in values.enumerated() { array[index] = value }
+        return array
+    }
+
+    /// Room for `count` values of `type`, from malloc so that deinit can free it.
+    private func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+        let raw = malloc(MemoryLayout<T>.stride * count)!
+        allocations.append(raw)
+        return raw.bindMemory(to: T.self, capacity: count)
+    }
+
+    deinit {
+        for pointer in allocations { free(pointer) }
+    }
+}

@@ -1,0 +1,53 @@
+import CNamespaces
+import SystemPackage
+
+/// A failed step as the child reported it on the error pipe, turned into a `SandboxError`.
+extension SandboxError {
+    init(report: cn_report, command: SandboxCommand) {
+        let errno = Errno(rawValue: report.error)
+        let detail = Int32(truncatingIfNeeded: report.detail)
+        let kinds = NamespaceSet(rawValue: detail)
+        switch Int(report.step) {
+        case Int(CN_STEP_EXEC.rawValue):
+            let missing = errno == .noSuchFileOrDirectory
+            self.init(
+                missing ? .commandNotFound : .commandNotExecutable, step: "execve \(command.executable)",
+                errno: errno, detail: missing ? "no such command inside the sandbox" : "cannot execute it",
+                hint: missing ? "check the name and PATH as the sandbox's mount namespace sees them" : nil)
+        case Int(CN_STEP_SETNS.rawValue):
+            self.init(.child, step: "setns(\(kinds))", errno: errno, detail: "cannot enter the namespace",
+                hint: errno == .notPermitted
+                    ? "entering needs CAP_SYS_ADMIN over the namespace's owner; join its user namespace too" : nil)
+        case Int(CN_STEP_UNSHARE.rawValue):
+            self.init(.child, step: "unshare(\(kinds))", errno: errno, detail: "cannot create the namespaces",
+                hint: creationHint(kinds, errno: errno))
+        default:
+            let names: [UInt32: String] = [
+                CN_STEP_PDEATHSIG.rawValue: "prctl(PR_SET_PDEATHSIG)",
+                CN_STEP_PARENT_GONE.rawValue: "parent-death check",
+                CN_STEP_SYNC.rawValue: "waiting for the parent",
+                CN_STEP_SETGROUPS.rawValue: "setgroups",
+                CN_STEP_SETGID.rawValue: "setresgid(\(detail))",
+                CN_STEP_SETUID.rawValue: "setresuid(\(detail))",
+                CN_STEP_FORK.rawValue: "fork",
+                CN_STEP_SETSID.rawValue: "setsid",
+                CN_STEP_FOREGROUND.rawValue: "tcsetpgrp",
+                CN_STEP_CHDIR.rawValue: "chdir \(command.workingDirectory ?? "")",
+                CN_STEP_FDS.rawValue: "file descriptor \(detail)",
+                CN_STEP_SIGNALS.rawValue: "signal mask",
+            ]
+            let step = names[UInt32(report.step)] ?? "step \(report.step)"
+            var hint: String?
+            switch Int(report.step) {
+            case Int(CN_STEP_SETUID.rawValue), Int(CN_STEP_SETGID.rawValue):
+                hint = "the id must be mapped in the user namespace (see userMapping)"
+            case Int(CN_STEP_PARENT_GONE.rawValue):
+                hint = "the spawning process died during the set-up"
+            case Int(CN_STEP_CHDIR.rawValue):
+                hint = "the working directory must exist inside the sandbox"
+            default: break
+            }
+            self.init(.child, step: step, errno: errno, detail: "failed in the child", hint: hint)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Glibc
+import SystemPackage
+
+/// One value that describes a namespace set-up: which namespaces to create, which to join,
+/// the user namespace's id maps, the credentials inside, how pid 1 behaves, and the process's
+/// lifetime. `spawn(_:)` runs a command in it.
+///
+/// ```swift
+/// var sandbox = Sandbox(create: [.user, .pid, .network])
+/// sandbox.userMapping = .root
+/// let process = try sandbox.spawn(SandboxCommand("sh", ["-c", "id -u; echo $$"]))
+/// let ending = try process.wait()      // .exited(0)
+/// ```
+///
+/// Everything is checked before the clone, and every mistake is thrown as a `SandboxError` that
+/// names the field. The child then runs only async-signal-safe C, so `spawn` is safe from any
+/// thread of a multithreaded program, Swift concurrency included.
+public struct Sandbox: Sendable, Hashable {
+    /// The namespaces to create.
+    public var create: NamespaceSet
+    /// Namespaces of other processes, or bind-mounted files, to enter. A kind may be created
+    /// or joined, not both.
+    public var joins: [NamespaceJoin]
+    /// The id maps of a new user namespace; nil leaves them unwritten (ids show as 65534).
+    public var userMapping: UserMapping?
+    /// The uid to switch to inside, after the namespaces are set up. Nil keeps the uid, except
+    /// after joining a user namespace, where it becomes 0 unless `preserveCredentials`.
+    public var uid: uid_t?
+    /// The gid to switch to inside; as `uid`.
+    public var gid: gid_t?
+    /// When joining a user namespace: keep uid, gid and groups as they are, as
+    /// `nsenter --preserve-credentials` does. Otherwise they become 0 and the supplementary
+    /// groups are dropped (where the namespace allows setgroups).
+    public var preserveCredentials: Bool
+    /// What pid 1 of a new pid namespace is.
+    public var pidOne: PIDOne
+    /// Kill the sandbox when the spawning process dies (`PR_SET_PDEATHSIG` with this signal,
+    /// checked race-free through a pidfd of the parent). Nil: it lives on.
+    public var parentDeathSignal: Int32?
+    /// The command's session and terminal.
+    public var session: SessionMode
+
+    /// A sandbox that creates `create` and changes nothing else.
+    public init(create: NamespaceSet = []) {
+        self.create = create
+        self.joins = []
+        self.userMapping = nil
+        self.uid = nil
+        self.gid = nil
+        self.preserveCredentials = false
+        self.pidOne = .initProcess
+        self.parentDeathSignal = nil
+        self.session = .inherit
+    }
+
+    /// Adds a namespace to enter: `join(.network, .process(pid))` or `.path("/run/netns/x")`.
+    public mutating func join(_ kind: NamespaceKind, _ target: NamespaceJoin.Target) {
+        joins.append(NamespaceJoin(kind, target))
+    }
+
+    /// Whether the sandbox dies with its parent: `parentDeathSignal` is SIGKILL when set.
+    public var dieWithParent: Bool {
+        get { parentDeathSignal != nil }
+        set { parentDeathSignal = newValue ? SIGKILL : nil }
+    }
+}
+
+/// A namespace to enter: its kind, and where it comes from.
+public struct NamespaceJoin: Sendable, Hashable {
+    /// Where the namespace comes from.
+    public enum Target: Sendable, Hashable {
+        /// `/proc/PID/ns/KIND` of a running process.
+        case process(ProcessID)
+        /// A namespace file: `/proc/PID/ns/KIND` or a file a namespace is bind-mounted on.
+        case path(FilePath)
+    }
+
+    /// The kind to enter.
+    public var kind: NamespaceKind
+    /// Where it comes from.
+    public var target: Target
+
+    /// A namespace of `kind` from `target`.
+    public init(_ kind: NamespaceKind, _ target: Target) {
+        self.kind = kind
+        self.target = target
+    }
+
+    /// The file that names the namespace.
+    public var path: FilePath {
+        switch target {
+        case .process(let pid): FilePath(namespacePath(kind, of: pid))
+        case .path(let path): path
+        }
+    }
+}
+
+/// What pid 1 of a new pid namespace is.
+public enum PIDOne: Sendable, Hashable {
+    /// A small init (in C) that forks the command, forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+    /// SIGUSR1, SIGUSR2 and SIGWINCH to it, reaps every orphan, and exits with the command's
+    /// status. The command is pid 2. The default, as bwrap does.
+    case initProcess
+    /// The command itself is pid 1 (`bwrap --as-pid-1`): it must reap orphans and handle
+    /// signals itself; the kernel ignores signals pid 1 has no handler for.
+    case command
+}
+
+/// The command's session and terminal.
+public enum SessionMode: Sendable, Hashable {
+    /// Stay in the caller's session and process group.
+    case inherit
+    /// A new session without a controlling terminal (setsid(2)): the command cannot push
+    /// input into the caller's terminal with TIOCSTI.
+    case newSession
+    /// A new process group that becomes the terminal's foreground group, so that an
+    /// interactive shell gets the keyboard; the caller takes it back in `wait()`.
+    case foreground
+}

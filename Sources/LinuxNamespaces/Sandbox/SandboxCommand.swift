@@ -1,0 +1,51 @@
+import Glibc
+
+/// The program a sandbox runs, with its arguments, environment, working directory and file
+/// descriptors.
+public struct SandboxCommand: Sendable, Hashable {
+    /// The program: a path, or a name looked up in `PATH` as execvp(3) does.
+    public var executable: String
+    /// The arguments after argv[0].
+    public var arguments: [String]
+    /// argv[0]; nil means `executable`.
+    public var argv0: String?
+    /// The environment; nil inherits the caller's at the time of `spawn`.
+    public var environment: [String: String]?
+    /// The working directory inside; nil keeps the caller's.
+    public var workingDirectory: String?
+    /// The command's file descriptors: key is the number in the command, value the caller's fd
+    /// it is a copy of. Every other fd is closed. The default passes 0, 1 and 2 through.
+    public var fileDescriptors: [Int32: Int32]
+
+    /// A command running `executable` with `arguments`, the caller's environment, working
+    /// directory and standard input, output and error.
+    public init(_ executable: String, _ arguments: [String] = []) {
+        self.executable = executable
+        self.arguments = arguments
+        self.argv0 = nil
+        self.environment = nil
+        self.workingDirectory = nil
+        self.fileDescriptors = [0: 0, 1: 1, 2: 2]
+    }
+
+    /// Passes the caller's `fd` to the command under the same number.
+    public mutating func pass(_ fd: Int32) { fileDescriptors[fd] = fd }
+
+    /// The PATH the command is looked up in: its own environment's, or the default of execvp.
+    var searchPath: String {
+        (environment?["PATH"] ?? getenv("PATH").map { String(cString: $0) })
+            ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    }
+
+    /// The environment as `NAME=value` strings.
+    var environmentStrings: [String] {
+        if let environment { return environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } }
+        var result: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            result.append(String(cString: entry))
+            cursor += 1
+        }
+        return result
+    }
+}

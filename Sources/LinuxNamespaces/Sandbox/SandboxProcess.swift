@@ -1,0 +1,140 @@
+import CNamespaces
+import Glibc
+import Synchronization
+import SystemPackage
+
+/// A running sandbox: the process `spawn` started, its pidfd, its namespaces, and how it ends.
+///
+/// With a new pid namespace and the default `PIDOne.initProcess`, `pid` is the sandbox's init
+/// (pid 1 inside) and the command is its child; `wait()` still reports the command's own exit,
+/// which the init passes back exactly. Call `wait()` once the command should be done: until
+/// then the process stays a zombie after it exits.
+public final class SandboxProcess: Sendable {
+    /// The process `spawn` created, in the caller's pid namespace.
+    public let pid: ProcessID
+    /// A pidfd for `pid`: it cannot be confused with a later process that reuses the number.
+    public let pidfd: FileDescriptor
+    private let statusFD: Int32
+    private let restoresForeground: Bool
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var namespaces: [NamespaceKind: NamespaceID] = [:]
+        var termination: Termination?
+    }
+
+    init(pid: ProcessID, pidfd: Int32, statusFD: Int32, restoresForeground: Bool) {
+        self.pid = pid
+        self.pidfd = FileDescriptor(rawValue: pidfd)
+        self.statusFD = statusFD
+        self.restoresForeground = restoresForeground
+    }
+
+    deinit {
+        close(pidfd.rawValue)
+        if statusFD >= 0 { close(statusFD) }
+    }
+
+    /// The ids of the sandbox's namespaces that were created or joined, read right after the
+    /// command started.
+    public var namespaces: [NamespaceKind: NamespaceID] { state.withLock { $0.namespaces } }
+
+    /// The file that names the sandbox's namespace of `kind`. For pid and time, the
+    /// `*_for_children` file: the namespace the command is in, whether `pid` is its init or a
+    /// supervisor left outside it.
+    public func namespacePath(_ kind: NamespaceKind) -> String {
+        let suffix = kind == .pid || kind == .time ? "_for_children" : ""
+        return "/proc/\(pid.rawValue)/ns/\(kind.procName)\(suffix)"
+    }
+
+    func recordNamespaces(_ kinds: NamespaceSet) {
+        var ids: [NamespaceKind: NamespaceID] = [:]
+        for kind in kinds.kinds {
+            ids[kind] = try? NamespaceID(path: FilePath(namespacePath(kind)))
+        }
+        state.withLock { $0.namespaces = ids }
+    }
+
+    /// Sends `signal` to the process through its pidfd. With an init, the init passes SIGTERM,
+    /// SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH on to the command.
+    /// - Throws: `SandboxError` (`.wait`), e.g. ESRCH once it has been waited for.
+    /// The corresponding system call is pidfd_send_signal(2).
+    public func signal(_ signal: Int32) throws(SandboxError) {
+        guard cn_pidfd_send_signal(pidfd.rawValue, signal, 0) == 0 else {
+            throw SandboxError(.wait, step: "pidfd_send_signal(\(signal))", errno: .current,
+                detail: "cannot signal process \(pid)")
+        }
+    }
+
+    /// Waits until the command ends and returns how; later calls return the same value.
+    /// - Throws: `SandboxError` (`.wait`) if the process was reaped elsewhere (for example with
+    ///   SIGCHLD ignored).
+    /// The corresponding system call is waitid(2) with P_PIDFD.
+    public func wait() throws(SandboxError) -> Termination {
+        try state.withLock { state throws(SandboxError) -> Termination in
+            if let termination = state.termination { return termination }
+            var code: Int32 = 0
+            var status: Int32 = 0
+            guard cn_wait_pidfd(pidfd.rawValue, 0, &code, &status) == 0 else {
+                throw SandboxError(.wait, step: "waitid", errno: .current, detail: "cannot wait for process \(pid)",
+                    hint: "something else reaped it: is SIGCHLD ignored in this process?")
+            }
+            var termination: Termination = code == CLD_EXITED ? .exited(status) : .signaled(status)
+            // A supervisor reports the command's own wait status before it exits.
+            if statusFD >= 0, let reported = readValue(statusFD, as: Int32.self, initial: 0) {
+                termination = Termination(waitStatus: reported)
+            }
+            if restoresForeground { takeBackTerminal() }
+            state.termination = termination
+            return termination
+        }
+    }
+
+    /// Waits without blocking a Swift concurrency thread: the blocking wait runs on a thread
+    /// of its own.
+    public func wait() async throws(SandboxError) -> Termination {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Termination, SandboxError>, Never>) in
+            runOnNewThread {
+                continuation.resume(returning: Result { () throws(SandboxError) in try self.wait() })
+            }
+        }
+        return try result.get()
+    }
+
+    /// Kills the whole sandbox and reaps it; for failed set-ups.
+    func killAndReap() {
+        _ = cn_pidfd_send_signal(pidfd.rawValue, SIGKILL, 0)
+        var code: Int32 = 0
+        var status: Int32 = 0
+        _ = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
+        state.withLock { $0.termination = .signaled(SIGKILL) }
+    }
+
+    /// Makes the caller's process group the terminal's foreground group again.
+    private func takeBackTerminal() {
+        guard isatty(0) == 1 else { return }
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGTTOU)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        tcsetpgrp(0, getpgrp())
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+    }
+}
+
+/// Runs `body` on a new detached thread.
+func runOnNewThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let started = pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+        box.body()
+        return nil
+    }, context)
+    if started == 0 {
+        pthread_detach(thread)
+    } else {
+        Unmanaged<Box>.fromOpaque(context).takeRetainedValue().body()
+    }
+}

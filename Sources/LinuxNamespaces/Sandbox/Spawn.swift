@@ -1,0 +1,196 @@
+import CNamespaces
+import Glibc
+import SystemPackage
+
+extension Sandbox {
+    /// Starts `command` in this sandbox and returns its handle.
+    ///
+    /// The configuration is validated first; then one clone3(2) creates a child that runs only
+    /// async-signal-safe C: it enters and creates the namespaces, waits while this process
+    /// writes the id maps, sets credentials, forks the init or into pid and time namespaces,
+    /// arranges the fds and executes the command. A failed step comes back as a `SandboxError`
+    /// naming it, after the child is killed and reaped: nothing is left behind.
+    ///
+    /// Safe to call from any thread, concurrently.
+    /// - Throws: `SandboxError`.
+    public func spawn(_ command: SandboxCommand) throws(SandboxError) -> SandboxProcess {
+        try validate(command)
+        let geometry = ProcessGeometry(self)
+        if !joins.contains(where: { $0.kind == .mount }) {
+            try ExecutableLookup.check(command)
+        }
+        let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: geteuid(), gid: getegid()) }
+
+        var handles: [NamespaceHandle] = []
+        defer { for handle in handles { try? handle.close() } }
+        for (index, join) in joins.enumerated() {
+            do {
+                handles.append(try NamespaceHandle.open(path: join.path, expecting: join.kind))
+            } catch {
+                throw SandboxError(invalid: "joins[\(index)] (\(join.kind))", error.description)
+            }
+        }
+
+        var errors = try SpawnPipe()
+        var go = mapping != nil ? try SpawnPipe() : nil
+        var ready = geometry.unshareUser && mapping != nil ? try SpawnPipe() : nil
+        var status = geometry.mayHaveSupervisor ? try SpawnPipe() : nil
+        let parentPidfd = parentDeathSignal != nil ? cn_pidfd_open(getpid(), 0) : -1
+        defer {
+            errors.closeBoth()
+            go?.closeBoth()
+            ready?.closeBoth()
+            if parentPidfd >= 0 { close(parentPidfd) }
+        }
+
+        let arena = CArena()
+        var plan = cn_plan()
+        geometry.fill(&plan)
+        plan.join_count = 0
+        plan.user_join_fd = -1
+        withUnsafeMutableBytes(of: &plan.joins) { raw in
+            let joinsOut = raw.bindMemory(to: cn_join.self)
+            for handle in handles {
+                if handle.kind == .user {
+                    plan.user_join_fd = handle.fileDescriptor.rawValue
+                } else {
+                    joinsOut[Int(plan.join_count)] = cn_join(fd: handle.fileDescriptor.rawValue, nstype: handle.kind.cloneFlag)
+                    plan.join_count += 1
+                }
+            }
+        }
+        plan.ready_fd = ready?.writeEnd ?? -1
+        plan.go_fd = go?.readEnd ?? -1
+        plan.error_fd = errors.writeEnd
+        plan.status_fd = status?.writeEnd ?? -1
+        fillCredentials(&plan)
+        plan.pdeathsig = parentDeathSignal ?? 0
+        plan.parent_pidfd = parentPidfd
+        plan.run_init = pidOne == .initProcess && create.contains(.pid) ? 1 : 0
+        plan.session = switch session {
+        case .inherit: Int32(CN_SESSION_INHERIT.rawValue)
+        case .newSession: Int32(CN_SESSION_NEW.rawValue)
+        case .foreground: Int32(CN_SESSION_FOREGROUND.rawValue)
+        }
+        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
+        plan.path = UnsafePointer(arena.string(command.executable))
+        plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(command.searchPath))
+        plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
+        plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
+        let fds = command.fileDescriptors.sorted { $0.key < $1.key }
+        plan.fd_count = Int32(fds.count)
+        plan.fd_targets = UnsafePointer(arena.int32Array(fds.map(\.key)))
+        plan.fd_sources = UnsafePointer(arena.int32Array(fds.map(\.value)))
+        cn_current_signal_mask(&plan.mask)
+
+        var pidfd: Int32 = -1
+        let pid = withExtendedLifetime(arena) { cn_spawn(&plan, &pidfd) }
+        guard pid > 0 else {
+            let errno = Errno.current
+            status?.closeBoth()
+            throw SandboxError(
+                .clone, step: "clone3(\(geometry.cloneFlags))", errno: errno, detail: "cannot create the child",
+                hint: creationHint(geometry.cloneFlags, errno: errno))
+        }
+        let process = SandboxProcess(
+            pid: ProcessID(rawValue: pid), pidfd: pidfd, statusFD: status?.readEnd ?? -1,
+            restoresForeground: session == .foreground)
+        errors.closeWrite()
+        go?.closeRead()
+        ready?.closeWrite()
+        status?.closeWrite()
+
+        do throws(SandboxError) {
+            if let mapping {
+                if let readyEnd = ready?.readEnd {
+                    // The child unshares its user namespace after its joins; wait for that.
+                    guard readValue(readyEnd, as: UInt8.self, initial: 0) != nil else {
+                        throw childFailure(errors.readEnd, command) ?? lostChild()
+                    }
+                }
+                try writeMaps(mapping, pid: ProcessID(rawValue: pid))
+                var byte: UInt8 = 1
+                guard write(go!.writeEnd, &byte, 1) == 1 else { throw childFailure(errors.readEnd, command) ?? lostChild() }
+            }
+            // End of file: the command was executed (the pipe is close-on-exec).
+            if let failure = childFailure(errors.readEnd, command) { throw failure }
+        } catch {
+            process.killAndReap()
+            throw error
+        }
+        process.recordNamespaces(create.union(NamespaceSet(joins.map(\.kind))))
+        return process
+    }
+
+    /// Checks every field that can be wrong before anything is started.
+    func validate(_ command: SandboxCommand) throws(SandboxError) {
+        var seen = NamespaceSet()
+        for (index, join) in joins.enumerated() {
+            if create.contains(join.kind) {
+                throw SandboxError(invalid: "joins[\(index)]", "the \(join.kind) namespace is both created and joined",
+                    hint: "remove it from create or from joins")
+            }
+            if seen.contains(join.kind) {
+                throw SandboxError(invalid: "joins[\(index)]", "the \(join.kind) namespace is joined twice")
+            }
+            seen.insert(NamespaceSet(join.kind))
+        }
+        if userMapping != nil && !create.contains(.user) {
+            throw SandboxError(invalid: "userMapping", "id maps need a new user namespace",
+                hint: "add .user to create")
+        }
+        if let signal = parentDeathSignal, !(1...64).contains(signal) || signal == SIGSTOP {
+            throw SandboxError(invalid: "parentDeathSignal", "\(signal) is not a signal that can end a process")
+        }
+        if command.executable.isEmpty {
+            throw SandboxError(invalid: "command.executable", "the command is empty")
+        }
+        if command.fileDescriptors.count > 256 || command.fileDescriptors.keys.contains(where: { $0 < 0 }) {
+            throw SandboxError(invalid: "command.fileDescriptors", "fd numbers must be 0 or more, at most 256 of them")
+        }
+        for source in command.fileDescriptors.values where fcntl(source, F_GETFD) < 0 {
+            throw SandboxError(invalid: "command.fileDescriptors", "fd \(source) is not open in this process")
+        }
+    }
+
+    /// uid, gid and groups inside: explicit ones, or root after joining a user namespace.
+    private func fillCredentials(_ plan: inout cn_plan) {
+        let joinedUser = joins.first { $0.kind == .user }
+        let becomeRoot = joinedUser != nil && !preserveCredentials
+        if let gid = gid ?? (becomeRoot ? 0 : nil) {
+            plan.set_gid = 1
+            plan.gid = gid
+        }
+        if let uid = uid ?? (becomeRoot ? 0 : nil) {
+            plan.set_uid = 1
+            plan.uid = uid
+        }
+        // Supplementary groups are dropped where the namespace allows it; in one whose
+        // setgroups is "deny" (every rootless one) the child goes on without, where nsenter fails.
+        plan.set_groups = becomeRoot || gid != nil ? 2 : 0
+    }
+
+    /// Writes the maps through the child, directly or with newuidmap/newgidmap.
+    private func writeMaps(_ mapping: ResolvedMapping, pid: ProcessID) throws(SandboxError) {
+        if mapping.useHelpers {
+            try IDMapHelpers.write(mapping, pid: pid)
+            return
+        }
+        do {
+            try writeIDMaps(of: pid, uidMap: mapping.uidMap, gidMap: mapping.gidMap, setgroups: mapping.setgroups)
+        } catch {
+            throw SandboxError(.idMaps, step: error.path?.string ?? "id maps", errno: error.errno,
+                detail: error.detail, hint: error.hint)
+        }
+    }
+
+    private func childFailure(_ fd: Int32, _ command: SandboxCommand) -> SandboxError? {
+        readValue(fd, as: cn_report.self, initial: cn_report()).map { SandboxError(report: $0, command: command) }
+    }
+
+    private func lostChild() -> SandboxError {
+        SandboxError(.child, step: "set-up", detail: "the child ended without a report",
+            hint: "it may have been killed (out of memory, or a signal)")
+    }
+}
+

@@ -1,0 +1,109 @@
+import Glibc
+
+/// How the ids of a new user namespace map to the caller's.
+public enum UserMapping: Sendable, Hashable {
+    /// The caller's uid and gid become 0 inside; setgroups is denied (`unshare -r`).
+    case root
+    /// The caller's uid and gid map to themselves (`unshare -c`); setgroups is denied.
+    case currentUser
+    /// The caller's uid and gid become `uid` and `gid` inside (`unshare --map-user --map-group`);
+    /// setgroups is denied.
+    case user(uid: uid_t, gid: gid_t)
+    /// Explicit maps. Maps beyond the caller's own ids need root, or newuidmap(1) and
+    /// newgidmap(1) with entries in `/etc/subuid` and `/etc/subgid`, which are used when the
+    /// caller is not root. `setgroups` nil means deny for a one-line map of the caller's own
+    /// gid written by an ordinary user, and leave the kernel's default otherwise.
+    case maps(uid: IDMap, gid: IDMap, setgroups: SetgroupsPolicy? = nil)
+    /// The caller's first subordinate id ranges from `/etc/subuid` and `/etc/subgid`, mapped
+    /// from 0 inside (`unshare --map-auto`), written with newuidmap(1) and newgidmap(1).
+    case subordinateIDs
+}
+
+/// A mapping made concrete for the caller: the maps, the setgroups policy, and whether the
+/// setuid helpers must write them.
+struct ResolvedMapping: Sendable {
+    var uidMap: IDMap
+    var gidMap: IDMap
+    var setgroups: SetgroupsPolicy?
+    var useHelpers: Bool
+}
+
+extension UserMapping {
+    /// The maps for a caller with effective ids `uid`/`gid`.
+    func resolve(uid: uid_t, gid: gid_t) throws(SandboxError) -> ResolvedMapping {
+        func own(_ inside: uid_t, _ insideGID: gid_t) throws(SandboxError) -> ResolvedMapping {
+            do {
+                return ResolvedMapping(
+                    uidMap: try IDMap(inside: inside, outside: uid),
+                    gidMap: try IDMap(inside: insideGID, outside: gid), setgroups: .deny, useHelpers: false)
+            } catch {
+                throw SandboxError(invalid: "userMapping", error.description)
+            }
+        }
+        switch self {
+        case .root: return try own(0, 0)
+        case .currentUser: return try own(uid, gid)
+        case .user(let inside, let insideGID): return try own(inside, insideGID)
+        case .maps(let uidMap, let gidMap, let setgroups):
+            let onlySelf = uidMap.mappings == [IDMapping(inside: uidMap.mappings[0].inside, outside: uid)]
+                && gidMap.mappings == [IDMapping(inside: gidMap.mappings[0].inside, outside: gid)]
+            if uid != 0, setgroups == .allow, onlySelf {
+                throw SandboxError(
+                    invalid: "userMapping",
+                    "setgroups 'allow' with a gid map an ordinary user writes itself: the kernel refuses it",
+                    hint: "use setgroups deny, or run as root")
+            }
+            return ResolvedMapping(
+                uidMap: uidMap, gidMap: gidMap,
+                setgroups: setgroups ?? (uid != 0 && onlySelf ? .deny : nil),
+                useHelpers: uid != 0 && !onlySelf)
+        case .subordinateIDs:
+            let name = userName(uid) ?? String(uid)
+            guard let uids = SubordinateIDs.firstRange(in: "/etc/subuid", user: name, id: uid) else {
+                throw SandboxError(
+                    invalid: "userMapping", "no range for \(name) in /etc/subuid",
+                    hint: "add a line '\(name):100000:65536' to /etc/subuid (and /etc/subgid), e.g. with usermod --add-subuids")
+            }
+            guard let gids = SubordinateIDs.firstRange(in: "/etc/subgid", user: name, id: uid) else {
+                throw SandboxError(
+                    invalid: "userMapping", "no range for \(name) in /etc/subgid",
+                    hint: "add a line '\(name):100000:65536' to /etc/subgid, e.g. with usermod --add-subgids")
+            }
+            do {
+                return ResolvedMapping(
+                    uidMap: try IDMap(inside: 0, outside: uids.start, count: uids.count),
+                    gidMap: try IDMap(inside: 0, outside: gids.start, count: gids.count),
+                    setgroups: nil, useHelpers: uid != 0)
+            } catch {
+                throw SandboxError(invalid: "userMapping", error.description)
+            }
+        }
+    }
+}
+
+/// The name of user `uid` from the password database, or nil.
+func userName(_ uid: uid_t) -> String? {
+    var entry = passwd()
+    var result: UnsafeMutablePointer<passwd>?
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil,
+        let name = entry.pw_name
+    else { return nil }
+    return String(cString: name)
+}
+
+/// Subordinate id ranges: subuid(5), subgid(5).
+enum SubordinateIDs {
+    /// The first `start:count` range of `user` (by name or uid) in `path`.
+    static func firstRange(in path: String, user: String, id: uid_t) -> (start: UInt32, count: UInt32)? {
+        guard let text = try? readSmallFile(path) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":")
+            guard fields.count == 3, fields[0] == user || fields[0] == String(id),
+                let start = UInt32(fields[1]), let count = UInt32(fields[2]), count > 0
+            else { continue }
+            return (start, count)
+        }
+        return nil
+    }
+}
