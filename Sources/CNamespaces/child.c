@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void cn_supervise(const struct cn_plan *plan, int report_fd, pid_t child) __attribute__((noreturn));
+void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
 
 /// Where failures are reported: the plan's error_fd, moved if the command's fds need its number.
 static int report_fd = -1;
@@ -102,7 +102,7 @@ static void fork_and_supervise(const struct cn_plan *plan) {
     pid_t self = getpid();
     pid_t child = raw_fork();
     if (child < 0) fail(plan, CN_STEP_FORK, 0);
-    if (child > 0) cn_supervise(plan, report_fd, child);
+    if (child > 0) cn_supervise(plan, child);
     // A pid namespace's first process has no parent in it: getppid() is 0 then.
     arm_parent_death_signal(plan, getppid() == 0 ? 0 : self);
 }

@@ -5,19 +5,38 @@
 #define _GNU_SOURCE
 #include "CNamespacesSpawn.h"
 
+#include "CNamespaces.h"
+
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /// The signals passed on to the child: those a terminal or a service manager sends.
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-void cn_supervise(const struct cn_plan *plan, int report_fd, pid_t child) __attribute__((noreturn));
+void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
 
-void cn_supervise(const struct cn_plan *plan, int report_fd, pid_t child) {
-    // Our copy of the error pipe would hold it open past the command's execve.
-    if (report_fd >= 0) close(report_fd);
+/// Closes every fd but `keep`: the supervisor never executes anything, so the caller's fds it
+/// inherited at the clone (close-on-exec or not) would otherwise stay open as long as it lives,
+/// the error pipe among them, holding it open past the command's execve.
+static void close_all_but(int keep) {
+    unsigned first = 0;
+    if (keep >= 0) {
+        if (keep > 0 && cn_close_range(0, (unsigned)keep - 1, 0) != 0) goto fallback;
+        first = (unsigned)keep + 1;
+    }
+    if (cn_close_range(first, ~0U, 0) == 0) return;
+fallback:;
+    struct rlimit limit;
+    rlim_t top = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 65536;
+    if (top > 1048576) top = 1048576;
+    for (rlim_t fd = 0; fd < top; fd++) if ((int)fd != keep) close((int)fd);
+}
+
+void cn_supervise(const struct cn_plan *plan, pid_t child) {
+    close_all_but(plan->status_fd);
     // Every signal is still blocked since the clone: wait for them synchronously.
     sigset_t waited;
     sigemptyset(&waited);

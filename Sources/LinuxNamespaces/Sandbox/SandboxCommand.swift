@@ -16,6 +16,11 @@ public struct SandboxCommand: Sendable, Hashable {
     /// The command's file descriptors: key is the number in the command, value the caller's fd
     /// it is a copy of. Every other fd is closed. The default passes 0, 1 and 2 through.
     public var fileDescriptors: [Int32: Int32]
+    /// Whether the command starts with the calling thread's signal mask. By default it starts
+    /// with no signal blocked: the thread that calls `spawn` may be a Dispatch or Swift
+    /// concurrency worker, which blocks SIGTERM, SIGINT and others for itself. Signals the
+    /// process ignores stay ignored in the command either way, as execve(2) keeps them.
+    public var inheritsSignalMask: Bool
 
     /// A command running `executable` with `arguments`, the caller's environment, working
     /// directory and standard input, output and error.
@@ -26,6 +31,7 @@ public struct SandboxCommand: Sendable, Hashable {
         self.environment = nil
         self.workingDirectory = nil
         self.fileDescriptors = [0: 0, 1: 1, 2: 2]
+        self.inheritsSignalMask = false
     }
 
     /// Passes the caller's `fd` to the command under the same number.

@@ -81,7 +81,11 @@ extension Sandbox {
         plan.fd_count = Int32(fds.count)
         plan.fd_targets = UnsafePointer(arena.int32Array(fds.map(\.key)))
         plan.fd_sources = UnsafePointer(arena.int32Array(fds.map(\.value)))
-        cn_current_signal_mask(&plan.mask)
+        if command.inheritsSignalMask {
+            cn_current_signal_mask(&plan.mask)
+        } else {
+            sigemptyset(&plan.mask)
+        }
 
         var pidfd: Int32 = -1
         let pid = withExtendedLifetime(arena) { cn_spawn(&plan, &pidfd) }
