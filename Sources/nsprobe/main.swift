@@ -11,6 +11,9 @@
 //   nsprobe spawn [--create KINDS] [--map root|current|auto] [--join KIND=PID|PATH]...
 //                 [--as-pid-1] [--die-with-parent] [--preserve-credentials] -- COMMAND...
 //                                            Sandbox.spawn, then `termination ...`
+//   nsprobe churn N                          N spawns, a fifth each succeeding, exiting 3,
+//                                            failing in the child, at execve, and in Swift;
+//                                            prints fds and children before and after
 import Glibc
 import LinuxNamespaces
 import SystemPackage
@@ -93,6 +96,8 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
         print("written", pid)
     case "spawn":
         try spawnCommand(args)
+    case "churn":
+        churn(Int(args.first ?? "") ?? 10)
     default:
         throw NamespaceError(.parse, detail: "unknown command \(command)")
     }
@@ -137,6 +142,76 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
         print("error:", error)
         exit(error.exitStatus)
     }
+}
+
+/// The number of open fds and of live or zombie children of this process.
+func resources() -> (fds: Int, children: Int) {
+    func entries(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { names.append(name) }
+        }
+        return names
+    }
+    var children = 0
+    for task in entries("/proc/self/task") {
+        if let text = try? String(readingFile: "/proc/self/task/\(task)/children") {
+            children += text.split(separator: " ").count
+        }
+    }
+    return (entries("/proc/self/fd").count, children)
+}
+
+extension String {
+    init(readingFile path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Errno(rawValue: errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            bytes += buffer[..<n]
+        }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+func churn(_ rounds: Int) {
+    let badInterpreter = "/tmp/nsprobe-bad-interpreter-\(getpid())"
+    let fd = open(badInterpreter, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    _ = "#!/nonexistent/interpreter\n".withCString { write(fd, $0, strlen($0)) }
+    close(fd)
+    defer { unlink(badInterpreter) }
+    let before = resources()
+    var outcomes: [String: Int] = [:]
+    for round in 0..<rounds {
+        var sandbox = Sandbox(create: [.user, .pid, .network])
+        sandbox.userMapping = .root
+        var command = SandboxCommand("true")
+        switch round % 5 {
+        case 1: command = SandboxCommand("sh", ["-c", "exit 3"])
+        case 2: sandbox.uid = 4242  // not mapped: setresuid fails in the child
+        case 3: command = SandboxCommand(badInterpreter)
+        case 4: command = SandboxCommand("no-such-command-\(round)")
+        default: break
+        }
+        do {
+            let ending = try sandbox.spawn(command).wait()
+            outcomes["\(ending)", default: 0] += 1
+        } catch {
+            outcomes["\(error.stage.rawValue)", default: 0] += 1
+        }
+    }
+    let after = resources()
+    for (outcome, count) in outcomes.sorted(by: { $0.key < $1.key }) { print("outcome", "\(outcome)=\(count)") }
+    print("fds_before", before.fds)
+    print("fds_after", after.fds)
+    print("children_after", after.children)
 }
 
 do {

@@ -88,7 +88,12 @@ extension Sandbox {
         }
 
         var pidfd: Int32 = -1
-        let pid = withExtendedLifetime(arena) { cn_spawn(&plan, &pidfd) }
+        let pid = withExtendedLifetime(arena) {
+            withUnsafePointer(to: &plan) { plan in
+                // A parent-death signal must be tied to a thread that lives as long as we do.
+                parentDeathSignal != nil ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
+            }
+        }
         guard pid > 0 else {
             let errno = Errno.current
             status?.closeBoth()

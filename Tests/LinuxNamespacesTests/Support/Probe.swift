@@ -25,12 +25,16 @@ enum Probe {
     }()
 
     /// Runs `nsprobe ARGS` as the current user (root in CI).
-    static func run(_ arguments: String...) throws -> CommandResult {
-        try runCommand([path] + arguments)
-    }
+    static func run(_ arguments: String...) throws -> CommandResult { try run(arguments) }
+
+    /// Runs `nsprobe ARGS` as the current user (root in CI).
+    static func run(_ arguments: [String]) throws -> CommandResult { try runCommand([path] + arguments) }
 
     /// Runs `nsprobe ARGS` as uid/gid 65534.
-    static func runUnprivileged(_ arguments: String...) throws -> CommandResult {
+    static func runUnprivileged(_ arguments: String...) throws -> CommandResult { try runUnprivileged(arguments) }
+
+    /// Runs `nsprobe ARGS` as uid/gid 65534.
+    static func runUnprivileged(_ arguments: [String]) throws -> CommandResult {
         try runCommand(asUnprivileged + [path] + arguments)
     }
 }

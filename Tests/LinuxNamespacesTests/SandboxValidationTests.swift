@@ -1,0 +1,128 @@
+import Foundation
+import Glibc
+import LinuxNamespaces
+import SystemPackage
+import Testing
+
+/// Every mistake in a configuration is a clear error before anything starts; a failing step
+/// leaves nothing behind.
+@Suite struct SandboxValidationTests {
+    func expectError(
+        _ sandbox: Sandbox, _ command: SandboxCommand = SandboxCommand("true"),
+        stage: SandboxError.Stage, containing text: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        do {
+            let process = try sandbox.spawn(command)
+            _ = try? process.wait()
+            Issue.record("spawn succeeded; expected \(stage): \(text)", sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.stage == stage, "\(error)", sourceLocation: sourceLocation)
+            #expect(error.description.contains(text), "\(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aKindBothCreatedAndJoined() {
+        var sandbox = Sandbox(create: [.network])
+        sandbox.join(.network, .process(.current))
+        expectError(sandbox, stage: .configuration, containing: "joins[0]: the net namespace is both created and joined")
+    }
+
+    @Test func aKindJoinedTwice() {
+        var sandbox = Sandbox()
+        sandbox.join(.uts, .process(.current))
+        sandbox.join(.uts, .path("/proc/self/ns/uts"))
+        expectError(sandbox, stage: .configuration, containing: "joins[1]: the uts namespace is joined twice")
+    }
+
+    @Test func mapsWithoutAUserNamespace() {
+        var sandbox = Sandbox(create: [.pid])
+        sandbox.userMapping = .root
+        expectError(sandbox, stage: .configuration, containing: "userMapping: id maps need a new user namespace; add .user to create")
+    }
+
+    @Test func aJoinPathOfAnotherKind() {
+        var sandbox = Sandbox()
+        sandbox.join(.network, .path("/proc/self/ns/uts"))
+        expectError(sandbox, stage: .configuration, containing: "this is a uts namespace, not a net namespace")
+    }
+
+    @Test func aJoinPathThatIsNotANamespace() {
+        var sandbox = Sandbox()
+        sandbox.join(.network, .path("/etc/passwd"))
+        expectError(sandbox, stage: .configuration, containing: "not a namespace file")
+        var missing = Sandbox()
+        missing.join(.network, .process(ProcessID(rawValue: 999_999_999)))
+        expectError(missing, stage: .configuration, containing: "ENOENT")
+    }
+
+    @Test func aMissingOrNonExecutableCommand() {
+        expectError(Sandbox(create: [.user]), SandboxCommand("no-such-command-xyz"), stage: .commandNotFound,
+            containing: "no-such-command-xyz: ENOENT")
+        expectError(Sandbox(), SandboxCommand("/no/such/path"), stage: .commandNotFound, containing: "/no/such/path")
+        expectError(Sandbox(), SandboxCommand("/etc"), stage: .commandNotExecutable, containing: "is a directory")
+        #expect(SandboxError(.commandNotFound, step: "x", detail: "").exitStatus == 127)
+        #expect(SandboxError(.commandNotExecutable, step: "x", detail: "").exitStatus == 126)
+        #expect(SandboxError(.child, step: "x", detail: "").exitStatus == 125)
+    }
+
+    @Test func anEmptyCommandAndBadFds() {
+        expectError(Sandbox(), SandboxCommand(""), stage: .configuration, containing: "the command is empty")
+        var command = SandboxCommand("true")
+        command.fileDescriptors[5] = 987_654
+        expectError(Sandbox(), command, stage: .configuration, containing: "fd 987654 is not open")
+    }
+
+    @Test func aFailingChildStepIsNamed() {
+        var sandbox = Sandbox(create: [.user])
+        sandbox.userMapping = .root
+        sandbox.uid = 4242
+        expectError(sandbox, stage: .child, containing: "setresuid(4242): EINVAL")
+        var workingDirectory = SandboxCommand("true")
+        workingDirectory.workingDirectory = "/no/such/dir"
+        expectError(Sandbox(), workingDirectory, stage: .child, containing: "chdir /no/such/dir: ENOENT")
+    }
+
+    @Test func unprivilegedNetworkWithoutUserNamespaceIsRefusedWithAHint() throws {
+        let result = try Probe.runUnprivileged("spawn", "--create", "net", "--", "true")
+        #expect(result.status == 125)
+        #expect(result.stdout.contains("clone3(net): EPERM"), "\(result.stdout)")
+        #expect(result.stdout.contains("create a user namespace in the same step"))
+    }
+
+    @Test func manySpawnsLeaveNoFdsAndNoChildren() throws {
+        for run in [Probe.run, Probe.runUnprivileged] {
+            let result = try run(["churn", "200"])
+            let fields = result.stdout.split(separator: "\n").map { $0.split(separator: " ") }
+            func value(_ key: String) -> String? { fields.first { $0.first.map(String.init) == key }.map { String($0[1]) } }
+            #expect(value("fds_before") != nil)
+            #expect(value("fds_after") == value("fds_before"), "\(result.stdout)")
+            #expect(value("children_after") == "0")
+            #expect(result.stdout.contains("outcome exited 0=40"))
+            #expect(result.stdout.contains("outcome child=40"))
+            #expect(result.stdout.contains("outcome command not found=80"), "\(result.stdout)")
+        }
+    }
+
+    @Test func aSandboxSpawnedFromAShortLivedThreadOutlivesTheThread() throws {
+        final class Box: @unchecked Sendable { var process: SandboxProcess?; var error: Error? }
+        let box = Box()
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(box).toOpaque()
+        pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            var sandbox = Sandbox(create: [.user, .pid])
+            sandbox.dieWithParent = true
+            do { box.process = try sandbox.spawn(SandboxCommand("sleep", ["30"])) } catch { box.error = error }
+            return nil
+        }, context)
+        pthread_join(thread, nil)
+        let process = try #require(box.process)
+        usleep(300_000)
+        // PR_SET_PDEATHSIG fires when the creating thread exits: it must not have here.
+        #expect(comm(process.pid.rawValue) != nil)
+        let state = try String(contentsOfFile: "/proc/\(process.pid.rawValue)/stat", encoding: .utf8)
+        #expect(!state.contains(") Z "), "\(state)")
+        try process.signal(SIGKILL)
+        #expect(try process.wait() == .signaled(SIGKILL))
+    }
+}
