@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
+int cn_write_time_offsets(const struct cn_plan *plan);
+int cn_set_up_mounts(const struct cn_plan *plan, int *index);
+int cn_set_up_names_and_network(const struct cn_plan *plan);
 
 /// Where failures are reported: the plan's error_fd, moved if the command's fds need its number.
 static int report_fd = -1;
@@ -193,10 +196,17 @@ void cn_child_main(const struct cn_plan *plan) {
     // A user namespace made by clone3 itself: wait here for its id maps.
     if (!plan->unshare_user) wait_for_parent(plan);
     enter_namespaces(plan);
+    if (cn_write_time_offsets(plan) != 0) fail(plan, CN_STEP_TIME_OFFSETS, 0);
+    if (plan->fork_for_children) fork_and_supervise(plan);
+    // Now inside every namespace, pid included: a proc mount shows this pid namespace.
+    int mount_index = 0;
+    int step = cn_set_up_mounts(plan, &mount_index);
+    if (step) fail(plan, step, mount_index);
+    step = cn_set_up_names_and_network(plan);
+    if (step) fail(plan, step, 0);
     set_credentials(plan);
     // Credential changes clear PR_SET_PDEATHSIG: prctl(2). Arm it again.
     if (plan->set_uid || plan->set_gid) arm_parent_death_signal(plan, 0);
-    if (plan->fork_for_children) fork_and_supervise(plan);
     if (plan->run_init && getpid() == 1) fork_and_supervise(plan);
 
     if (plan->session == CN_SESSION_NEW && setsid() < 0) fail(plan, CN_STEP_SETSID, 0);

@@ -27,7 +27,27 @@ enum cn_step {
     CN_STEP_SIGNALS = 14,      // restoring the signal mask and dispositions
     CN_STEP_EXEC = 15,         // execve(path)
     CN_STEP_CLONE = 16,        // clone3/clone in the parent (not reported by the child)
+    CN_STEP_TIME_OFFSETS = 17, // writing /proc/self/timens_offsets
+    CN_STEP_PROPAGATION = 18,  // mount(NULL, "/", MS_REC | propagation)
+    CN_STEP_MOUNT = 19,        // mounts[detail]
+    CN_STEP_HOSTNAME = 20,     // sethostname
+    CN_STEP_DOMAINNAME = 21,   // setdomainname
+    CN_STEP_LOOPBACK = 22,     // bringing lo up
+    CN_STEP_NEW_ROOT = 23,     // pivot_root or chroot into new_root
 };
+
+/// One mount in the new mount namespace.
+struct cn_mount {
+    const char *source;         // NULL for proc and tmpfs
+    const char *target;         // absolute; under new_root when there is one
+    const char *fstype;         // "proc", "tmpfs", or NULL for a bind mount
+    const char *data;           // mount options text, or NULL
+    unsigned long flags;        // MS_* for mount(2)
+    int read_only;              // 1: make it read-only afterwards, submounts included
+};
+
+/// How the new root is entered.
+enum cn_root_mode { CN_ROOT_NONE = 0, CN_ROOT_PIVOT = 1, CN_ROOT_CHROOT = 2 };
 
 /// What the child writes to error_fd when a step fails.
 struct cn_report {
@@ -58,6 +78,18 @@ struct cn_plan {
     int unshare_user;           // 1: unshare(CLONE_NEWUSER) in the child, after the joins
     int unshare_flags;          // CLONE_NEW* unshared in the child after every join
     int fork_for_children;      // 1: a pid or time namespace applies to children only: fork
+
+    // The environment inside (after every namespace exists; mounts after the fork into a new
+    // pid namespace, so that a proc mount shows it).
+    const char *time_offsets;   // text for /proc/self/timens_offsets, or NULL
+    unsigned long propagation;  // 0, or MS_PRIVATE/MS_SLAVE/MS_SHARED applied to "/" with MS_REC
+    int mount_count;
+    const struct cn_mount *mounts;
+    const char *new_root;       // NULL, or the directory to make "/"
+    int root_mode;              // enum cn_root_mode
+    const char *hostname;       // NULL to keep
+    const char *domainname;     // NULL to keep
+    int loopback_up;            // 1: bring lo up in the new network namespace
 
     // Synchronisation with the parent (-1 where unused).
     int ready_fd;               // child writes one byte once its user namespace exists

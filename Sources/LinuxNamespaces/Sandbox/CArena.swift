@@ -27,6 +27,13 @@ final class CArena {
         return array
     }
 
+    /// Zeroed room for `count` values of `type`.
+    func array<T>(of type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        let array = allocate(type, max(count, 1))
+        memset(array, 0, MemoryLayout<T>.stride * max(count, 1))
+        return array
+    }
+
     /// Room for `count` values of `type`, from malloc so that deinit can free it.
     private func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
         let raw = malloc(MemoryLayout<T>.stride * count)!

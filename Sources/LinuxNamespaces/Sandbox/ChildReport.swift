@@ -3,7 +3,7 @@ import SystemPackage
 
 /// A failed step as the child reported it on the error pipe, turned into a `SandboxError`.
 extension SandboxError {
-    init(report: cn_report, command: SandboxCommand) {
+    init(report: cn_report, command: SandboxCommand, sandbox: Sandbox, mounts: [Mount]) {
         let errno = Errno(rawValue: report.error)
         let detail = Int32(truncatingIfNeeded: report.detail)
         let kinds = NamespaceSet(rawValue: detail)
@@ -18,6 +18,11 @@ extension SandboxError {
             self.init(.child, step: "setns(\(kinds))", errno: errno, detail: "cannot enter the namespace",
                 hint: errno == .notPermitted
                     ? "entering needs CAP_SYS_ADMIN over the namespace's owner; join its user namespace too" : nil)
+        case Int(CN_STEP_MOUNT.rawValue):
+            let mount = mounts.indices.contains(Int(detail)) ? mounts[Int(detail)].description : "mount \(detail)"
+            self.init(.child, step: "mount \(mount)", errno: errno, detail: "cannot mount",
+                hint: mount.hasPrefix("proc") && errno == .notPermitted
+                    ? "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it" : nil)
         case Int(CN_STEP_UNSHARE.rawValue):
             self.init(.child, step: "unshare(\(kinds))", errno: errno, detail: "cannot create the namespaces",
                 hint: creationHint(kinds, errno: errno))
@@ -35,6 +40,12 @@ extension SandboxError {
                 CN_STEP_CHDIR.rawValue: "chdir \(command.workingDirectory ?? "")",
                 CN_STEP_FDS.rawValue: "file descriptor \(detail)",
                 CN_STEP_SIGNALS.rawValue: "signal mask",
+                CN_STEP_TIME_OFFSETS.rawValue: "timens_offsets",
+                CN_STEP_PROPAGATION.rawValue: "mount propagation \(sandbox.mountPropagation)",
+                CN_STEP_HOSTNAME.rawValue: "sethostname \(sandbox.hostname ?? "")",
+                CN_STEP_DOMAINNAME.rawValue: "setdomainname \(sandbox.domainName ?? "")",
+                CN_STEP_LOOPBACK.rawValue: "bringing lo up",
+                CN_STEP_NEW_ROOT.rawValue: "\(sandbox.rootMode == .pivot ? "pivot_root" : "chroot") \(sandbox.newRoot ?? "")",
             ]
             let step = names[UInt32(report.step)] ?? "step \(report.step)"
             var hint: String?

@@ -37,9 +37,4 @@ enum ExecutableLookup {
     private static func isExecutableFile(_ path: String) -> Bool {
         access(path, X_OK) == 0 && !isDirectory(path)
     }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
 }

@@ -40,6 +40,31 @@ public struct Sandbox: Sendable, Hashable {
     /// The command's session and terminal.
     public var session: SessionMode
 
+    /// Mount propagation of a new mount namespace; `.private` by default.
+    public var mountPropagation: MountPropagation
+    /// A fresh `/proc`; by default when both a pid and a mount namespace are new.
+    public var procMount: ProcMount
+    /// A new, empty tmpfs on `/tmp` (Perl's `private_tmp`); needs a new mount namespace.
+    public var privateTmp: Bool
+    /// Mounts made inside, in order, after `/proc` and the private `/tmp`.
+    public var mounts: [Mount]
+    /// A directory to make the root, with `rootMode`; mount targets are inside it.
+    public var newRoot: String?
+    /// How `newRoot` is entered.
+    public var rootMode: RootMode
+    /// The hostname inside a new UTS namespace.
+    public var hostname: String?
+    /// The NIS domain name inside a new UTS namespace.
+    public var domainName: String?
+    /// Bring the loopback interface up in a new network namespace, so that 127.0.0.1 works
+    /// (bwrap does; util-linux unshare leaves it down). On by default.
+    public var loopbackUp: Bool
+    /// Clock offsets of a new time namespace.
+    public var timeOffsets: TimeOffsets?
+    /// Keep created namespaces alive by bind-mounting them on these files (`unshare --net=FILE`);
+    /// the files are created when missing. Undo with umount(8).
+    public var persist: [NamespaceKind: String]
+
     /// A sandbox that creates `create` and changes nothing else.
     public init(create: NamespaceSet = []) {
         self.create = create
@@ -51,6 +76,17 @@ public struct Sandbox: Sendable, Hashable {
         self.pidOne = .initProcess
         self.parentDeathSignal = nil
         self.session = .inherit
+        self.mountPropagation = .private
+        self.procMount = .automatic
+        self.privateTmp = false
+        self.mounts = []
+        self.newRoot = nil
+        self.rootMode = .pivot
+        self.hostname = nil
+        self.domainName = nil
+        self.loopbackUp = true
+        self.timeOffsets = nil
+        self.persist = [:]
     }
 
     /// Adds a namespace to enter: `join(.network, .process(pid))` or `.path("/run/netns/x")`.

@@ -24,6 +24,8 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         case child
         /// Waiting for the process or signalling it.
         case wait
+        /// Bind-mounting a namespace on a file to keep it (from the caller).
+        case persist
     }
 
     /// Where it failed.

@@ -15,8 +15,9 @@ extension Sandbox {
     /// - Throws: `SandboxError`.
     public func spawn(_ command: SandboxCommand) throws(SandboxError) -> SandboxProcess {
         try validate(command)
+        try validateEnvironment()
         let geometry = ProcessGeometry(self)
-        if !joins.contains(where: { $0.kind == .mount }) {
+        if !joins.contains(where: { $0.kind == .mount }) && newRoot == nil {
             try ExecutableLookup.check(command)
         }
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: geteuid(), gid: getegid()) }
@@ -64,6 +65,8 @@ extension Sandbox {
         plan.error_fd = errors.writeEnd
         plan.status_fd = status?.writeEnd ?? -1
         fillCredentials(&plan)
+        let mounts = effectiveMounts
+        fillEnvironment(&plan, arena, mounts: mounts)
         plan.pdeathsig = parentDeathSignal ?? 0
         plan.parent_pidfd = parentPidfd
         plan.run_init = pidOne == .initProcess && create.contains(.pid) ? 1 : 0
@@ -114,15 +117,16 @@ extension Sandbox {
                 if let readyEnd = ready?.readEnd {
                     // The child unshares its user namespace after its joins; wait for that.
                     guard readValue(readyEnd, as: UInt8.self, initial: 0) != nil else {
-                        throw childFailure(errors.readEnd, command) ?? lostChild()
+                        throw childFailure(errors.readEnd, command, mounts) ?? lostChild()
                     }
                 }
                 try writeMaps(mapping, pid: ProcessID(rawValue: pid))
                 var byte: UInt8 = 1
-                guard write(go!.writeEnd, &byte, 1) == 1 else { throw childFailure(errors.readEnd, command) ?? lostChild() }
+                guard write(go!.writeEnd, &byte, 1) == 1 else { throw childFailure(errors.readEnd, command, mounts) ?? lostChild() }
             }
             // End of file: the command was executed (the pipe is close-on-exec).
-            if let failure = childFailure(errors.readEnd, command) { throw failure }
+            if let failure = childFailure(errors.readEnd, command, mounts) { throw failure }
+            try persistNamespaces(of: process)
         } catch {
             process.killAndReap()
             throw error
@@ -193,8 +197,10 @@ extension Sandbox {
         }
     }
 
-    private func childFailure(_ fd: Int32, _ command: SandboxCommand) -> SandboxError? {
-        readValue(fd, as: cn_report.self, initial: cn_report()).map { SandboxError(report: $0, command: command) }
+    private func childFailure(_ fd: Int32, _ command: SandboxCommand, _ mounts: [Mount]) -> SandboxError? {
+        readValue(fd, as: cn_report.self, initial: cn_report()).map {
+            SandboxError(report: $0, command: command, sandbox: self, mounts: mounts)
+        }
     }
 
     private func lostChild() -> SandboxError {

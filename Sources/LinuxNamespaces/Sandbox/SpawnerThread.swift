@@ -36,7 +36,6 @@ final class SpawnerThread: @unchecked Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&thread, nil, { raw in
             Unmanaged<SpawnerThread>.fromOpaque(raw!).takeUnretainedValue().serve()
-            return nil
         }, context)
         pthread_detach(thread)
     }

@@ -1,0 +1,117 @@
+// The environment inside the namespaces: time offsets, mounts, a new root, hostname, loopback.
+// Runs in the child after clone: raw system calls only.
+#define _GNU_SOURCE
+#include "CNamespaces.h"
+#include "CNamespacesSpawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+/// mount_setattr(2)'s argument (Linux 5.12).
+struct cn_mount_attr {
+    uint64_t attr_set;
+    uint64_t attr_clr;
+    uint64_t propagation;
+    uint64_t userns_fd;
+};
+
+static const unsigned int cn_at_recursive = 0x8000;
+static const uint64_t cn_mount_attr_rdonly = 0x1;
+
+/// Writes the whole of `text` to `path`, or returns -1 with errno.
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t length = strlen(text);
+    ssize_t written = write(fd, text, length);
+    int saved = errno;
+    close(fd);
+    if (written == (ssize_t)length) return 0;
+    errno = written < 0 ? saved : EIO;
+    return -1;
+}
+
+int cn_write_time_offsets(const struct cn_plan *plan) {
+    if (!plan->time_offsets) return 0;
+    // Must happen before any process is in the new time namespace: time_namespaces(7).
+    return write_file("/proc/self/timens_offsets", plan->time_offsets);
+}
+
+/// Makes a mount read-only with its submounts; before Linux 5.12, only the mount itself,
+/// keeping the flags a user namespace may not clear (nosuid, nodev, noexec).
+static int make_read_only(const char *target) {
+    struct cn_mount_attr attr = {cn_mount_attr_rdonly, 0, 0, 0};
+    if (syscall(SYS_mount_setattr, AT_FDCWD, target, cn_at_recursive, &attr, sizeof attr) == 0) return 0;
+    if (errno != ENOSYS) return -1;
+    struct statvfs info;
+    if (statvfs(target, &info) != 0) return -1;
+    unsigned long keep = info.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    return mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, (const void *)0);
+}
+
+/// Returns 0, or the failing step with errno set; *index names the failing mount.
+int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
+    if (plan->propagation &&
+        mount((const char *)0, "/", (const char *)0, MS_REC | plan->propagation, (const void *)0) != 0)
+        return CN_STEP_PROPAGATION;
+    if (plan->new_root && plan->root_mode == CN_ROOT_PIVOT &&
+        mount(plan->new_root, plan->new_root, (const char *)0, MS_BIND | MS_REC, (const void *)0) != 0) {
+        // pivot_root needs the new root to be a mount point: bind it onto itself.
+        *index = -1;
+        return CN_STEP_NEW_ROOT;
+    }
+    for (int i = 0; i < plan->mount_count; i++) {
+        const struct cn_mount *m = &plan->mounts[i];
+        *index = i;
+        if (mount(m->source, m->target, m->fstype, m->flags, m->data) != 0) return CN_STEP_MOUNT;
+        if (m->read_only && make_read_only(m->target) != 0) return CN_STEP_MOUNT;
+    }
+    if (plan->new_root) {
+        *index = -1;
+        if (chdir(plan->new_root) != 0) return CN_STEP_NEW_ROOT;
+        if (plan->root_mode == CN_ROOT_PIVOT) {
+            // pivot_root(".", "."), then detach the old root stacked under the new one.
+            if (cn_pivot_root(".", ".") != 0) return CN_STEP_NEW_ROOT;
+            if (umount2(".", MNT_DETACH) != 0) return CN_STEP_NEW_ROOT;
+        } else if (chroot(".") != 0) {
+            return CN_STEP_NEW_ROOT;
+        }
+        if (chdir("/") != 0) return CN_STEP_NEW_ROOT;
+    }
+    return 0;
+}
+
+int cn_set_up_names_and_network(const struct cn_plan *plan) {
+    if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) != 0) return CN_STEP_HOSTNAME;
+    if (plan->domainname && setdomainname(plan->domainname, strlen(plan->domainname)) != 0)
+        return CN_STEP_DOMAINNAME;
+    if (plan->loopback_up) {
+        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock < 0) return CN_STEP_LOOPBACK;
+        struct ifreq request;
+        memset(&request, 0, sizeof request);
+        memcpy(request.ifr_name, "lo", 3);
+        int failed = ioctl(sock, SIOCGIFFLAGS, &request) != 0;
+        if (!failed) {
+            request.ifr_flags |= IFF_UP | IFF_RUNNING;
+            failed = ioctl(sock, SIOCSIFFLAGS, &request) != 0;
+        }
+        int saved = errno;
+        close(sock);
+        errno = saved;
+        if (failed) return CN_STEP_LOOPBACK;
+    }
+    return 0;
+}

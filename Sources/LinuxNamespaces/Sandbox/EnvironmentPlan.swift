@@ -1,0 +1,144 @@
+import CNamespaces
+import Glibc
+import SystemPackage
+
+extension Sandbox {
+    /// Every mount made inside, in order: `/proc`, the private `/tmp`, then `mounts`.
+    var effectiveMounts: [Mount] {
+        var result: [Mount] = []
+        switch procMount {
+        case .automatic where create.contains(.pid) && create.contains(.mount):
+            result.append(Mount(.proc, on: "/proc"))
+        case .at(let path):
+            result.append(Mount(.proc, on: path))
+        default: break
+        }
+        if privateTmp { result.append(.tmpfs("/tmp", mode: 0o1777)) }
+        return result + mounts
+    }
+
+    /// Checks the environment fields: each needs its namespace, and every path must make sense.
+    func validateEnvironment() throws(SandboxError) {
+        if (hostname != nil || domainName != nil) && !create.contains(.uts) {
+            throw SandboxError(invalid: hostname != nil ? "hostname" : "domainName",
+                "setting it needs a new UTS namespace", hint: "add .uts to create")
+        }
+        for (field, name) in [("hostname", hostname), ("domainName", domainName)] {
+            if let name, name.utf8.count > 64 || name.isEmpty {
+                throw SandboxError(invalid: field, "'\(name)' must be 1 to 64 bytes long")
+            }
+        }
+        if timeOffsets != nil && !create.contains(.time) {
+            throw SandboxError(invalid: "timeOffsets", "clock offsets need a new time namespace",
+                hint: "add .time to create")
+        }
+        let mounts = effectiveMounts
+        if (!mounts.isEmpty || newRoot != nil) && !create.contains(.mount) {
+            let field = newRoot != nil ? "newRoot" : mounts.first.map { "mounts (\($0.description))" } ?? "mounts"
+            throw SandboxError(invalid: field, "mounting needs a new mount namespace",
+                hint: "add .mount to create, so nothing is mounted on the host")
+        }
+        if let newRoot {
+            guard newRoot.hasPrefix("/"), isDirectory(newRoot) else {
+                throw SandboxError(invalid: "newRoot", "'\(newRoot)' is not an absolute path to a directory")
+            }
+        }
+        for mount in mounts {
+            guard mount.target.hasPrefix("/") else {
+                throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")
+            }
+            let target = (newRoot ?? "") + mount.target
+            guard access(target, F_OK) == 0 else {
+                throw SandboxError(invalid: "mounts (\(mount.description))", "the target \(target) does not exist",
+                    hint: "create it first")
+            }
+            if case .bind(let source, _) = mount.source {
+                guard source.hasPrefix("/") else {
+                    throw SandboxError(invalid: "mounts (\(mount.description))",
+                        "the source must be an absolute path", hint: "write /full/path/to/\(source)")
+                }
+                guard access(source, F_OK) == 0 else {
+                    throw SandboxError(invalid: "mounts (\(mount.description))", "the source \(source) does not exist")
+                }
+            }
+        }
+        for (kind, file) in persist {
+            guard create.contains(kind) else {
+                throw SandboxError(invalid: "persist[\(kind)]", "only a namespace the sandbox creates can be persisted",
+                    hint: "add .\(kind) to create")
+            }
+            guard file.hasPrefix("/") else {
+                throw SandboxError(invalid: "persist[\(kind)]", "'\(file)' must be an absolute path")
+            }
+        }
+    }
+
+    /// Fills the environment part of the plan; the mounts' C memory comes from `arena`.
+    func fillEnvironment(_ plan: inout cn_plan, _ arena: CArena, mounts: [Mount]) {
+        plan.time_offsets = timeOffsets.map { UnsafePointer(arena.string($0.text)) }
+        if create.contains(.mount) {
+            plan.propagation = switch mountPropagation {
+            case .private: UInt(CN_MS_PRIVATE)
+            case .slave: UInt(CN_MS_SLAVE)
+            case .shared: UInt(CN_MS_SHARED)
+            case .unchanged: 0
+            }
+        }
+        let lowered = arena.array(of: cn_mount.self, count: mounts.count)
+        for (index, mount) in mounts.enumerated() {
+            let target = UnsafePointer(arena.string((newRoot ?? "") + mount.target))
+            switch mount.source {
+            case .bind(let source, let recursive):
+                lowered[index] = cn_mount(
+                    source: UnsafePointer(arena.string(source)), target: target, fstype: nil, data: nil,
+                    flags: CN_MS_BIND | (recursive ? CN_MS_REC : 0), read_only: mount.readOnly ? 1 : 0)
+            case .tmpfs(let options):
+                lowered[index] = cn_mount(
+                    source: UnsafePointer(arena.string("tmpfs")), target: target, fstype: UnsafePointer(arena.string("tmpfs")),
+                    data: options.map { UnsafePointer(arena.string($0)) }, flags: CN_MS_NOSUID | CN_MS_NODEV,
+                    read_only: mount.readOnly ? 1 : 0)
+            case .proc:
+                lowered[index] = cn_mount(
+                    source: UnsafePointer(arena.string("proc")), target: target, fstype: UnsafePointer(arena.string("proc")),
+                    data: nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC, read_only: mount.readOnly ? 1 : 0)
+            }
+        }
+        plan.mount_count = Int32(mounts.count)
+        plan.mounts = UnsafePointer(lowered)
+        plan.new_root = newRoot.map { UnsafePointer(arena.string($0)) }
+        plan.root_mode = Int32(newRoot == nil ? CN_ROOT_NONE.rawValue : rootMode == .pivot ? CN_ROOT_PIVOT.rawValue : CN_ROOT_CHROOT.rawValue)
+        plan.hostname = hostname.map { UnsafePointer(arena.string($0)) }
+        plan.domainname = domainName.map { UnsafePointer(arena.string($0)) }
+        plan.loopback_up = loopbackUp && create.contains(.network) ? 1 : 0
+    }
+
+    /// Bind-mounts the sandbox's namespaces on the `persist` files, creating missing files.
+    /// On failure, undoes the ones already made.
+    func persistNamespaces(of process: SandboxProcess) throws(SandboxError) {
+        var done: [String] = []
+        for (kind, file) in persist.sorted(by: { $0.value < $1.value }) {
+            let fd = open(file, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
+            if fd >= 0 { close(fd) }
+            guard Glibc.mount(process.namespacePath(kind), file, nil, UInt(CN_MS_BIND), nil) == 0 else {
+                let errno = Errno.current
+                for path in done { umount2(path, Int32(CN_MNT_DETACH)) }
+                var hint = "persisting needs root: CAP_SYS_ADMIN in this mount namespace"
+                if errno == .invalidArgument && kind == .mount {
+                    hint = "a mount namespace cannot be bound on a file inside a shared mount that would propagate into it: "
+                        + "put the file on a private mount (mount --bind DIR DIR; mount --make-private DIR)"
+                } else if errno != .notPermitted && errno != .permissionDenied {
+                    hint = "the file must be on a mount this process may bind over"
+                }
+                throw SandboxError(.persist, step: "persist[\(kind)] \(file)", errno: errno,
+                    detail: "cannot bind-mount \(process.namespacePath(kind)) on it", hint: hint)
+            }
+            done.append(file)
+        }
+    }
+}
+
+/// Whether `path` is a directory.
+func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}

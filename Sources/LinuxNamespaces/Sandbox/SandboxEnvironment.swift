@@ -1,0 +1,99 @@
+/// How mount events propagate between the new mount namespace and the one it was copied from:
+/// mount_namespaces(7). Applied to every mount, recursively, right after the namespace is
+/// created and before anything is mounted in it.
+public enum MountPropagation: String, Sendable, Hashable, CaseIterable {
+    /// Nothing propagates either way: mounts made inside never reach the host, and host mounts
+    /// made later are not seen inside. The default, as util-linux unshare.
+    case `private`
+    /// Host mounts made later appear inside; nothing propagates back out.
+    case slave
+    /// Both ways, where the original mounts were shared. Mounts made inside reach the host.
+    case shared
+    /// Keep whatever the copied mounts had.
+    case unchanged
+}
+
+/// Whether and where a fresh proc file system is mounted.
+public enum ProcMount: Sendable, Hashable {
+    /// On `/proc` when the sandbox creates both a pid and a mount namespace (`--mount-proc`).
+    case automatic
+    /// Never.
+    case none
+    /// On this directory (a new mount namespace is required).
+    case at(String)
+}
+
+/// A mount made inside the sandbox's new mount namespace.
+public struct Mount: Sendable, Hashable {
+    /// What is mounted.
+    public enum Source: Sendable, Hashable {
+        /// A bind mount of a host path (recursive: with the mounts below it).
+        case bind(String, recursive: Bool)
+        /// A new tmpfs, with mount options such as `size=64m,mode=1777`.
+        case tmpfs(options: String?)
+        /// A new proc file system for the sandbox's pid namespace.
+        case proc
+    }
+
+    /// What is mounted.
+    public var source: Source
+    /// Where: an absolute path, inside the new root when there is one.
+    public var target: String
+    /// Whether it is read-only, submounts included.
+    public var readOnly: Bool
+
+    /// A mount of `source` on `target`.
+    public init(_ source: Source, on target: String, readOnly: Bool = false) {
+        self.source = source
+        self.target = target
+        self.readOnly = readOnly
+    }
+
+    /// A recursive bind mount of `source` on `target` (`bwrap --bind`, `--ro-bind`).
+    public static func bind(_ source: String, _ target: String, readOnly: Bool = false) -> Mount {
+        Mount(.bind(source, recursive: true), on: target, readOnly: readOnly)
+    }
+
+    /// A tmpfs on `target` (`bwrap --tmpfs`); `size` like `64m`, `mode` like `0o1777`.
+    public static func tmpfs(_ target: String, size: String? = nil, mode: UInt32? = nil) -> Mount {
+        var options: [String] = []
+        if let size { options.append("size=\(size)") }
+        if let mode { options.append("mode=" + String(mode, radix: 8)) }
+        return Mount(.tmpfs(options: options.isEmpty ? nil : options.joined(separator: ",")), on: target)
+    }
+
+    /// `tmpfs on /tmp` (private /tmp)
+    public var description: String {
+        switch source {
+        case .bind(let path, _): "\(readOnly ? "read-only " : "")bind \(path) on \(target)"
+        case .tmpfs: "tmpfs on \(target)"
+        case .proc: "proc on \(target)"
+        }
+    }
+}
+
+/// Offsets of a new time namespace's clocks: time_namespaces(7). `CLOCK_MONOTONIC` and
+/// `CLOCK_BOOTTIME` (and `/proc/uptime`) inside read this much more than outside.
+public struct TimeOffsets: Sendable, Hashable {
+    /// Seconds added to `CLOCK_MONOTONIC`; may be negative.
+    public var monotonic: Int64
+    /// Seconds added to `CLOCK_BOOTTIME`; may be negative.
+    public var boottime: Int64
+
+    /// Offsets in seconds.
+    public init(monotonic: Int64 = 0, boottime: Int64 = 0) {
+        self.monotonic = monotonic
+        self.boottime = boottime
+    }
+
+    /// The text written to `/proc/PID/timens_offsets`.
+    var text: String { "monotonic \(monotonic) 0\nboottime \(boottime) 0\n" }
+}
+
+/// How the sandbox enters a new root directory.
+public enum RootMode: Sendable, Hashable {
+    /// pivot_root(2), with the old root detached: nothing of the host stays reachable.
+    case pivot
+    /// chroot(2): simpler, but the host's mounts stay reachable for a process that escapes it.
+    case chroot
+}
