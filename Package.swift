@@ -5,9 +5,11 @@ let package = Package(
     name: "swift-linux-namespaces",
     products: [
         .library(name: "LinuxNamespaces", targets: ["LinuxNamespaces"]),
+        .executable(name: "nsbox", targets: ["nsbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "CNamespaces"),
@@ -18,6 +20,15 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The command-line tool: run, enter, ls, id.
+        .executableTarget(
+            name: "nsbox",
+            dependencies: [
+                "LinuxNamespaces",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // Prints this process's namespace ids and those of a child in new namespaces.
         .executableTarget(name: "ns-ids", dependencies: ["LinuxNamespaces"]),
         // A single-threaded helper the tests run in a child process: the test runner itself is
@@ -25,7 +36,7 @@ let package = Package(
         .executableTarget(name: "nsprobe", dependencies: ["LinuxNamespaces", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(
             name: "LinuxNamespacesTests",
-            dependencies: ["LinuxNamespaces", "nsprobe"]
+            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox"]
         ),
     ]
 )

@@ -33,7 +33,7 @@ extension Sandbox {
                 hint: "add .time to create")
         }
         let mounts = effectiveMounts
-        if (!mounts.isEmpty || newRoot != nil) && !create.contains(.mount) {
+        if (!mounts.isEmpty || (newRoot != nil && rootMode == .pivot)) && !create.contains(.mount) {
             let field = newRoot != nil ? "newRoot" : mounts.first.map { "mounts (\($0.description))" } ?? "mounts"
             throw SandboxError(invalid: field, "mounting needs a new mount namespace",
                 hint: "add .mount to create, so nothing is mounted on the host")

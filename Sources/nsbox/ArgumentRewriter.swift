@@ -1,0 +1,49 @@
+/// Rewrites the option spellings of unshare(1), nsenter(1) and bwrap(1) that argument-parser
+/// cannot express into internal ones, before parsing:
+///
+/// - `--net=FILE` (optional value): `--persist net=FILE` for `run`, `--ns net=FILE` for `enter`;
+/// - `--mount-proc=DIR`: `--mount-proc-at DIR`; `--kill-child=SIGNAL`: `--kill-child-signal SIGNAL`;
+/// - `--bind SRC DST`, `--ro-bind SRC DST` (two values): `--bind-pair SRC --bind-pair DST`, ...
+///
+/// Rewriting stops at `--` or at the command's first word, so nothing of the command is touched.
+struct ArgumentRewriter {
+    /// Options (long and short) that take one value: the word after them is not the command.
+    let optionsWithValue: Set<String>
+    /// What `--KIND=FILE` becomes: "--persist" or "--ns".
+    let kindFileOption: String
+
+    static let kindOptions: [String: String] = [
+        "--user": "user", "--mount": "mnt", "--pid": "pid", "--net": "net", "--uts": "uts",
+        "--ipc": "ipc", "--cgroup": "cgroup", "--time": "time",
+    ]
+
+    func rewrite(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" || !argument.hasPrefix("-") || argument == "-" {
+                return result + arguments[index...]
+            }
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2, let kind = Self.kindOptions[parts[0]] {
+                result += [parts[0], kindFileOption, "\(kind)=\(parts[1])"]
+            } else if parts.count == 2, parts[0] == "--mount-proc" {
+                result += ["--mount-proc-at", parts[1]]
+            } else if parts.count == 2, parts[0] == "--kill-child" {
+                result += ["--kill-child-signal", parts[1]]
+            } else if argument == "--bind" || argument == "--ro-bind", index + 2 < arguments.count {
+                result += ["\(argument)-pair", arguments[index + 1], "\(argument)-pair", arguments[index + 2]]
+                index += 2
+            } else {
+                result.append(argument)
+                if parts.count == 1, optionsWithValue.contains(argument), index + 1 < arguments.count {
+                    result.append(arguments[index + 1])
+                    index += 1
+                }
+            }
+            index += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import LinuxNamespaces
+import SystemPackage
+
+/// `nsbox id`: the namespace ids of a process.
+struct Identify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "id",
+        abstract: "Print the namespace ids (inode numbers) of a process.",
+        discussion: "Examples:\n  nsbox id\n  nsbox id -t 1234 net user --json")
+
+    @Option(name: [.customShort("t"), .long], help: "The process (default: nsbox itself).") var target: Int32?
+    @Flag(help: "JSON output.") var json = false
+    @Argument(help: "Kinds to print (default: all).") var kinds: [String] = []
+
+    func run() throws {
+        var selected: [NamespaceKind] = []
+        for name in kinds {
+            guard let kind = NamespaceKind(name: name) else {
+                throw Failure(message: "unknown namespace kind '\(name)': use one of \(NamespaceKind.acceptedNames)")
+            }
+            selected.append(kind)
+        }
+        if selected.isEmpty { selected = NamespaceKind.allCases }
+        let pid = target.map { ProcessID(rawValue: $0) } ?? .current
+        var rows: [(NamespaceKind, NamespaceID)] = []
+        for kind in selected {
+            do { rows.append((kind, try NamespaceID(kind, of: pid))) } catch { throw Failure(error) }
+        }
+        if json {
+            let fields = rows.map { (jsonObject([("type", jsonString($0.0.procName)), ("ns", String($0.1.inode))])) }
+            print("{\"pid\": \(pid.rawValue), \"namespaces\": [" + fields.joined(separator: ", ") + "]}")
+        } else {
+            for (kind, id) in rows { print(kind.procName, id.inode) }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Glibc
+import LinuxNamespaces
+
+/// nsbox: create, join and inspect Linux namespaces.
+@main
+struct NSBox: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nsbox",
+        abstract: "Create, join and inspect Linux namespaces.",
+        discussion: """
+            Exit status: the command's own; 128+N when it died of signal N; 125 when nsbox itself \
+            failed (bad option, the kernel refused a step); 126 when the command cannot be \
+            executed; 127 when it is not found.
+            """,
+        subcommands: [Run.self, Enter.self, Identify.self]
+    )
+
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "run": arguments = ["run"] + Run.rewriter.rewrite(Array(arguments.dropFirst()))
+        case "enter": arguments = ["enter"] + Enter.rewriter.rewrite(Array(arguments.dropFirst()))
+        default: break
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let failure as Failure {
+            writeLine(2, "nsbox: \(failure.message)")
+            Glibc.exit(failure.status)
+        } catch {
+            // --help and --version exit 0; a usage error is nsbox's failure: 125.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let message = fullMessage(for: error)
+            writeLine(2, message.hasSuffix("\n") ? String(message.dropLast()) : message)
+            Glibc.exit(125)
+        }
+    }
+}
+
+/// An error of nsbox itself, with the exit status it maps to.
+struct Failure: Error {
+    var message: String
+    var status: Int32 = 125
+}
+
+extension Failure {
+    /// A sandbox error: its line, and its status (125, 126 or 127).
+    init(_ error: SandboxError) {
+        self.init(message: error.description, status: error.exitStatus)
+    }
+
+    /// A namespace error: its line, status 125.
+    init(_ error: NamespaceError) {
+        self.init(message: error.description)
+    }
+}
+
+/// Spawns, reports the child through `--json-status-fd` if asked, waits, and exits with the
+/// command's status (128+N for signal N).
+func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD: Int32?) throws -> Never {
+    let process: SandboxProcess
+    do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
+    if let fd = jsonStatusFD {
+        var fields = [("child-pid", String(process.pid.rawValue))]
+        for (kind, id) in process.namespaces.sorted(by: { $0.key.procName < $1.key.procName }) {
+            fields.append(("\(kind.procName)-namespace", String(id.inode)))
+        }
+        writeLine(fd, jsonObject(fields))
+    }
+    let termination: Termination
+    do { termination = try process.wait() } catch { throw Failure(error) }
+    if let fd = jsonStatusFD {
+        switch termination {
+        case .exited(let code): writeLine(fd, jsonObject([("exit-code", String(code))]))
+        case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal))]))
+        }
+    }
+    exit(termination.shellStatus)
+}
+
+/// `{"key": value, ...}` with values already rendered as JSON.
+func jsonObject(_ fields: [(String, String)]) -> String {
+    "{" + fields.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+}
+
+/// A JSON string literal.
+func jsonString(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\t": result += "\\t"
+        case _ where scalar.value < 0x20: result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result + "\""
+}
+
+/// Writes `line` and a newline to `fd`.
+func writeLine(_ fd: Int32, _ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { write(fd, $0, strlen($0)) }
+}
+
+/// The command to run: what follows `--` or the first word that is not an option; the user's
+/// shell when there is none. A word that looks like an option before the command is an
+/// unknown option, not a command.
+func commandWords(_ captured: [String], subcommand: String) throws -> [String] {
+    var words = captured
+    if words.first == "--" {
+        words.removeFirst()
+    } else if let first = words.first, first.hasPrefix("-") {
+        throw Failure(message: "unknown option '\(first)' (see nsbox \(subcommand) --help); a command starting with '-' goes after --")
+    }
+    if words.isEmpty { words = [getenv("SHELL").map { String(cString: $0) } ?? "/bin/sh"] }
+    return words
+}

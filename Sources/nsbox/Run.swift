@@ -1,0 +1,209 @@
+import ArgumentParser
+import Glibc
+import LinuxNamespaces
+import SystemPackage
+
+/// `nsbox run`: create or join namespaces and run a command, with unshare(1) and bwrap(1)
+/// spellings.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command in new (or joined) namespaces.",
+        discussion: """
+            Options follow unshare(1) where it has them, and bwrap(1) for the rest. --KIND=FILE \
+            keeps a created namespace by bind-mounting it on FILE. nsbox always forks: -f is \
+            accepted for compatibility. With a new pid namespace a small init is pid 1 (use \
+            --as-pid-1 to run the command as pid 1); with new pid and mount namespaces /proc is \
+            mounted fresh. A new network namespace gets lo up (bwrap does; unshare does not).
+
+            Examples:
+              nsbox run -r -p --mount-proc -- sh -c 'id; ps'
+              nsbox run --sandbox --hostname box -- sh
+              nsbox run -U -c -n --net=/run/netns/demo -- true
+              nsbox run --join net=1234 -- ip -o link
+            """)
+
+    @Flag(name: [.customShort("U"), .long], help: "New user namespace.") var user = false
+    @Flag(name: [.customShort("m"), .long], help: "New mount namespace (--mount=FILE to persist).") var mount = false
+    @Flag(name: [.customShort("p"), .long], help: "New pid namespace.") var pid = false
+    @Flag(name: [.customShort("n"), .long], help: "New network namespace, lo up.") var net = false
+    @Flag(name: [.customShort("u"), .long], help: "New UTS namespace.") var uts = false
+    @Flag(name: [.customShort("i"), .long], help: "New IPC namespace.") var ipc = false
+    @Flag(name: [.customShort("C"), .long], help: "New cgroup namespace.") var cgroup = false
+    @Flag(name: [.customShort("T"), .long], help: "New time namespace.") var time = false
+    @Option(help: .hidden) var persist: [String] = []
+
+    @Flag(name: [.customShort("r"), .customLong("map-root-user")], help: "Map your uid/gid to root (implies -U).")
+    var mapRootUser = false
+    @Flag(name: [.customShort("c"), .customLong("map-current-user")], help: "Map your uid/gid to themselves (implies -U).")
+    var mapCurrentUser = false
+    @Option(name: .customLong("map-user"), help: "Map your uid to UID inside (implies -U).") var mapUser: UInt32?
+    @Option(name: .customLong("map-group"), help: "Map your gid to GID inside (implies -U).") var mapGroup: UInt32?
+    @Option(name: .customLong("map-users"), help: "uid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U).")
+    var mapUsers: [String] = []
+    @Option(name: .customLong("map-groups"), help: "gid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U).")
+    var mapGroups: [String] = []
+    @Flag(name: .customLong("map-auto"), help: "Map your /etc/subuid and /etc/subgid ranges from 0 (implies -U).")
+    var mapAuto = false
+    @Option(help: "allow or deny setgroups(2) in the user namespace.") var setgroups: SetgroupsPolicy?
+
+    @Flag(name: [.customShort("f"), .long], help: "Fork (always done; accepted for unshare compatibility).")
+    var fork = false
+    @Flag(name: .customLong("mount-proc"), help: "Mount /proc (--mount-proc=DIR elsewhere); implies -m.")
+    var mountProc = false
+    @Option(name: .customLong("mount-proc-at"), help: .hidden) var mountProcAt: String?
+    @Option(help: "Mount propagation: private, slave, shared, unchanged.") var propagation: MountPropagation?
+    @Flag(name: .customLong("kill-child"), help: "Kill the command with SIGKILL (--kill-child=SIGNAL) when nsbox dies.")
+    var killChild = false
+    @Option(name: .customLong("kill-child-signal"), help: .hidden) var killChildSignal: String?
+    @Option(name: [.customShort("R"), .long], help: "chroot into DIR.") var root: String?
+    @Option(name: .customLong("new-root"), help: "pivot_root into DIR (needs -m); mount targets are inside it.")
+    var newRoot: String?
+    @Option(name: [.customShort("w"), .customLong("wd")], help: "Working directory inside.") var workingDirectory: String?
+    @Option(help: "Monotonic clock offset in seconds (needs -T).") var monotonic: Int64?
+    @Option(help: "Boot-time clock offset in seconds (needs -T).") var boottime: Int64?
+    @Option(name: [.customShort("S"), .customLong("setuid")], help: "uid to run as inside.") var setUID: UInt32?
+    @Option(name: [.customShort("G"), .customLong("setgid")], help: "gid to run as inside.") var setGID: UInt32?
+
+    @Option(help: "Hostname inside (needs -u).") var hostname: String?
+    @Flag(name: .customLong("private-tmp"), help: "An empty tmpfs on /tmp (needs -m).") var privateTmp = false
+    @Option(name: .customLong("bind-pair"), help: .hidden) var bindPairs: [String] = []
+    @Option(name: .customLong("ro-bind-pair"), help: .hidden) var roBindPairs: [String] = []
+    @Option(help: "A tmpfs on DIR (needs -m).") var tmpfs: [String] = []
+    @Flag(name: .customLong("die-with-parent"), help: "Kill the sandbox when nsbox dies.") var dieWithParent = false
+    @Flag(name: .customLong("new-session"), help: "Run the command in a new session (no terminal).")
+    var newSession = false
+    @Flag(name: .customLong("as-pid-1"), help: "Run the command as pid 1 of the new pid namespace, without init.")
+    var asPid1 = false
+    @Option(help: "Enter a namespace: KIND=PATH or KIND=PID (repeatable).") var join: [String] = []
+    @Option(name: .customLong("json-status-fd"), help: "Write JSON lines with the child's pid, namespaces and exit to FD.")
+    var jsonStatusFD: Int32?
+    @Flag(help: "Preset: -U -r -m -p -n -u -i with /proc, a private /tmp, and the sandbox killed with nsbox.")
+    var sandbox = false
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (default: $SHELL).")
+    var command: [String] = []
+
+    /// The option words that take a value, for `ArgumentRewriter`.
+    static let rewriter = ArgumentRewriter(
+        optionsWithValue: [
+            "--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups", "--propagation", "-R", "--root",
+            "--new-root", "-w", "--wd", "--monotonic", "--boottime", "-S", "--setuid", "-G", "--setgid", "--hostname",
+            "--tmpfs", "--join", "--json-status-fd", "--persist", "--mount-proc-at", "--kill-child-signal",
+        ],
+        kindFileOption: "--persist")
+
+    func run() throws {
+        let sandbox = try makeSandbox()
+        let words = try commandWords(command, subcommand: "run")
+        var spawned = SandboxCommand(words[0], Array(words.dropFirst()))
+        spawned.workingDirectory = workingDirectory
+        spawned.inheritsSignalMask = true
+        if let fd = jsonStatusFD {
+            guard fcntl(fd, F_GETFD) >= 0 else {
+                throw Failure(message: "--json-status-fd \(fd): not an open file descriptor")
+            }
+        }
+        try runToCompletion(sandbox, spawned, jsonStatusFD: jsonStatusFD)
+    }
+
+    /// The options as a `Sandbox`.
+    func makeSandbox() throws -> Sandbox {
+        var create = NamespaceSet()
+        let flags: [(Bool, NamespaceSet)] = [
+            (user, .user), (mount, .mount), (pid, .pid), (net, .network), (uts, .uts), (ipc, .ipc),
+            (cgroup, .cgroup), (time, .time),
+        ]
+        for (on, kind) in flags where on { create.insert(kind) }
+        if sandbox { create.formUnion([.user, .mount, .pid, .network, .uts, .ipc]) }
+        var box = Sandbox(create: create)
+        box.userMapping = try userMapping()
+        if box.userMapping != nil || sandbox { box.create.insert(.user) }
+        if sandbox && box.userMapping == nil { box.userMapping = .root }
+        if mountProc || mountProcAt != nil { box.create.insert(.mount) }
+        if let mountProcAt { box.procMount = .at(mountProcAt) }
+        if privateTmp || sandbox { box.privateTmp = true }
+        if let propagation { box.mountPropagation = propagation }
+        for entry in persist {
+            let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
+            box.persist[kind] = file
+        }
+        for entry in join {
+            let (kind, target) = try kindAndValue(entry, option: "--join")
+            box.join(kind, pid_t(target).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(target)))
+        }
+        if killChild || killChildSignal != nil || dieWithParent || sandbox {
+            box.parentDeathSignal = try killChildSignal.map(parseSignal) ?? SIGKILL
+        }
+        if let root {
+            box.newRoot = root
+            box.rootMode = .chroot
+        }
+        if let newRoot {
+            box.newRoot = newRoot
+            box.rootMode = .pivot
+        }
+        if monotonic != nil || boottime != nil {
+            box.timeOffsets = TimeOffsets(monotonic: monotonic ?? 0, boottime: boottime ?? 0)
+        }
+        box.uid = setUID
+        box.gid = setGID
+        box.hostname = hostname
+        box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) }
+        box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) }
+        box.mounts += tmpfs.map { Mount.tmpfs($0) }
+        if newSession { box.session = .newSession }
+        if asPid1 { box.pidOne = .command }
+        return box
+    }
+
+    /// The user mapping the options ask for, if any.
+    private func userMapping() throws -> UserMapping? {
+        let uid = geteuid(), gid = getegid()
+        if !mapUsers.isEmpty || !mapGroups.isEmpty {
+            func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
+                do {
+                    return lines.isEmpty ? try IDMap(inside: 0, outside: own) : try IDMap(lines.map { line throws(NamespaceError) in try IDMapping(parsing: line) })
+                } catch {
+                    throw Failure(message: "\(option): \(error)")
+                }
+            }
+            return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
+        }
+        if mapAuto { return .subordinateIDs }
+        if mapRootUser { return .root }
+        if mapCurrentUser { return .currentUser }
+        if mapUser != nil || mapGroup != nil { return .user(uid: mapUser ?? uid, gid: mapGroup ?? gid) }
+        return nil
+    }
+}
+
+extension SetgroupsPolicy: ExpressibleByArgument {}
+extension MountPropagation: ExpressibleByArgument {}
+
+/// Splits `KIND=VALUE`, naming `option` in the error.
+func kindAndValue(_ entry: String, option: String) throws -> (NamespaceKind, String) {
+    let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+    guard parts.count == 2, let kind = NamespaceKind(name: parts[0]), !parts[1].isEmpty else {
+        throw Failure(message: "\(option) '\(entry)': write KIND=VALUE, KIND one of \(NamespaceKind.acceptedNames)")
+    }
+    return (kind, parts[1])
+}
+
+/// Pairs up SRC DST words of a two-value option.
+func pairs(_ words: [String], _ option: String) throws -> [(String, String)] {
+    guard words.count % 2 == 0 else { throw Failure(message: "\(option) needs SRC and DST") }
+    return stride(from: 0, to: words.count, by: 2).map { (words[$0], words[$0 + 1]) }
+}
+
+/// A signal by number or name (`KILL`, `SIGTERM`, `9`).
+func parseSignal(_ text: String) throws -> Int32 {
+    if let number = Int32(text), (1...64).contains(number) { return number }
+    let names: [String: Int32] = [
+        "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "KILL": SIGKILL, "USR1": SIGUSR1, "USR2": SIGUSR2,
+        "TERM": SIGTERM, "ALRM": SIGALRM, "CONT": SIGCONT,
+    ]
+    var name = text.uppercased()
+    if name.hasPrefix("SIG") { name.removeFirst(3) }
+    guard let signal = names[name] else { throw Failure(message: "unknown signal '\(text)'") }
+    return signal
+}
