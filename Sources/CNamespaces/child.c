@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -183,6 +184,36 @@ static void exec_command(const struct cn_plan *plan) {
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
+/// Writes a record (not a failure) on the report pipe.
+static void record(const struct cn_plan *plan, int kind, long detail, uint64_t device, uint64_t inode) {
+    struct cn_report report = {kind, 0, detail, device, inode};
+    if (write(report_fd, &report, sizeof report) != (ssize_t)sizeof report) fail(plan, CN_STEP_SYNC, 0);
+}
+
+/// Reports the ids of the sandbox's namespaces, read now that this process is in all of them
+/// (and before the command runs, which may end at once and take its /proc entries with it).
+static void report_namespaces(const struct cn_plan *plan) {
+    static const struct { int flag; const char *path; } files[] = {
+        {0x02000000, "/proc/self/ns/cgroup"}, {0x08000000, "/proc/self/ns/ipc"},
+        {0x00020000, "/proc/self/ns/mnt"},    {0x40000000, "/proc/self/ns/net"},
+        {0x20000000, "/proc/self/ns/pid"},    {0x00000080, "/proc/self/ns/time"},
+        {0x10000000, "/proc/self/ns/user"},   {0x04000000, "/proc/self/ns/uts"},
+    };
+    for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
+        struct stat info;
+        if (!(plan->report_flags & files[i].flag) || stat(files[i].path, &info) != 0) continue;
+        record(plan, CN_RECORD_NAMESPACE, files[i].flag, (uint64_t)info.st_dev, (uint64_t)info.st_ino);
+    }
+    if (plan->persist_go_fd >= 0) {
+        record(plan, CN_RECORD_READY_TO_PERSIST, 0, 0, 0);
+        char byte;
+        ssize_t n;
+        do { n = read(plan->persist_go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
+        if (n != 1) { if (n == 0) errno = EPIPE; fail(plan, CN_STEP_SYNC, 0); }
+        close(plan->persist_go_fd);
+    }
+}
+
 void cn_child_main(const struct cn_plan *plan) {
     report_fd = plan->error_fd;
     // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.
@@ -196,8 +227,13 @@ void cn_child_main(const struct cn_plan *plan) {
     // A user namespace made by clone3 itself: wait here for its id maps.
     if (!plan->unshare_user) wait_for_parent(plan);
     enter_namespaces(plan);
+    // From here on this process holds a copy of the caller's memory inside the sandbox: keep
+    // the sandbox's root from ptrace or /proc/PID/mem access to it (execve undoes this for the
+    // command). Only now: the parent needed our /proc files to write the id maps.
+    prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (cn_write_time_offsets(plan) != 0) fail(plan, CN_STEP_TIME_OFFSETS, 0);
     if (plan->fork_for_children) fork_and_supervise(plan);
+    report_namespaces(plan);
     // Now inside every namespace, pid included: a proc mount shows this pid namespace.
     int mount_index = 0;
     int step = cn_set_up_mounts(plan, &mount_index);

@@ -49,11 +49,20 @@ struct cn_mount {
 /// How the new root is entered.
 enum cn_root_mode { CN_ROOT_NONE = 0, CN_ROOT_PIVOT = 1, CN_ROOT_CHROOT = 2 };
 
-/// What the child writes to error_fd when a step fails.
+/// Records the child writes to error_fd that are not failures.
+enum cn_record {
+    CN_RECORD_NAMESPACE = 100,     // detail = CLONE_NEW* flag; device and inode of that namespace
+    CN_RECORD_READY_TO_PERSIST = 101,  // every namespace exists: the parent may bind-mount them
+};
+
+/// What the child writes to error_fd: a failed step (step = enum cn_step, error = errno), or a
+/// record (step = enum cn_record). End of file means the command was executed.
 struct cn_report {
     int32_t step;
     int32_t error;
     int64_t detail;
+    uint64_t device;
+    uint64_t inode;
 };
 
 /// One namespace to enter with setns(2).
@@ -96,6 +105,8 @@ struct cn_plan {
     int go_fd;                  // child reads one byte once the parent wrote the id maps
     int error_fd;               // child writes a cn_report on failure (close-on-exec)
     int status_fd;              // a supervisor writes its child's wait status here
+    int persist_go_fd;          // -1, or: after CN_RECORD_READY_TO_PERSIST, wait for one byte here
+    int report_flags;           // CLONE_NEW* kinds whose ids the child reports
 
     // Credentials inside.
     int set_groups;             // 1: setgroups(0, NULL) (drops supplementary groups); 2: if allowed

@@ -35,8 +35,8 @@ public final class SandboxProcess: Sendable {
         if statusFD >= 0 { close(statusFD) }
     }
 
-    /// The ids of the sandbox's namespaces that were created or joined, read right after the
-    /// command started.
+    /// The ids of the sandbox's namespaces that were created or joined, as the child saw them
+    /// right before it executed the command.
     public var namespaces: [NamespaceKind: NamespaceID] { state.withLock { $0.namespaces } }
 
     /// The file that names the sandbox's namespace of `kind`. For pid and time, the
@@ -47,11 +47,7 @@ public final class SandboxProcess: Sendable {
         return "/proc/\(pid.rawValue)/ns/\(kind.procName)\(suffix)"
     }
 
-    func recordNamespaces(_ kinds: NamespaceSet) {
-        var ids: [NamespaceKind: NamespaceID] = [:]
-        for kind in kinds.kinds {
-            ids[kind] = try? NamespaceID(path: FilePath(namespacePath(kind)))
-        }
+    func setNamespaces(_ ids: [NamespaceKind: NamespaceID]) {
         state.withLock { $0.namespaces = ids }
     }
 

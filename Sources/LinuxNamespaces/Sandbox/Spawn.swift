@@ -36,11 +36,13 @@ extension Sandbox {
         var go = mapping != nil ? try SpawnPipe() : nil
         var ready = geometry.unshareUser && mapping != nil ? try SpawnPipe() : nil
         var status = geometry.mayHaveSupervisor ? try SpawnPipe() : nil
+        var persistGo = persist.isEmpty ? nil : try SpawnPipe()
         let parentPidfd = parentDeathSignal != nil ? cn_pidfd_open(getpid(), 0) : -1
         defer {
             errors.closeBoth()
             go?.closeBoth()
             ready?.closeBoth()
+            persistGo?.closeBoth()
             if parentPidfd >= 0 { close(parentPidfd) }
         }
 
@@ -64,6 +66,8 @@ extension Sandbox {
         plan.go_fd = go?.readEnd ?? -1
         plan.error_fd = errors.writeEnd
         plan.status_fd = status?.writeEnd ?? -1
+        plan.persist_go_fd = persistGo?.readEnd ?? -1
+        plan.report_flags = create.union(NamespaceSet(joins.map(\.kind))).rawValue
         fillCredentials(&plan)
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
@@ -111,7 +115,9 @@ extension Sandbox {
         go?.closeRead()
         ready?.closeWrite()
         status?.closeWrite()
+        persistGo?.closeRead()
 
+        var persisted = false
         do throws(SandboxError) {
             if let mapping {
                 if let readyEnd = ready?.readEnd {
@@ -124,14 +130,30 @@ extension Sandbox {
                 var byte: UInt8 = 1
                 guard write(go!.writeEnd, &byte, 1) == 1 else { throw childFailure(errors.readEnd, command, mounts) ?? lostChild() }
             }
-            // End of file: the command was executed (the pipe is close-on-exec).
-            if let failure = childFailure(errors.readEnd, command, mounts) { throw failure }
-            try persistNamespaces(of: process)
+            // Records until end of file, which means the command was executed (the pipe is
+            // close-on-exec); a failure report ends it early.
+            var ids: [NamespaceKind: NamespaceID] = [:]
+            while let report = readValue(errors.readEnd, as: cn_report.self, initial: cn_report()) {
+                switch report.step {
+                case Int32(CN_RECORD_NAMESPACE.rawValue):
+                    if let kind = NamespaceKind(cloneFlag: Int32(truncatingIfNeeded: report.detail)) {
+                        ids[kind] = NamespaceID(device: report.device, inode: report.inode)
+                    }
+                case Int32(CN_RECORD_READY_TO_PERSIST.rawValue):
+                    try persistNamespaces(of: process)
+                    persisted = true
+                    var byte: UInt8 = 1
+                    guard write(persistGo!.writeEnd, &byte, 1) == 1 else { throw lostChild() }
+                default:
+                    throw SandboxError(report: report, command: command, sandbox: self, mounts: mounts)
+                }
+            }
+            process.setNamespaces(ids)
         } catch {
             process.killAndReap()
+            if persisted { unpersist() }
             throw error
         }
-        process.recordNamespaces(create.union(NamespaceSet(joins.map(\.kind))))
         return process
     }
 
@@ -195,6 +217,11 @@ extension Sandbox {
             throw SandboxError(.idMaps, step: error.path?.string ?? "id maps", errno: error.errno,
                 detail: error.detail, hint: error.hint)
         }
+    }
+
+    /// Detaches the persist bind mounts of a spawn that failed after making them.
+    private func unpersist() {
+        for file in persist.values { umount2(file, Int32(CN_MNT_DETACH)) }
     }
 
     private func childFailure(_ fd: Int32, _ command: SandboxCommand, _ mounts: [Mount]) -> SandboxError? {

@@ -4,25 +4,28 @@ import Glibc
 /// The `nsprobe` helper executable, copied once to a directory every user may read, so that
 /// tests can run it as uid 65534 wherever the build directory lives.
 enum Probe {
-    static let path: String = {
+    static let path: String = sharedCopy(of: "nsprobe")
+
+    /// The built `name` executable, copied once to a directory every user may read.
+    static func sharedCopy(of name: String) -> String {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var dir = exe.deletingLastPathComponent()
         // The test bundle may sit inside an .xctest directory next to the executables.
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("nsprobe").path),
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path),
             dir.path != "/"
         {
             dir = dir.deletingLastPathComponent()
         }
-        let built = dir.appendingPathComponent("nsprobe").path
+        let built = dir.appendingPathComponent(name).path
         let shared = "/tmp/swift-linux-namespaces-tests-\(getpid())"
         mkdir(shared, 0o755)
         chmod(shared, 0o755)
-        let copy = shared + "/nsprobe"
+        let copy = shared + "/" + name
         _ = try? FileManager.default.removeItem(atPath: copy)
         try! FileManager.default.copyItem(atPath: built, toPath: copy)
         chmod(copy, 0o755)
         return copy
-    }()
+    }
 
     /// Runs `nsprobe ARGS` as the current user (root in CI).
     static func run(_ arguments: String...) throws -> CommandResult { try run(arguments) }
@@ -44,3 +47,16 @@ func ourNamespace(_ kind: String) -> UInt64 { inode("/proc/self/ns/\(kind)")! }
 
 /// The `/proc/PID/ns/` names of all eight kinds.
 let allKindNames = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]
+
+/// The `nsbox` command-line tool, runnable by every user.
+enum NSBox {
+    static let path: String = Probe.sharedCopy(of: "nsbox")
+
+    /// Runs `nsbox ARGS` as root.
+    static func run(_ arguments: String...) throws -> CommandResult { try runCommand([path] + arguments) }
+
+    /// Runs `nsbox ARGS` as uid/gid 65534.
+    static func runUnprivileged(_ arguments: String...) throws -> CommandResult {
+        try runCommand(asUnprivileged + [path] + arguments)
+    }
+}
