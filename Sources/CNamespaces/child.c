@@ -227,11 +227,11 @@ void cn_child_main(const struct cn_plan *plan) {
     // A user namespace made by clone3 itself: wait here for its id maps.
     if (!plan->unshare_user) wait_for_parent(plan);
     enter_namespaces(plan);
+    if (cn_write_time_offsets(plan) != 0) fail(plan, CN_STEP_TIME_OFFSETS, 0);
     // From here on this process holds a copy of the caller's memory inside the sandbox: keep
     // the sandbox's root from ptrace or /proc/PID/mem access to it (execve undoes this for the
-    // command). Only now: the parent needed our /proc files to write the id maps.
+    // command). Only now: the id maps and time offsets needed our /proc files writable by us.
     prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if (cn_write_time_offsets(plan) != 0) fail(plan, CN_STEP_TIME_OFFSETS, 0);
     if (plan->fork_for_children) fork_and_supervise(plan);
     report_namespaces(plan);
     // Now inside every namespace, pid included: a proc mount shows this pid namespace.

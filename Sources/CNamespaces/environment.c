@@ -18,6 +18,15 @@
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+
+static const unsigned int cn_open_tree_clone = 1;
+static const unsigned int cn_move_mount_f_empty_path = 0x4;
 
 /// mount_setattr(2)'s argument (Linux 5.12).
 struct cn_mount_attr {
@@ -72,10 +81,28 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         *index = -1;
         return CN_STEP_NEW_ROOT;
     }
+    // Take every bind source first, as detached copies (open_tree, Linux 5.2): a source means
+    // what it meant when the sandbox started, even if an earlier mount (a private /tmp) covers it.
+    int trees[CN_MAX_MOUNTS];
+    if (plan->mount_count > CN_MAX_MOUNTS) { errno = E2BIG; *index = 0; return CN_STEP_MOUNT; }
+    for (int i = 0; i < plan->mount_count; i++) {
+        const struct cn_mount *m = &plan->mounts[i];
+        trees[i] = -1;
+        if (m->fstype) continue;
+        unsigned int flags = cn_open_tree_clone | O_CLOEXEC | ((m->flags & MS_REC) ? cn_at_recursive : 0);
+        trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
+        if (trees[i] < 0 && errno != ENOSYS) { *index = i; return CN_STEP_MOUNT; }
+    }
     for (int i = 0; i < plan->mount_count; i++) {
         const struct cn_mount *m = &plan->mounts[i];
         *index = i;
-        if (mount(m->source, m->target, m->fstype, m->flags, m->data) != 0) return CN_STEP_MOUNT;
+        if (trees[i] >= 0) {
+            int moved = (int)syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path);
+            close(trees[i]);
+            if (moved != 0) return CN_STEP_MOUNT;
+        } else if (mount(m->source, m->target, m->fstype, m->flags, m->data) != 0) {
+            return CN_STEP_MOUNT;
+        }
         if (m->read_only && make_read_only(m->target) != 0) return CN_STEP_MOUNT;
     }
     if (plan->new_root) {

@@ -22,8 +22,12 @@ struct ArgumentRewriter {
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            if argument == "--" || !argument.hasPrefix("-") || argument == "-" {
+            if argument == "--" {
                 return result + arguments[index...]
+            }
+            if !argument.hasPrefix("-") || argument == "-" {
+                // The command: behind "--", so that none of its words is parsed as ours.
+                return result + ["--"] + arguments[index...]
             }
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2, let kind = Self.kindOptions[parts[0]] {

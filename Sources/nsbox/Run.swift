@@ -170,9 +170,13 @@ struct Run: ParsableCommand {
             return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
         }
         if mapAuto { return .subordinateIDs }
+        // --map-user and --map-group override what -r or -c set, as in unshare.
+        if mapUser != nil || mapGroup != nil {
+            let base: (UInt32, UInt32) = mapRootUser ? (0, 0) : (uid, gid)
+            return .user(uid: mapUser ?? base.0, gid: mapGroup ?? base.1)
+        }
         if mapRootUser { return .root }
         if mapCurrentUser { return .currentUser }
-        if mapUser != nil || mapGroup != nil { return .user(uid: mapUser ?? uid, gid: mapGroup ?? gid) }
         return nil
     }
 }

@@ -46,6 +46,10 @@ struct cn_mount {
     int read_only;              // 1: make it read-only afterwards, submounts included
 };
 
+/// The most mounts one plan may hold.
+#define CN_MAX_MOUNTS 128
+static const int cn_max_mounts = CN_MAX_MOUNTS;
+
 /// How the new root is entered.
 enum cn_root_mode { CN_ROOT_NONE = 0, CN_ROOT_PIVOT = 1, CN_ROOT_CHROOT = 2 };
 

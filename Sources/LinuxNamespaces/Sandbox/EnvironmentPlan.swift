@@ -43,6 +43,9 @@ extension Sandbox {
                 throw SandboxError(invalid: "newRoot", "'\(newRoot)' is not an absolute path to a directory")
             }
         }
+        if mounts.count > Int(cn_max_mounts) {
+            throw SandboxError(invalid: "mounts", "\(mounts.count) mounts; at most \(cn_max_mounts)")
+        }
         for mount in mounts {
             guard mount.target.hasPrefix("/") else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")

@@ -1,3 +1,4 @@
+import CNamespaces
 import Foundation
 import Glibc
 
@@ -25,24 +26,52 @@ struct CommandResult {
     }
 }
 
-/// Runs `arguments` (looked up in PATH) to completion, capturing both outputs.
-func runCommand(_ arguments: [String], input: String? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+/// Runs `arguments` (looked up in PATH) to completion, capturing both outputs. The command
+/// starts as from a shell: no signal blocked, default dispositions, stdin from /dev/null (the
+/// test runner's worker threads block signals, which posix_spawn would otherwise pass on).
+func runCommand(_ arguments: [String]) throws -> CommandResult {
+    let out = makePipe(), err = makePipe()
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t(), all = sigset_t()
+    sigemptyset(&empty)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let argv = arguments.map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+    close(out[1]); close(err[1])
+    defer { close(out[0]); close(err[0]) }
+    guard spawned == 0 else { throw TestFailure("cannot start \(arguments[0]): errno \(spawned)") }
+    var outputs: [[UInt8]] = [[], []]
+    var open = [out[0], err[0]]
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while open.contains(where: { $0 >= 0 }) {
+        var polled = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        if poll(&polled, nfds_t(polled.count), -1) < 0 { continue }
+        for (index, entry) in polled.enumerated() where entry.fd >= 0 && entry.revents != 0 {
+            let n = read(entry.fd, &buffer, buffer.count)
+            if n > 0 { outputs[index] += buffer[..<n] } else { open[index] = -1 }
+        }
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let signalled = status & 0x7f != 0
     return CommandResult(
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self),
-        status: process.terminationStatus,
-        signalled: process.terminationReason == .uncaughtSignal)
+        stdout: String(decoding: outputs[0], as: UTF8.self),
+        stderr: String(decoding: outputs[1], as: UTF8.self),
+        status: signalled ? 128 + (status & 0x7f) : (status >> 8) & 0xff,
+        signalled: signalled)
 }
 
 /// A long-running process started for a test, killed and reaped when the test is done with it.

@@ -53,10 +53,16 @@ enum NSBox {
     static let path: String = Probe.sharedCopy(of: "nsbox")
 
     /// Runs `nsbox ARGS` as root.
-    static func run(_ arguments: String...) throws -> CommandResult { try runCommand([path] + arguments) }
+    static func run(_ arguments: String...) throws -> CommandResult { try run(arguments) }
+
+    /// Runs `nsbox ARGS` as root.
+    static func run(_ arguments: [String]) throws -> CommandResult { try runCommand([path] + arguments) }
 
     /// Runs `nsbox ARGS` as uid/gid 65534.
-    static func runUnprivileged(_ arguments: String...) throws -> CommandResult {
+    static func runUnprivileged(_ arguments: String...) throws -> CommandResult { try runUnprivileged(arguments) }
+
+    /// Runs `nsbox ARGS` as uid/gid 65534.
+    static func runUnprivileged(_ arguments: [String]) throws -> CommandResult {
         try runCommand(asUnprivileged + [path] + arguments)
     }
 }
