@@ -22,6 +22,8 @@ int cn_set_up_names_and_network(const struct cn_plan *plan);
 
 /// Where failures are reported: the plan's error_fd, moved if the command's fds need its number.
 static int report_fd = -1;
+/// The plan's exec_fd, moved the same way.
+static int exec_fd = -1;
 
 /// Reports a failed step to the parent and exits: 127 when the command is not found, 126 when
 /// it cannot be executed, 125 for any other setup failure (the conventions of env(1)).
@@ -117,11 +119,13 @@ static void arrange_fds(const struct cn_plan *plan) {
     int highest = 2;
     for (int i = 0; i < plan->fd_count; i++)
         if (plan->fd_targets[i] > highest) highest = plan->fd_targets[i];
-    if (report_fd >= 0 && report_fd <= highest) {
-        // Move the error pipe out of the targets' way.
-        int moved = fcntl(report_fd, F_DUPFD_CLOEXEC, highest + 1);
-        if (moved < 0) fail(plan, CN_STEP_FDS, report_fd);
-        report_fd = moved;
+    // Move the error pipe and the executable out of the targets' way.
+    int *keep[] = {&report_fd, &exec_fd};
+    for (unsigned k = 0; k < 2; k++) {
+        if (*keep[k] < 0 || *keep[k] > highest) continue;
+        int moved = fcntl(*keep[k], F_DUPFD_CLOEXEC, highest + 1);
+        if (moved < 0) fail(plan, CN_STEP_FDS, *keep[k]);
+        *keep[k] = moved;
     }
     // First copy every source above the targets, so that a source that is also another
     // target is not overwritten before it is copied.
@@ -152,6 +156,11 @@ static void arrange_fds(const struct cn_plan *plan) {
 /// execve the command: its path as given when it has a slash, else the first match in
 /// search_path, as execvp(3) searches (EACCES remembered, ENOENT and ENOTDIR skipped).
 static void exec_command(const struct cn_plan *plan) {
+    if (exec_fd >= 0) {
+        // An executable opened before the clone (our own binary): nothing can swap it since.
+        syscall(SYS_execveat, exec_fd, "", plan->argv, plan->envp, AT_EMPTY_PATH);
+        return;
+    }
     const char *name = plan->path;
     const char *dirs = plan->search_path;
     int has_slash = 0;
@@ -216,6 +225,7 @@ static void report_namespaces(const struct cn_plan *plan) {
 
 void cn_child_main(const struct cn_plan *plan) {
     report_fd = plan->error_fd;
+    exec_fd = plan->exec_fd;
     // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.
     struct sigaction dfl;
     dfl.sa_handler = SIG_DFL;

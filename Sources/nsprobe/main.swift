@@ -11,6 +11,10 @@
 //   nsprobe spawn [--create KINDS] [--map root|current|auto] [--join KIND=PID|PATH]...
 //                 [--as-pid-1] [--die-with-parent] [--preserve-credentials] -- COMMAND...
 //                                            Sandbox.spawn, then `termination ...`
+//   nsprobe closure NAME INPUT KINDS         Sandbox.run(entryPoint:) with a root mapping;
+//                                            prints `reply ...` and `termination ...`
+//   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
+//                                            child prints `uid`, `pid`, `hostname`
 //   nsprobe churn N                          N spawns, a fifth each succeeding, exiting 3,
 //                                            failing in the child, at execve, and in Swift;
 //                                            prints fds and children before and after
@@ -96,6 +100,34 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
         print("written", pid)
     case "spawn":
         try spawnCommand(args)
+    case "closure":
+        guard args.count == 3 else { throw NamespaceError(.parse, detail: "usage: closure NAME INPUT KINDS") }
+        var sandbox = Sandbox(create: try NamespaceSet(parsing: args[args.startIndex + 2]))
+        sandbox.userMapping = .root
+        if sandbox.create.contains(.uts) { sandbox.hostname = "closure-box" }
+        do {
+            let reply = try sandbox.run(entryPoint: args[args.startIndex], input: Array(args[args.startIndex + 1].utf8))
+            print("reply", String(decoding: reply.output, as: UTF8.self))
+            print("termination", reply.termination)
+        } catch {
+            print("error:", error)
+            exit(error.exitStatus)
+        }
+    case "direct":
+        let kinds = try NamespaceSet(parsing: args.first ?? "")
+        do {
+            let termination = try forkIntoNamespaces(kinds, mapping: .root) {
+                var name = [CChar](repeating: 0, count: 65)
+                gethostname(&name, 64)
+                print("uid", geteuid())
+                print("pid", getpid())
+                return 7
+            }
+            print("termination", termination)
+        } catch {
+            print("error:", error)
+            exit(error.exitStatus)
+        }
     case "churn":
         churn(Int(args.first ?? "") ?? 10)
     default:
@@ -213,6 +245,19 @@ func churn(_ rounds: Int) {
     print("fds_after", after.fds)
     print("children_after", after.children)
 }
+
+// Entry points for `closure`: they run in a copy of nsprobe inside the sandbox.
+SandboxEntryPoints.register("describe") { input in
+    var name = [CChar](repeating: 0, count: 65)
+    gethostname(&name, 64)
+    let text = "input=\(String(decoding: input, as: UTF8.self)) uid=\(geteuid()) pid=\(getpid()) host=\(String(cString: name)) "
+        + "net=\((try? NamespaceID(.network).inode) ?? 0)"
+    return Array(text.utf8)
+}
+SandboxEntryPoints.register("fail") { _ in
+    throw NamespaceError(.validate, detail: "the closure failed on purpose")
+}
+SandboxEntryPoints.runIfRequested()
 
 do {
     try run(CommandLine.arguments.dropFirst())

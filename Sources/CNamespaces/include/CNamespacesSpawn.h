@@ -127,6 +127,7 @@ struct cn_plan {
     const char *cwd;            // NULL: keep
     const char *path;           // the executable; searched in search_path if it has no '/'
     const char *search_path;    // NULL, or a PATH-style list of directories
+    int exec_fd;                // -1, or an open executable to run with execveat (path unused)
     char *const *argv;
     char *const *envp;
     int fd_count;               // fds of the command: fd_targets[i] becomes a copy of fd_sources[i]

@@ -21,6 +21,8 @@ public struct SandboxCommand: Sendable, Hashable {
     /// concurrency worker, which blocks SIGTERM, SIGINT and others for itself. Signals the
     /// process ignores stay ignored in the command either way, as execve(2) keeps them.
     public var inheritsSignalMask: Bool
+    /// An open executable to run instead of looking up `executable` (re-executing ourselves).
+    var executableFD: Int32?
 
     /// A command running `executable` with `arguments`, the caller's environment, working
     /// directory and standard input, output and error.
@@ -32,6 +34,7 @@ public struct SandboxCommand: Sendable, Hashable {
         self.workingDirectory = nil
         self.fileDescriptors = [0: 0, 1: 1, 2: 2]
         self.inheritsSignalMask = false
+        self.executableFD = nil
     }
 
     /// Passes the caller's `fd` to the command under the same number.

@@ -17,7 +17,7 @@ extension Sandbox {
         try validate(command)
         try validateEnvironment()
         let geometry = ProcessGeometry(self)
-        if !joins.contains(where: { $0.kind == .mount }) && newRoot == nil {
+        if !joins.contains(where: { $0.kind == .mount }) && newRoot == nil && command.executableFD == nil {
             try ExecutableLookup.check(command)
         }
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: geteuid(), gid: getegid()) }
@@ -81,6 +81,7 @@ extension Sandbox {
         }
         plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
         plan.path = UnsafePointer(arena.string(command.executable))
+        plan.exec_fd = command.executableFD ?? -1
         plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(command.searchPath))
         plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
         plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
