@@ -10,7 +10,7 @@ struct Enter: ParsableCommand {
         discussion: """
             -t PID with -a enters every namespace of PID that differs from ours (our own user \
             namespace is skipped); -U -m -n ... pick kinds; --KIND=FILE or --ns KIND=FILE enters \
-            a namespace file. Entering a user namespace makes you uid 0 / gid 0 there and drops \
+            a namespace file, --KIND=NAME a named one (nsbox names). Entering a user namespace makes you uid 0 / gid 0 there and drops \
             supplementary groups unless --preserve-credentials; -S/-G choose other ids. A pid \
             namespace is entered by forking, always.
 
@@ -53,7 +53,7 @@ struct Enter: ParsableCommand {
         var files: [NamespaceKind: String] = [:]
         for entry in ns {
             let (kind, path) = try kindAndValue(entry, option: "--ns")
-            files[kind] = path
+            files[kind] = path.contains("/") ? path : NamedNamespaces.path(kind, path)
         }
         let flags: [(Bool, NamespaceKind)] = [
             (user, .user), (mount, .mount), (pid, .pid), (net, .network), (uts, .uts), (ipc, .ipc),

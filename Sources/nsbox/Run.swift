@@ -10,7 +10,8 @@ struct Run: ParsableCommand {
         abstract: "Run a command in new (or joined) namespaces.",
         discussion: """
             Options follow unshare(1) where it has them, and bwrap(1) for the rest. --KIND=FILE \
-            keeps a created namespace by bind-mounting it on FILE. nsbox always forks: -f is \
+            keeps a created namespace by bind-mounting it on FILE; --KIND=NAME (no '/') names it \
+            (/run/netns/NAME for net, as ip netns does; /run/nsbox/KIND/NAME otherwise). nsbox always forks: -f is \
             accepted for compatibility. With a new pid namespace a small init is pid 1 (use \
             --as-pid-1 to run the command as pid 1); with new pid and mount namespaces /proc is \
             mounted fresh. A new network namespace gets lo up (bwrap does; unshare does not).
@@ -125,7 +126,10 @@ struct Run: ParsableCommand {
         if let propagation { box.mountPropagation = propagation }
         for entry in persist {
             let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
-            box.persist[kind] = file
+            // A plain name (no '/') is a named namespace: /run/netns/NAME or /run/nsbox/KIND/NAME.
+            do { box.persist[kind] = file.contains("/") ? file : try NamedNamespaces.prepare(kind, file) } catch {
+                throw Failure(error)
+            }
         }
         for entry in join {
             let (kind, target) = try kindAndValue(entry, option: "--join")
