@@ -144,12 +144,29 @@ static void arrange_fds(const struct cn_plan *plan) {
             fail(plan, CN_STEP_FDS, fd);
         }
     }
-    if (cn_close_range((unsigned)highest + 1, ~0U, CN_CLOSE_RANGE_CLOEXEC) != 0) {
-        // Before Linux 5.11: mark them one by one, up to the fd limit.
+    // Keep the error pipe at highest+1 and the executable at highest+2, close everything
+    // else: no fd of the caller (a host directory among them) stays reachable, even through
+    // /proc/self/fd, while the working directory is resolved and the command starts.
+    int base = highest + 1;
+    if (exec_fd == base) {
+        exec_fd = fcntl(exec_fd, F_DUPFD_CLOEXEC, base + 2);
+        if (exec_fd < 0) fail(plan, CN_STEP_FDS, base);
+    }
+    if (report_fd >= 0 && report_fd != base) {
+        if (dup3(report_fd, base, O_CLOEXEC) < 0) fail(plan, CN_STEP_FDS, base);
+        report_fd = base;
+    }
+    if (exec_fd >= 0 && exec_fd != base + 1) {
+        if (dup3(exec_fd, base + 1, O_CLOEXEC) < 0) fail(plan, CN_STEP_FDS, base + 1);
+        exec_fd = base + 1;
+    }
+    unsigned first = (unsigned)base + 2;
+    if (cn_close_range(first, ~0U, 0) != 0) {
+        // Before Linux 5.9: one by one, up to the fd limit.
         struct rlimit limit;
         rlim_t top = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 65536;
         if (top > 1048576) top = 1048576;
-        for (rlim_t fd = (rlim_t)highest + 1; fd < top; fd++) fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+        for (rlim_t fd = first; fd < top; fd++) close((int)fd);
     }
 }
 
@@ -260,8 +277,15 @@ void cn_child_main(const struct cn_plan *plan) {
         if (setpgid(0, 0) != 0) fail(plan, CN_STEP_FOREGROUND, 0);
         if (isatty(0) && tcsetpgrp(0, getpgrp()) != 0) fail(plan, CN_STEP_FOREGROUND, 0);
     }
-    if (plan->cwd && chdir(plan->cwd) != 0) fail(plan, CN_STEP_CHDIR, 0);
     arrange_fds(plan);
+    if (plan->cwd) {
+        if (chdir(plan->cwd) != 0) fail(plan, CN_STEP_CHDIR, 0);
+        // The directory must be reachable from our root (getcwd says "(unreachable)" or fails
+        // for one that is not): no escape through a path that leads outside a new root.
+        char resolved[4096];
+        if (syscall(SYS_getcwd, resolved, sizeof resolved) < 0) fail(plan, CN_STEP_CHDIR, 0);
+        if (resolved[0] != '/') { errno = EXDEV; fail(plan, CN_STEP_CHDIR, 0); }
+    }
     if (sigprocmask(SIG_SETMASK, &plan->mask, (sigset_t *)0) != 0) fail(plan, CN_STEP_SIGNALS, 0);
     exec_command(plan);
     fail(plan, CN_STEP_EXEC, 0);

@@ -43,6 +43,12 @@ static const uint64_t cn_mount_attr_rdonly = 0x1;
 static int write_file(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
+    // Only ever write to procfs: something mounted over /proc must not catch the write.
+    if (cn_fd_is_procfs(fd) != 1) {
+        close(fd);
+        errno = EXDEV;
+        return -1;
+    }
     size_t length = strlen(text);
     ssize_t written = write(fd, text, length);
     int saved = errno;

@@ -17,7 +17,12 @@ final class ScratchDirectory {
         return sub
     }
     deinit {
-        _ = try? runCommand(["umount", "-R", "-l", path])
+        // Every mount at or below the directory, deepest first, so that nothing stays mounted.
+        let mounts = hostMountinfo().split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && (fields[4] == path || fields[4].hasPrefix(path + "/")) ? String(fields[4]) : nil
+        }
+        for mount in mounts.sorted(by: { $0.count > $1.count }) { umount2(mount, Int32(MNT_DETACH)) }
         _ = try? FileManager.default.removeItem(atPath: path)
     }
 }

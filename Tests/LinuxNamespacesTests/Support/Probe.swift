@@ -17,13 +17,17 @@ enum Probe {
             dir = dir.deletingLastPathComponent()
         }
         let built = dir.appendingPathComponent(name).path
-        let shared = "/tmp/swift-linux-namespaces-tests-\(getpid())"
+        // One fixed directory, reused by every run: nothing piles up in /tmp. The copy is renamed
+        // into place, so a concurrent run never sees half a file.
+        let shared = "/tmp/swift-linux-namespaces-tests"
         mkdir(shared, 0o755)
         chmod(shared, 0o755)
         let copy = shared + "/" + name
-        _ = try? FileManager.default.removeItem(atPath: copy)
-        try! FileManager.default.copyItem(atPath: built, toPath: copy)
-        chmod(copy, 0o755)
+        let partial = copy + ".\(getpid())"
+        _ = try? FileManager.default.removeItem(atPath: partial)
+        try! FileManager.default.copyItem(atPath: built, toPath: partial)
+        chmod(partial, 0o755)
+        rename(partial, copy)
         return copy
     }
 
