@@ -34,9 +34,11 @@ let package = Package(
         // A single-threaded helper the tests run in a child process: the test runner itself is
         // multithreaded, and some namespace operations are only allowed to a single thread.
         .executableTarget(name: "nsprobe", dependencies: ["LinuxNamespaces", .product(name: "SystemPackage", package: "swift-system")]),
+        // Runs a command with chosen system calls failing with ENOSYS, to test the fallbacks.
+        .executableTarget(name: "enosys"),
         .testTarget(
             name: "LinuxNamespacesTests",
-            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox"]
+            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox", "enosys"]
         ),
     ]
 )

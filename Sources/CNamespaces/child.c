@@ -10,7 +10,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -160,14 +159,7 @@ static void arrange_fds(const struct cn_plan *plan) {
         if (dup3(exec_fd, base + 1, O_CLOEXEC) < 0) fail(plan, CN_STEP_FDS, base + 1);
         exec_fd = base + 1;
     }
-    unsigned first = (unsigned)base + 2;
-    if (cn_close_range(first, ~0U, 0) != 0) {
-        // Before Linux 5.9: one by one, up to the fd limit.
-        struct rlimit limit;
-        rlim_t top = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 65536;
-        if (top > 1048576) top = 1048576;
-        for (rlim_t fd = first; fd < top; fd++) close((int)fd);
-    }
+    cn_close_from(exec_fd >= 0 ? base + 2 : base + 1, -1);
 }
 
 /// execve the command: its path as given when it has a slash, else the first match in

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,25 +17,10 @@ static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 
 void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
 
-/// Closes every fd but `keep`: the supervisor never executes anything, so the caller's fds it
-/// inherited at the clone (close-on-exec or not) would otherwise stay open as long as it lives,
-/// the error pipe among them, holding it open past the command's execve.
-static void close_all_but(int keep) {
-    unsigned first = 0;
-    if (keep >= 0) {
-        if (keep > 0 && cn_close_range(0, (unsigned)keep - 1, 0) != 0) goto fallback;
-        first = (unsigned)keep + 1;
-    }
-    if (cn_close_range(first, ~0U, 0) == 0) return;
-fallback:;
-    struct rlimit limit;
-    rlim_t top = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 65536;
-    if (top > 1048576) top = 1048576;
-    for (rlim_t fd = 0; fd < top; fd++) if ((int)fd != keep) close((int)fd);
-}
-
 void cn_supervise(const struct cn_plan *plan, pid_t child) {
-    close_all_but(plan->status_fd);
+    // We never execute anything, so the caller's fds inherited at the clone (close-on-exec or
+    // not) would stay open as long as we live, the error pipe among them: close all but ours.
+    cn_close_from(0, plan->status_fd);
     // Every signal is still blocked since the clone: wait for them synchronously.
     sigset_t waited;
     sigemptyset(&waited);

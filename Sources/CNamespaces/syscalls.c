@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,3 +65,39 @@ int cn_fd_is_procfs(int fd) {
 }
 
 int cn_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+/// The fds in /proc/self/fd, walked with getdents64 (no allocation); -1 if it cannot be read.
+static int close_listed(int first, int except) {
+    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    char buffer[4096];
+    long n;
+    while ((n = syscall(SYS_getdents64, dir, buffer, sizeof buffer)) > 0) {
+        for (long offset = 0; offset < n;) {
+            // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
+            unsigned short length = *(unsigned short *)(buffer + offset + 16);
+            const char *name = buffer + offset + 19;
+            int fd = 0, digits = 0;
+            for (; *name >= '0' && *name <= '9'; name++, digits++) fd = fd * 10 + (*name - '0');
+            if (digits && *name == 0 && fd >= first && fd != except && fd != dir) close(fd);
+            offset += length;
+        }
+    }
+    close(dir);
+    return n < 0 ? -1 : 0;
+}
+
+void cn_close_from(int first, int except) {
+    if (except < first) except = -1;
+    if (except < 0) {
+        if (cn_close_range((unsigned)first, ~0U, 0) == 0) return;
+    } else if ((except == first || cn_close_range((unsigned)first, (unsigned)except - 1, 0) == 0) &&
+               cn_close_range((unsigned)except + 1, ~0U, 0) == 0) {
+        return;
+    }
+    if (close_listed(first, except) == 0) return;
+    struct rlimit limit;
+    rlim_t top = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 65536;
+    if (top > 1048576) top = 1048576;
+    for (rlim_t fd = (rlim_t)first; fd < top; fd++) if ((int)fd != except) close((int)fd);
+}

@@ -85,6 +85,10 @@ const char *cn_errno_name(int err);
 int cn_fd_is_procfs(int fd);
 /// pipe2(fds, O_CLOEXEC).
 int cn_pipe_cloexec(int fds[2]);
+/// Closes every fd >= first except `except` (-1 for none): close_range(2), or where the kernel
+/// lacks it (before 5.9) the fds listed in /proc/self/fd, or failing that every number up to
+/// the fd limit. Async-signal-safe.
+void cn_close_from(int first, int except);
 /// The errno of the calling thread (Swift reads it without racing other libc calls).
 int cn_errno(void);
 
