@@ -1,0 +1,95 @@
+import Glibc
+
+/// One namespace of the system, as `lsns(8)` describes it: its kind and id, how many processes
+/// are in it, the lowest of them, and the namespaces it hangs from.
+///
+/// `listNamespaces(_:)` returns these. The process fields (`pid`, `parentPID`, `uid`,
+/// `userName`, `command`) describe the lowest-numbered process in the namespace; they are nil
+/// for a namespace no process is in (kept alive by a bind mount or an open file) and for a
+/// process that exited while the list was being made.
+public struct NamespaceInfo: Sendable, Hashable, Codable {
+    /// How the listing came to know a namespace.
+    public enum Origin: String, Sendable, Hashable, Codable {
+        /// A process is in it: `/proc/PID/ns/KIND`.
+        case process
+        /// No process is in it; a namespace file is bind-mounted on a path (a persistent
+        /// namespace, as `unshare --net=FILE` or `ip netns add` make).
+        case bindMount
+        /// No process is in it and nothing mounts it; a process holds it open
+        /// (`/proc/PID/fd/N`).
+        case openFile
+        /// Nothing visible holds it; it is the owner or parent of a namespace that was listed.
+        case relation
+    }
+
+    /// The kind: the TYPE column.
+    public var kind: NamespaceKind
+    /// The nsfs device and inode: the NS column is `id.inode`.
+    public var id: NamespaceID
+    /// How many processes are in it (threads are not counted): the NPROCS column.
+    public var processCount: Int
+    /// The lowest-numbered process in it: the PID column.
+    public var pid: ProcessID?
+    /// The parent of `pid`: the PPID column.
+    public var parentPID: ProcessID?
+    /// The owner of `/proc/PID` for `pid`, which is the process's effective uid (root for a
+    /// process that is not dumpable), in the caller's user namespace: the UID column. For a
+    /// namespace no process is in, the uid that created its user namespace (for a user
+    /// namespace, itself), as `NS_GET_OWNER_UID` reports it; nil when that is not known.
+    public var uid: uid_t?
+    /// The name of `uid` in the password database: the USER column.
+    public var userName: String?
+    /// The command line of `pid`, arguments joined by spaces, or its `comm` name when the
+    /// command line is empty (kernel threads): the COMMAND column.
+    public var command: String?
+    /// A path that names this namespace and can be opened: `/proc/PID/ns/KIND` while a process
+    /// is in it, else its first bind mount, else `/proc/PID/fd/N` of a process holding it open;
+    /// nil when nothing visible holds it (`origin == .relation`). The PATH column.
+    public var path: String?
+    /// The paths this namespace is bind-mounted on, as `/proc/self/mountinfo` lists them: the
+    /// NSFS column.
+    public var mountPoints: [String]
+    /// The parent namespace, for pid and user namespaces only; nil for the other kinds and
+    /// when the parent is outside the caller's reach (the caller's own top namespace has none
+    /// it may see). The PNS column.
+    public var parentID: NamespaceID?
+    /// The user namespace that owns this one (for a user namespace, its parent); nil when it is
+    /// outside the caller's reach. The ONS column.
+    public var ownerID: NamespaceID?
+    /// How the listing found it.
+    public var origin: Origin
+
+    /// A namespace description; every field but the kind and id has a default.
+    public init(
+        kind: NamespaceKind, id: NamespaceID, processCount: Int = 0, pid: ProcessID? = nil,
+        parentPID: ProcessID? = nil, uid: uid_t? = nil, userName: String? = nil,
+        command: String? = nil, path: String? = nil, mountPoints: [String] = [],
+        parentID: NamespaceID? = nil, ownerID: NamespaceID? = nil, origin: Origin = .process
+    ) {
+        self.kind = kind
+        self.id = id
+        self.processCount = processCount
+        self.pid = pid
+        self.parentPID = parentPID
+        self.uid = uid
+        self.userName = userName
+        self.command = command
+        self.path = path
+        self.mountPoints = mountPoints
+        self.parentID = parentID
+        self.ownerID = ownerID
+        self.origin = origin
+    }
+}
+
+extension NamespaceInfo: CustomStringConvertible {
+    /// One line in the order of `lsns`' default columns: `4026532290 net 1 1234 root sleep 60`.
+    public var description: String {
+        let fields: [String] = [
+            id.description, kind.procName, String(processCount),
+            pid.map { String($0.rawValue) } ?? "-", userName ?? uid.map { String($0) } ?? "-",
+            command ?? path ?? "",
+        ]
+        return fields.joined(separator: " ")
+    }
+}

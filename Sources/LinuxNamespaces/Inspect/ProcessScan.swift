@@ -1,0 +1,129 @@
+import Glibc
+import SystemPackage
+
+/// A namespace a process holds open: the kind read from the link text of `/proc/PID/fd/N`
+/// (`net:[4026532290]`), the id from stat(2) of the same link.
+struct HeldNamespace {
+    var kind: NamespaceKind
+    var id: NamespaceID
+    var pid: pid_t
+    var fd: Int32
+}
+
+/// One pass over `/proc/[0-9]*`: which namespaces of the chosen kinds each process is in, and
+/// optionally which namespaces its open files are.
+///
+/// Each `/proc/PID/ns/KIND` link is read once, relative to an open `/proc`, with the path built
+/// in place from the directory entry's bytes: nothing else of a process is read here. A process
+/// that exits meanwhile (ENOENT, ESRCH) or whose namespaces the caller may not see (EACCES:
+/// ptrace access mode, proc(5)) is skipped, as `lsns` skips it.
+struct ProcessScan {
+    /// The kinds to read for every process.
+    var kinds: [NamespaceKind]
+    /// When set, only these namespaces are kept (the namespaces of one task).
+    var wanted: Set<NamespaceID>?
+    /// Whether to read `/proc/PID/fd` links too.
+    var readOpenFiles: Bool
+
+    /// The namespaces processes are in.
+    private(set) var table = NamespaceTable()
+    /// Namespaces held by open files, in the order found, duplicates included.
+    private(set) var held: [HeldNamespace] = []
+
+    init(kinds: [NamespaceKind], wanted: Set<NamespaceID>?, readOpenFiles: Bool) {
+        self.kinds = kinds
+        self.wanted = wanted
+        self.readOpenFiles = readOpenFiles
+    }
+
+    /// Walks `/proc` once.
+    /// - Throws: `NamespaceError` (`.inspect`) when `/proc` cannot be read.
+    mutating func run() throws(NamespaceError) {
+        guard let proc = opendir("/proc") else {
+            throw NamespaceError(
+                .inspect, path: "/proc", errno: .current, detail: "cannot list processes",
+                hint: "mount procfs on /proc")
+        }
+        defer { closedir(proc) }
+        let procFD = dirfd(proc)
+        // "/ns/KIND\0" for each kind, appended to the pid's digits in one reused buffer.
+        let suffixes = kinds.map { ($0, Array("/ns/\($0.procName)".utf8CString), $0.procName.utf8.count) }
+        var path = [CChar](repeating: 0, count: 320)
+        var link = [UInt8](repeating: 0, count: 64)
+        var device: UInt64?
+        while let entry = readdir(proc) {
+            var pid: pid_t = 0
+            let length = withUnsafeBytes(of: &entry.pointee.d_name) { name -> Int in
+                var count = 0
+                while count < 24, name[count] != 0 {  // at most 10 digits: anything longer is no pid
+                    guard name[count] >= 0x30, name[count] <= 0x39 else { return 0 }
+                    pid = pid &* 10 &+ pid_t(name[count] - 0x30)
+                    path[count] = CChar(bitPattern: name[count])
+                    count += 1
+                }
+                return count
+            }
+            guard length > 0 else { continue }
+            for (kind, suffix, nameLength) in suffixes {
+                path.withUnsafeMutableBufferPointer { buffer in
+                    _ = suffix.withUnsafeBufferPointer { bytes in
+                        memcpy(buffer.baseAddress! + length, bytes.baseAddress!, bytes.count)
+                    }
+                }
+                // readlink(2) costs half of stat(2) here, and its text has the inode; the device
+                // is the same for every namespace (there is one nsfs), so one stat learns it.
+                let count = link.withUnsafeMutableBytes {
+                    readlinkat(procFD, path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
+                }
+                guard count > 0, let inode = namespaceLinkInode(link[..<count], kindLength: nameLength) else { continue }
+                if device == nil { device = nsfsDevice(procFD, path) }
+                guard let device else { continue }
+                let id = NamespaceID(device: device, inode: inode)
+                if let wanted, !wanted.contains(id) { continue }
+                table.countProcess(pid, in: id, kind: kind)
+            }
+            if readOpenFiles { readHeldNamespaces(of: pid, procFD: procFD) }
+        }
+    }
+
+    /// The device of the namespace file at `path` under `/proc`.
+    private func nsfsDevice(_ procFD: Int32, _ path: [CChar]) -> UInt64? {
+        var info = stat()
+        return fstatat(procFD, path, &info, 0) == 0 ? UInt64(info.st_dev) : nil
+    }
+
+    /// Notes the namespaces among the open files of `pid`.
+    private mutating func readHeldNamespaces(of pid: pid_t, procFD: Int32) {
+        let directoryFD = openat(procFD, "\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0, let directory = fdopendir(directoryFD) else {
+            if directoryFD >= 0 { close(directoryFD) }
+            return
+        }
+        defer { closedir(directory) }
+        var link = [UInt8](repeating: 0, count: 64)
+        var info = stat()
+        while let entry = readdir(directory) {
+            let count = withName(of: entry) { name in
+                link.withUnsafeMutableBytes {
+                    readlinkat(directoryFD, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
+                }
+            }
+            // Only nsfs links read KIND:[INODE]; sockets, pipes and files fail this quickly.
+            guard count > 0, count < link.count,
+                let (kind, _) = parseNamespaceLink(link[..<count]), kinds.contains(kind),
+                withName(of: entry, { fstatat(directoryFD, $0, &info, 0) }) == 0,
+                let fd = withName(of: entry, { Int32(String(cString: $0)) })
+            else { continue }
+            let id = NamespaceID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            if let wanted, !wanted.contains(id) { continue }
+            held.append(HeldNamespace(kind: kind, id: id, pid: pid, fd: fd))
+        }
+    }
+}
+
+/// Calls `body` with the name of a directory entry as a C string.
+private func withName<T>(of entry: UnsafeMutablePointer<dirent>, _ body: (UnsafePointer<CChar>) -> T) -> T {
+    withUnsafeBytes(of: &entry.pointee.d_name) { name in
+        name.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+    }
+}
