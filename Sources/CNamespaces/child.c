@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -92,13 +91,16 @@ static void enter_namespaces(const struct cn_plan *plan) {
 }
 
 /// Sets groups, gid and uid inside, in that order (setgroups needs the old uid's capability).
+/// Raw system calls: glibc's wrappers broadcast the change to every thread it believes the
+/// process has (copied from the multithreaded parent) and would wait for them forever.
 static void set_credentials(const struct cn_plan *plan) {
     // set_groups 2: best effort, for a user namespace whose setgroups file says "deny".
-    if (plan->set_groups && setgroups(0, (const gid_t *)0) != 0 && !(plan->set_groups == 2 && errno == EPERM))
+    if (plan->set_groups && syscall(SYS_setgroups, 0, (const gid_t *)0) != 0 &&
+        !(plan->set_groups == 2 && errno == EPERM))
         fail(plan, CN_STEP_SETGROUPS, 0);
-    if (plan->set_gid && setresgid(plan->gid, plan->gid, plan->gid) != 0)
+    if (plan->set_gid && syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) != 0)
         fail(plan, CN_STEP_SETGID, plan->gid);
-    if (plan->set_uid && setresuid(plan->uid, plan->uid, plan->uid) != 0)
+    if (plan->set_uid && syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) != 0)
         fail(plan, CN_STEP_SETUID, plan->uid);
 }
 

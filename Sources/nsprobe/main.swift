@@ -15,10 +15,12 @@
 //                                            prints `reply ...` and `termination ...`
 //   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
 //                                            child prints `uid`, `pid`, `hostname`
-//   nsprobe churn N                          N spawns, a fifth each succeeding, exiting 3,
-//                                            failing in the child, at execve, and in Swift;
-//                                            prints fds and children before and after
+//   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
+//                                            succeeding, exiting 3, failing in the child, at
+//                                            execve, and in Swift; prints fds, children, mounts,
+//                                            RSS before and after, and the p99 latency
 import Glibc
+import Synchronization
 import LinuxNamespaces
 import SystemPackage
 
@@ -129,7 +131,7 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
             exit(error.exitStatus)
         }
     case "churn":
-        churn(Int(args.first ?? "") ?? 10)
+        churn(Int(args.first ?? "") ?? 10, threads: Int(args.dropFirst().first ?? "") ?? 1)
     default:
         throw NamespaceError(.parse, detail: "unknown command \(command)")
     }
@@ -213,44 +215,81 @@ extension String {
     }
 }
 
-func churn(_ rounds: Int) {
+func churn(_ rounds: Int, threads: Int) {
     let badInterpreter = "/tmp/nsprobe-bad-interpreter-\(getpid())"
     let fd = open(badInterpreter, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
     _ = "#!/nonexistent/interpreter\n".withCString { write(fd, $0, strlen($0)) }
     close(fd)
     defer { unlink(badInterpreter) }
     let before = resources()
-    var outcomes: [String: Int] = [:]
-    for round in 0..<rounds {
-        var sandbox = Sandbox(create: [.user, .pid, .network])
-        sandbox.userMapping = .root
-        var command = SandboxCommand("true")
-        switch round % 5 {
-        case 1: command = SandboxCommand("sh", ["-c", "exit 3"])
-        case 2: sandbox.uid = 4242  // not mapped: setresuid fails in the child
-        case 3: command = SandboxCommand(badInterpreter)
-        case 4: command = SandboxCommand("no-such-command-\(round)")
-        default: break
-        }
-        do {
-            let ending = try sandbox.spawn(command).wait()
-            outcomes["\(ending)", default: 0] += 1
-        } catch {
-            outcomes["\(error.stage.rawValue)", default: 0] += 1
+    let mountsBefore = lineCount("/proc/self/mountinfo")
+    let rssBefore = residentKilobytes()
+    let results = Mutex<(outcomes: [String: Int], latencies: [Double])>(([:], []))
+    let work: @Sendable (Int) -> Void = { worker in
+        for round in stride(from: worker, to: rounds, by: threads) {
+            var sandbox = Sandbox(create: [.user, .pid, .network, .mount, .uts, .ipc])
+            sandbox.userMapping = .root
+            var command = SandboxCommand("true")
+            switch round % 5 {
+            case 1: command = SandboxCommand("sh", ["-c", "exit 3"])
+            case 2: sandbox.uid = 4242  // not mapped: setresuid fails in the child
+            case 3: command = SandboxCommand(badInterpreter)
+            case 4: command = SandboxCommand("no-such-command-\(round)")
+            default: break
+            }
+            var start = timespec(), end = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &start)
+            let outcome: String
+            do throws(SandboxError) {
+                outcome = "\(try sandbox.spawn(command).wait())"
+            } catch {
+                outcome = error.stage.rawValue
+            }
+            clock_gettime(CLOCK_MONOTONIC, &end)
+            let micros = Double(end.tv_sec - start.tv_sec) * 1e6 + Double(end.tv_nsec - start.tv_nsec) / 1e3
+            results.withLock { $0.outcomes[outcome, default: 0] += 1; $0.latencies.append(micros) }
         }
     }
+    var workers: [pthread_t] = []
+    final class Job { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+    for worker in 0..<threads {
+        var thread = pthread_t()
+        let job = Unmanaged.passRetained(Job { work(worker) }).toOpaque()
+        pthread_create(&thread, nil, { Unmanaged<Job>.fromOpaque($0!).takeRetainedValue().body(); return nil }, job)
+        workers.append(thread)
+    }
+    for thread in workers { pthread_join(thread, nil) }
     let after = resources()
+    let (outcomes, latencies) = results.withLock { ($0.outcomes, $0.latencies.sorted()) }
     for (outcome, count) in outcomes.sorted(by: { $0.key < $1.key }) { print("outcome", "\(outcome)=\(count)") }
     print("fds_before", before.fds)
     print("fds_after", after.fds)
     print("children_after", after.children)
+    print("mounts_before", mountsBefore)
+    print("mounts_after", lineCount("/proc/self/mountinfo"))
+    print("rss_kb_before", rssBefore)
+    print("rss_kb_after", residentKilobytes())
+    if !latencies.isEmpty {
+        print("p50_us", Int(latencies[latencies.count / 2]))
+        print("p99_us", Int(latencies[min(latencies.count - 1, latencies.count * 99 / 100)]))
+    }
+}
+
+func lineCount(_ path: String) -> Int {
+    ((try? String(readingFile: path)) ?? "").split(separator: "\n").count
+}
+
+func residentKilobytes() -> Int {
+    let status = (try? String(readingFile: "/proc/self/status")) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
 }
 
 // Entry points for `closure`: they run in a copy of nsprobe inside the sandbox.
 SandboxEntryPoints.register("describe") { input in
     var name = [CChar](repeating: 0, count: 65)
     gethostname(&name, 64)
-    let text = "input=\(String(decoding: input, as: UTF8.self)) uid=\(geteuid()) pid=\(getpid()) host=\(String(cString: name)) "
+    let text = "input=\(String(decoding: input, as: UTF8.self)) uid=\(geteuid()) pid=\(getpid()) host=\(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) "
         + "net=\((try? NamespaceID(.network).inode) ?? 0)"
     return Array(text.utf8)
 }
