@@ -16,11 +16,18 @@ struct Run: ParsableCommand {
             --as-pid-1 to run the command as pid 1); with new pid and mount namespaces /proc is \
             mounted fresh. A new network namespace gets lo up (bwrap does; unshare does not).
 
+            --config FILE reads linux.namespaces (created without a path, joined with one), \
+            linux.uidMappings, linux.gidMappings, linux.timeOffsets, hostname and process.args, \
+            process.env, process.cwd, process.user.uid and gid of an OCI runtime-spec config.json; a command after -- \
+            replaces process.args, and -w replaces process.cwd. Options that also set namespaces, \
+            id maps, hostname or clock offsets cannot be combined with it; the others apply on top.
+
             Examples:
               nsbox run -r -p --mount-proc -- sh -c 'id; ps'
               nsbox run --sandbox --hostname box -- sh
               nsbox run -U -c -n --net=/run/netns/demo -- true
               nsbox run --join net=1234 -- ip -o link
+              nsbox run --config bundle/config.json -- sh
             """)
 
     @Flag(name: [.customShort("U"), .long], help: "New user namespace.") var user = false
@@ -80,6 +87,10 @@ struct Run: ParsableCommand {
     var jsonStatusFD: Int32?
     @Flag(help: "Preset: -U -r -m -p -n -u -i with /proc, a private /tmp, and the sandbox killed with nsbox.")
     var sandbox = false
+    @Option(help: ArgumentHelp(
+        "Namespaces, id maps, hostname, clock offsets and process of an OCI runtime-spec config.json (or its linux object).",
+        valueName: "FILE"))
+    var config: String?
 
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (default: $SHELL).")
     var command: [String] = []
@@ -89,15 +100,21 @@ struct Run: ParsableCommand {
         optionsWithValue: [
             "--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups", "--propagation", "-R", "--root",
             "--new-root", "-w", "--wd", "--monotonic", "--boottime", "-S", "--setuid", "-G", "--setgid", "--hostname",
-            "--tmpfs", "--join", "--json-status-fd", "--persist", "--mount-proc-at", "--kill-child-signal",
+            "--tmpfs", "--join", "--json-status-fd", "--persist", "--mount-proc-at", "--kill-child-signal", "--config",
         ],
         kindFileOption: "--persist")
 
     func run() throws {
-        let sandbox = try makeSandbox()
-        let words = try commandWords(command, subcommand: "run")
-        var spawned = SandboxCommand(words[0], Array(words.dropFirst()))
-        spawned.workingDirectory = workingDirectory
+        let sandbox: Sandbox
+        var spawned: SandboxCommand
+        if let config {
+            (sandbox, spawned) = try configured(by: config)
+        } else {
+            sandbox = try makeSandbox()
+            let words = try commandWords(command, subcommand: "run")
+            spawned = SandboxCommand(words[0], Array(words.dropFirst()))
+            spawned.workingDirectory = workingDirectory
+        }
         spawned.inheritsSignalMask = true
         if let fd = jsonStatusFD {
             guard fcntl(fd, F_GETFD) >= 0 else {

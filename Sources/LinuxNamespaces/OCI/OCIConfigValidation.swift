@@ -1,0 +1,69 @@
+extension OCIConfig {
+    /// Checks the rules of the runtime spec that need no file system: each type at most once,
+    /// absolute paths, id maps only for a created user namespace and ones the kernel accepts,
+    /// a hostname only with a created UTS namespace, clock offsets only with a created time
+    /// namespace, `NAME=value` environment entries, an absolute working directory.
+    /// - Throws: `OCIConfigError` naming the JSON path of the first mistake.
+    public func validate() throws(OCIConfigError) {
+        let list = linuxField("namespaces")
+        var firstIndex: [NamespaceKind: Int] = [:]
+        for (index, namespace) in namespaces.enumerated() {
+            if let earlier = firstIndex[namespace.kind] {
+                throw OCIConfigError(
+                    field: "\(list)[\(index)].type",
+                    "duplicate namespace type \(quoted(namespace.kind.rawValue)) (also \(list)[\(earlier)]); each type may appear once")
+            }
+            firstIndex[namespace.kind] = index
+            if let path = namespace.path, !path.hasPrefix("/") {
+                throw OCIConfigError(
+                    field: "\(list)[\(index)].path", "\(quoted(path)) is not an absolute path; the runtime spec requires one")
+            }
+        }
+        try validateMappings(userIndex: firstIndex[.user])
+        if let hostname, !hostname.isEmpty {
+            try requireCreated(.uts, at: firstIndex[.uts], for: "hostname")
+            guard hostname.utf8.count <= 64, !hostname.utf8.contains(0) else {
+                throw OCIConfigError(field: "hostname", "\(quoted(hostname)) is longer than 64 bytes or holds a NUL byte")
+            }
+        }
+        if timeOffsets != nil {
+            try requireCreated(.time, at: firstIndex[.time], for: linuxField("timeOffsets"))
+        }
+        for (index, entry) in (process.env ?? []).enumerated() {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw OCIConfigError(field: "process.env[\(index)]", "\(quoted(entry)) is not NAME=value")
+            }
+        }
+        if let cwd = process.cwd, !cwd.hasPrefix("/") {
+            throw OCIConfigError(field: "process.cwd", "\(quoted(cwd)) is not an absolute path; the runtime spec requires one")
+        }
+    }
+
+    private func validateMappings(userIndex: Int?) throws(OCIConfigError) {
+        for (name, lines, other) in [("uidMappings", uidMappings, "gidMappings"), ("gidMappings", gidMappings, "uidMappings")]
+        where !lines.isEmpty {
+            let field = linuxField(name)
+            try requireCreated(.user, at: userIndex, for: field)
+            if (name == "uidMappings" ? gidMappings : uidMappings).isEmpty {
+                throw OCIConfigError(field: field, "given without \(linuxField(other)); the user namespace needs both maps")
+            }
+            do { _ = try IDMap(lines) } catch {
+                throw OCIConfigError(field: field, error.detail + (error.hint.map { "; \($0)" } ?? ""))
+            }
+        }
+    }
+
+    /// Fails unless a namespace of `kind` is created (listed without a path).
+    private func requireCreated(_ kind: NamespaceKind, at index: Int?, for field: String) throws(OCIConfigError) {
+        let list = linuxField("namespaces")
+        guard let index else {
+            throw OCIConfigError(
+                field: field, "needs a new \(kind.rawValue) namespace; add {\"type\": \"\(kind.rawValue)\"} to \(list)")
+        }
+        if namespaces[index].path != nil {
+            throw OCIConfigError(
+                field: field,
+                "needs a new \(kind.rawValue) namespace, but \(list)[\(index)] joins an existing one by path")
+        }
+    }
+}
