@@ -3,7 +3,8 @@ import SystemPackage
 extension OCIConfig {
     /// The `Sandbox` this configuration describes: entries without a path created, entries
     /// with one joined, the id maps written, the hostname and clock offsets set, and the uid and
-    /// gid of `process.user` taken inside.
+    /// gid of `process.user` taken inside. A user namespace joined by the path of the caller's
+    /// own is kept, as the kernel refuses to enter it again.
     ///
     /// Everything else keeps `Sandbox`'s defaults (a small init is pid 1 of a new pid
     /// namespace, `/proc` is mounted fresh when pid and mount namespaces are both new); change
@@ -18,7 +19,10 @@ extension OCIConfig {
                 sandbox.create.insert(NamespaceSet(namespace.kind))
                 continue
             }
-            try checkNamespaceFile(path, kind: namespace.kind, field: "\(linuxField("namespaces"))[\(index)].path")
+            let id = try checkNamespaceFile(path, kind: namespace.kind, field: "\(linuxField("namespaces"))[\(index)].path")
+            // The kernel refuses to enter the user namespace one is already in (setns(2): EINVAL);
+            // joining it means keeping it.
+            if namespace.kind == .user, let id, id == (try? NamespaceID(.user)) { continue }
             sandbox.join(namespace.kind, .path(FilePath(path)))
         }
         if !uidMappings.isEmpty {
@@ -71,8 +75,10 @@ extension OCIConfig {
         return command
     }
 
-    /// Fails unless `path` is a namespace file of `kind`.
-    private func checkNamespaceFile(_ path: String, kind: NamespaceKind, field: String) throws(OCIConfigError) {
+    /// Fails unless `path` is a namespace file of `kind`; returns its id where it can be read.
+    private func checkNamespaceFile(_ path: String, kind: NamespaceKind, field: String) throws(OCIConfigError)
+        -> NamespaceID?
+    {
         let handle: NamespaceHandle
         do {
             handle = try NamespaceHandle.open(path: FilePath(path))
@@ -90,5 +96,6 @@ extension OCIConfig {
             throw OCIConfigError(
                 field: field, "\(quoted(path)) is a \(handle.kind.rawValue) namespace, not a \(kind.rawValue) namespace")
         }
+        return try? handle.id()
     }
 }
