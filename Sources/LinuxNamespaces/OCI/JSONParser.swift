@@ -57,17 +57,9 @@ struct JSONParser {
     }
 
     private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
-        try enterNesting()
-        index += 1  // {
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
+        if try open(closing: "}") { return .object(members) }
+        repeat {
             guard current == UInt8(ascii: "\"") else {
                 throw error(current == nil
                     ? "unexpected end of input; expected a string key"
@@ -85,48 +77,45 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             members[key] = try parseValue()
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if current == UInt8(ascii: "}") { throw error("trailing comma before '}'") }
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return .object(members)
-            default:
-                throw error("expected ',' or '}' after an object member, found \(describeCurrent())")
-            }
-        }
+        } while try !close("}", after: "an object member")
+        return .object(members)
     }
 
     private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
-        try enterNesting()
-        index += 1  // [
         var elements: [JSONValue] = []
+        if try open(closing: "]") { return .array(elements) }
+        repeat {
+            elements.append(try parseValue())
+        } while try !close("]", after: "an array element")
+        return .array(elements)
+    }
+
+    /// Steps over the opening bracket; true when the container is empty and already closed.
+    private mutating func open(closing: Unicode.Scalar) throws(JSONSyntaxError) -> Bool {
+        try enterNesting()
+        index += 1
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
+        guard current == UInt8(ascii: closing) else { return false }
+        index += 1
+        depth -= 1
+        return true
+    }
+
+    /// After an element: steps over a comma (false) or the closing bracket (true).
+    private mutating func close(_ closing: Unicode.Scalar, after what: String) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        switch current {
+        case UInt8(ascii: ","):
+            index += 1
+            skipWhitespace()
+            if current == UInt8(ascii: closing) { throw error("trailing comma before '\(closing)'") }
+            return false
+        case UInt8(ascii: closing):
             index += 1
             depth -= 1
-            return .array(elements)
-        }
-        while true {
-            skipWhitespace()
-            elements.append(try parseValue())
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if current == UInt8(ascii: "]") { throw error("trailing comma before ']'") }
-            case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return .array(elements)
-            default:
-                throw error("expected ',' or ']' after an array element, found \(describeCurrent())")
-            }
+            return true
+        default:
+            throw error("expected ',' or '\(closing)' after \(what), found \(describeCurrent())")
         }
     }
 

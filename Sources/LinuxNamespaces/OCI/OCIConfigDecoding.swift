@@ -28,7 +28,7 @@ extension OCIConfig {
 
     /// Reads a parsed document: a whole `config.json`, or its `linux` object alone (an object
     /// with `namespaces`, `uidMappings`, `gidMappings` or `timeOffsets` and none of the
-    /// top-level fields).
+    /// top-level fields). One of those next to top-level fields is an error, not ignored.
     /// - Throws: `OCIConfigError` naming the JSON path of the first wrong field.
     public init(json: JSONValue) throws(OCIConfigError) {
         let document = JSONField(json)
@@ -36,6 +36,10 @@ extension OCIConfig {
         let linuxKeys: Set = ["namespaces", "uidMappings", "gidMappings", "timeOffsets"]
         let topKeys: Set = ["ociVersion", "process", "root", "hostname", "linux", "mounts"]
         let bareLinux = !linuxKeys.isDisjoint(with: members.keys) && topKeys.isDisjoint(with: members.keys)
+        if !bareLinux, let misplaced = linuxKeys.intersection(members.keys).sorted().first {
+            // Ignoring it, as the spec asks of unknown properties, would run without the namespaces.
+            throw OCIConfigError(field: misplaced, "belongs in the linux object, as linux.\(misplaced)")
+        }
 
         self.init()
         let linux: JSONField?
