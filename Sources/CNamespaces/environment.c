@@ -76,6 +76,25 @@ static int make_read_only(const char *target) {
     return mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, (const void *)0);
 }
 
+/// Closes the fds of `fds` that are open, keeping errno.
+static void close_all(const int *fds, int count) {
+    int saved = errno;
+    for (int i = 0; i < count; i++)
+        if (fds[i] >= 0) close(fds[i]);
+    errno = saved;
+}
+
+/// Writes "/proc/self/fd/N" into `out` (32 bytes), without stdio.
+static void fd_path(char *out, int fd) {
+    static const char prefix[] = "/proc/self/fd/";
+    char digits[12];
+    int count = 0;
+    do { digits[count++] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0);
+    memcpy(out, prefix, sizeof prefix - 1);
+    for (int i = 0; i < count; i++) out[sizeof prefix - 1 + i] = digits[count - 1 - i];
+    out[sizeof prefix - 1 + count] = 0;
+}
+
 /// Returns 0, or the failing step with errno set; *index names the failing mount.
 int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     if (plan->propagation &&
@@ -90,25 +109,35 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     // Take every bind source first, as detached copies (open_tree, Linux 5.2): a source means
     // what it meant when the sandbox started, even if an earlier mount (a private /tmp) covers it.
     int trees[CN_MAX_MOUNTS];
+    int detached[CN_MAX_MOUNTS];
     if (plan->mount_count > CN_MAX_MOUNTS) { errno = E2BIG; *index = 0; return CN_STEP_MOUNT; }
     for (int i = 0; i < plan->mount_count; i++) {
         const struct cn_mount *m = &plan->mounts[i];
         trees[i] = -1;
+        detached[i] = 0;
         if (m->fstype) continue;
         unsigned int flags = cn_open_tree_clone | O_CLOEXEC | ((m->flags & MS_REC) ? cn_at_recursive : 0);
         trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
-        if (trees[i] < 0 && errno != ENOSYS) { *index = i; return CN_STEP_MOUNT; }
+        detached[i] = trees[i] >= 0;
+        // Before Linux 5.2: pin the source with an O_PATH fd, bound later through /proc/self/fd.
+        if (trees[i] < 0 && errno == ENOSYS) trees[i] = open(m->source, O_PATH | O_CLOEXEC);
+        if (trees[i] < 0) { *index = i; close_all(trees, i); return CN_STEP_MOUNT; }
     }
     for (int i = 0; i < plan->mount_count; i++) {
         const struct cn_mount *m = &plan->mounts[i];
         *index = i;
-        if (trees[i] >= 0) {
-            int moved = (int)syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path);
-            close(trees[i]);
-            if (moved != 0) return CN_STEP_MOUNT;
-        } else if (mount(m->source, m->target, m->fstype, m->flags, m->data) != 0) {
-            return CN_STEP_MOUNT;
+        int failed;
+        if (m->fstype) {
+            failed = mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;
+        } else if (detached[i]) {
+            failed = syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path) != 0;
+        } else {
+            char source[32];
+            fd_path(source, trees[i]);
+            failed = mount(source, m->target, (const char *)0, m->flags, m->data) != 0;
         }
+        if (failed) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
+        if (trees[i] >= 0) close(trees[i]);
         if (m->read_only && make_read_only(m->target) != 0) return CN_STEP_MOUNT;
     }
     if (plan->new_root) {

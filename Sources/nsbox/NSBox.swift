@@ -13,7 +13,7 @@ struct NSBox: ParsableCommand {
             failed (bad option, the kernel refused a step); 126 when the command cannot be \
             executed; 127 when it is not found.
             """,
-        subcommands: [Run.self, Enter.self, Identify.self, Names.self, Remove.self]
+        subcommands: [Run.self, Enter.self, List.self, Identify.self, Names.self, Remove.self]
     )
 
     static func main() {

@@ -47,3 +47,14 @@ func readValue<T>(_ fd: Int32, as type: T.Type, initial: T) -> T? {
     }
     return value
 }
+
+/// Writes one byte to a pipe whose reader (the child) may have died: EPIPE then makes this
+/// return false instead of killing the caller with SIGPIPE.
+func writeByte(_ fd: Int32) -> Bool {
+    var byte: UInt8 = 1
+    var written = -1
+    withSIGPIPEBlocked {
+        repeat { written = write(fd, &byte, 1) } while written < 0 && Errno.current == .interrupted
+    }
+    return written == 1
+}

@@ -68,7 +68,7 @@ extension Sandbox {
         plan.status_fd = status?.writeEnd ?? -1
         plan.persist_go_fd = persistGo?.readEnd ?? -1
         plan.report_flags = create.union(NamespaceSet(joins.map(\.kind))).rawValue
-        fillCredentials(&plan)
+        fillCredentials(&plan, mapping: mapping)
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
         plan.pdeathsig = parentDeathSignal ?? 0
@@ -96,6 +96,16 @@ extension Sandbox {
         }
 
         var pidfd: Int32 = -1
+        if parentDeathSignal != nil {
+            let failure = SpawnerThread.shared.ensureRunning()
+            if failure != 0 {
+                status?.closeBoth()
+                throw SandboxError(
+                    .clone, step: "starting the spawner thread", errno: Errno(rawValue: failure),
+                    detail: "a parent-death signal is tied to the thread that clones; nsbox clones from a thread of its own",
+                    hint: "pthread_create failed: check the thread and memory limits (ulimit -u, RLIMIT_NPROC)")
+            }
+        }
         let pid = withExtendedLifetime(arena) {
             withUnsafePointer(to: &plan) { plan in
                 // A parent-death signal must be tied to a thread that lives as long as we do.
@@ -128,8 +138,7 @@ extension Sandbox {
                     }
                 }
                 try writeMaps(mapping, pid: ProcessID(rawValue: pid))
-                var byte: UInt8 = 1
-                guard write(go!.writeEnd, &byte, 1) == 1 else { throw childFailure(errors.readEnd, command, mounts) ?? lostChild() }
+                guard writeByte(go!.writeEnd) else { throw childFailure(errors.readEnd, command, mounts) ?? lostChild() }
             }
             // Records until end of file, which means the command was executed (the pipe is
             // close-on-exec); a failure report ends it early.
@@ -143,8 +152,7 @@ extension Sandbox {
                 case Int32(CN_RECORD_READY_TO_PERSIST.rawValue):
                     try persistNamespaces(of: process)
                     persisted = true
-                    var byte: UInt8 = 1
-                    guard write(persistGo!.writeEnd, &byte, 1) == 1 else { throw lostChild() }
+                    guard writeByte(persistGo!.writeEnd) else { throw lostChild() }
                 default:
                     throw SandboxError(report: report, command: command, sandbox: self, mounts: mounts)
                 }
@@ -190,7 +198,13 @@ extension Sandbox {
     }
 
     /// uid, gid and groups inside: explicit ones, or root after joining a user namespace.
-    private func fillCredentials(_ plan: inout cn_plan) {
+    ///
+    /// Supplementary groups are dropped whenever the gid changes. Where we know the namespace
+    /// allows setgroups (no new user namespace, or one whose maps we write without "deny") a
+    /// refusal is an error; in one whose setgroups is "deny" (every rootless one) the call is
+    /// skipped, and in a joined one or one mapped by newgidmap it is best effort: where nsenter
+    /// fails, the child goes on without.
+    private func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
         let joinedUser = joins.first { $0.kind == .user }
         let becomeRoot = joinedUser != nil && !preserveCredentials
         if let gid = gid ?? (becomeRoot ? 0 : nil) {
@@ -201,9 +215,14 @@ extension Sandbox {
             plan.set_uid = 1
             plan.uid = uid
         }
-        // Supplementary groups are dropped where the namespace allows it; in one whose
-        // setgroups is "deny" (every rootless one) the child goes on without, where nsenter fails.
-        plan.set_groups = becomeRoot || gid != nil ? 2 : 0
+        guard becomeRoot || gid != nil else { plan.set_groups = 0; return }
+        if joinedUser != nil || mapping?.useHelpers == true {
+            plan.set_groups = 2
+        } else if create.contains(.user) {
+            plan.set_groups = mapping?.setgroups == .deny || mapping == nil ? 0 : 1
+        } else {
+            plan.set_groups = 1
+        }
     }
 
     /// Writes the maps through the child, directly or with newuidmap/newgidmap.

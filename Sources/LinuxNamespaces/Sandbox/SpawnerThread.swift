@@ -28,22 +28,44 @@ final class SpawnerThread: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
     private var queue: [Job] = []
+    /// Whether the thread exists: it is started by the first spawn, and again by a later one
+    /// if starting it failed (pthread_create can fail for want of memory or a thread limit).
+    private var running = false
 
     private init() {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
+    }
+
+    /// Starts the thread; returns 0 or pthread_create's error. Called with the mutex held.
+    private func start() -> Int32 {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&thread, nil, { raw in
+        let result = pthread_create(&thread, nil, { raw in
             Unmanaged<SpawnerThread>.fromOpaque(raw!).takeUnretainedValue().serve()
         }, context)
+        if result != 0 {
+            Unmanaged<SpawnerThread>.fromOpaque(context).release()
+            return result
+        }
         pthread_detach(thread)
+        running = true
+        return 0
+    }
+
+    /// Starts the thread unless it runs; returns 0 or pthread_create's error.
+    func ensureRunning() -> Int32 {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return running ? 0 : start()
     }
 
     /// cn_spawn on the spawner thread; returns the pid (or -1 with errno set) and the pidfd.
+    /// Call `ensureRunning()` first.
     func spawn(_ plan: UnsafePointer<cn_plan>, _ pidfd: inout Int32) -> pid_t {
         let job = Job(plan)
         pthread_mutex_lock(&mutex)
+        precondition(running, "SpawnerThread.spawn before ensureRunning")
         queue.append(job)
         pthread_cond_signal(&condition)
         pthread_mutex_unlock(&mutex)

@@ -29,7 +29,9 @@ struct CommandResult {
 /// Runs `arguments` (looked up in PATH) to completion, capturing both outputs. The command
 /// starts as from a shell: no signal blocked, default dispositions, stdin from /dev/null (the
 /// test runner's worker threads block signals, which posix_spawn would otherwise pass on).
-func runCommand(_ arguments: [String]) throws -> CommandResult {
+/// The command gets its own process group; if it has not finished after `timeout` seconds,
+/// the group is killed and the call throws, so that a hang fails one test, not the whole run.
+func runCommand(_ arguments: [String], timeout: Int = 300) throws -> CommandResult {
     let out = makePipe(), err = makePipe()
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -45,7 +47,8 @@ func runCommand(_ arguments: [String]) throws -> CommandResult {
     sigfillset(&all)
     posix_spawnattr_setsigmask(&attributes, &empty)
     posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
     let argv = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
@@ -56,9 +59,16 @@ func runCommand(_ arguments: [String]) throws -> CommandResult {
     var outputs: [[UInt8]] = [[], []]
     var open = [out[0], err[0]]
     var buffer = [UInt8](repeating: 0, count: 65536)
+    let deadline = time(nil) + timeout
+    var timedOut = false
     while open.contains(where: { $0 >= 0 }) {
+        if time(nil) >= deadline {
+            kill(-pid, SIGKILL)
+            timedOut = true
+            break
+        }
         var polled = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        if poll(&polled, nfds_t(polled.count), -1) < 0 { continue }
+        if poll(&polled, nfds_t(polled.count), 1000) < 0 { continue }
         for (index, entry) in polled.enumerated() where entry.fd >= 0 && entry.revents != 0 {
             let n = read(entry.fd, &buffer, buffer.count)
             if n > 0 { outputs[index] += buffer[..<n] } else { open[index] = -1 }
@@ -66,6 +76,7 @@ func runCommand(_ arguments: [String]) throws -> CommandResult {
     }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    if timedOut { throw TestFailure("timed out after \(timeout) s and killed: \(arguments.joined(separator: " "))") }
     let signalled = status & 0x7f != 0
     return CommandResult(
         stdout: String(decoding: outputs[0], as: UTF8.self),
