@@ -17,9 +17,10 @@ struct Run: ParsableCommand {
             mounted fresh. A new network namespace gets lo up (bwrap does; unshare does not).
 
             --config FILE reads linux.namespaces (created without a path, joined with one), \
-            linux.uidMappings, linux.gidMappings, linux.timeOffsets, hostname and process.args, \
-            process.env, process.cwd, process.user.uid and gid of an OCI runtime-spec config.json; a command after -- \
-            replaces process.args, and -w replaces process.cwd. Options that also set namespaces, \
+            linux.uidMappings, linux.gidMappings, linux.timeOffsets, hostname, process.args, \
+            process.env, process.cwd and process.user's uid and gid of an OCI runtime-spec \
+            config.json (or of its linux object alone); a command after -- replaces process.args, \
+            -w replaces process.cwd, -S and -G the uid and gid. Options that also set namespaces, \
             id maps, hostname or clock offsets cannot be combined with it; the others apply on top.
 
             Examples:
