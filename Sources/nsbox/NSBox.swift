@@ -23,6 +23,13 @@ struct NSBox: ParsableCommand {
         case "enter": arguments = ["enter"] + Enter.rewriter.rewrite(Array(arguments.dropFirst()))
         default: break
         }
+        // run and enter capture the command's words, which would swallow a --help before it.
+        if let subcommand = arguments.first, subcommand == "run" || subcommand == "enter",
+            arguments.dropFirst().prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" })
+        {
+            print(helpMessage(for: subcommand == "run" ? Run.self : Enter.self, columns: nil))
+            Glibc.exit(0)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -32,8 +39,11 @@ struct NSBox: ParsableCommand {
         } catch {
             // --help and --version exit 0; a usage error is nsbox's failure: 125.
             if exitCode(for: error) == .success { exit(withError: error) }
-            let message = fullMessage(for: error)
-            writeLine(2, message.hasSuffix("\n") ? String(message.dropLast()) : message)
+            // One line, as every other error of ours: the message without the usage block.
+            let message = self.message(for: error).split(separator: "\n").joined(separator: " ")
+            let known = configuration.subcommands.map { $0._commandName }
+            let help = arguments.first.map { known.contains($0) ? "nsbox \($0) --help" : "nsbox --help" } ?? "nsbox --help"
+            writeLine(2, "nsbox: \(message) (see \(help))")
             Glibc.exit(125)
         }
     }

@@ -30,6 +30,14 @@ extension Sandbox {
             } catch {
                 throw SandboxError(invalid: "joins[\(index)] (\(join.kind))", error.description)
             }
+            // setns(2) refuses the user namespace one is already in with a bare EINVAL.
+            if join.kind == .user, let target = try? handles[handles.count - 1].id(),
+                let own = try? NamespaceID(.user), target == own
+            {
+                throw SandboxError(
+                    invalid: "joins[\(index)] (user)", "\(join.path) is the caller's own user namespace, which the kernel does not let a process enter again",
+                    hint: "remove the join: the sandbox is in that user namespace already")
+            }
         }
 
         var errors = try SpawnPipe()
