@@ -17,6 +17,12 @@ struct NSBox: ParsableCommand {
     )
 
     static func main() {
+        // Without a real procfs on /proc, nothing nsbox reads or writes there can be trusted
+        // (and the Swift runtime reads our own arguments from /proc/self/cmdline).
+        if !isProcFileSystem() {
+            writeLine(2, "nsbox: /proc is not a procfs mount: nsbox reads and writes /proc/self and /proc/PID; mount proc on /proc (mount -t proc proc /proc)")
+            Glibc.exit(125)
+        }
         var arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments.first {
         case "run": arguments = ["run"] + Run.rewriter.rewrite(Array(arguments.dropFirst()))

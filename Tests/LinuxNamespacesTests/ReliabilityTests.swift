@@ -89,6 +89,14 @@ import Testing
         #expect(eventually { processes(matching: "--hostname \(marker) --private-tmp").isEmpty }, "a helper survived")
     }
 
+    @Test func aFileSystemOverProcMakesUsFailLoudly() throws {
+        for prefix in [["unshare", "-m"], asUnprivileged + ["unshare", "-rm"]] {
+            let result = try runCommand(prefix + ["sh", "-c", "mount -t tmpfs none /proc && exec \(NSBox.path) run -r -- echo ran"])
+            #expect(result.status == 125 && result.stdout.isEmpty, "\(prefix): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("nsbox: /proc is not a procfs mount"), "\(prefix): \(result.stderr)")
+        }
+    }
+
     @Test func theCallersSignalMaskAndIgnoredSignalsReachTheCommandAsWithUnshare() throws {
         // SIGUSR1 blocked, SIGINT ignored by the caller of nsbox / unshare.
         let setUp = "import signal, os, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1}); "

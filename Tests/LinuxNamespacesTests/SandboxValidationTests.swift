@@ -126,3 +126,29 @@ import Testing
         #expect(try process.wait() == .signaled(SIGKILL))
     }
 }
+
+/// A working directory that names one of the caller's fds (directly or through a symlink)
+/// cannot smuggle the host's tree into the sandbox: the child has closed that fd first.
+@Suite struct WorkingDirectoryEscapeTests {
+    @Test func aProcSelfFdWorkingDirectoryIsRefused() throws {
+        let scratch = ScratchDirectory()
+        let fd = open(scratch.path, O_RDONLY | O_DIRECTORY)  // not close-on-exec on purpose
+        #expect(fd >= 0)
+        defer { close(fd) }
+        let link = scratch.path + "/fd-link"
+        symlink("/proc/self/fd/\(fd)", link)
+        for directory in ["/proc/self/fd/\(fd)", link] {
+            var command = SandboxCommand("pwd")
+            command.workingDirectory = directory
+            var sandbox = Sandbox(create: [.user, .mount])
+            sandbox.userMapping = .root
+            do {
+                let process = try sandbox.spawn(command)
+                _ = try? process.wait()
+                Issue.record("\(directory): the command started in the caller's directory")
+            } catch {
+                #expect(error.stage == .child && error.description.contains("chdir \(directory): ENOENT"), "\(error)")
+            }
+        }
+    }
+}
