@@ -152,3 +152,52 @@ import Testing
         }
     }
 }
+
+/// Every fd the library hands out or keeps is close-on-exec: a caller that execs or spawns
+/// something else does not leak it.
+@Suite struct CloseOnExecTests {
+    /// Whether fd is close-on-exec, from /proc/self/fdinfo (flags are octal; O_CLOEXEC 02000000).
+    func isCloseOnExec(_ fd: Int32) -> Bool {
+        let info = (try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8)) ?? ""
+        guard let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+            let flags = Int(line.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8)
+        else { return false }
+        return flags & 0o2000000 != 0
+    }
+
+    @Test func pidfdsHandlesAndTheFdsOfASpawnInFlightAreCloseOnExec() throws {
+        var sandbox = Sandbox(create: [.user, .pid])
+        sandbox.userMapping = .root
+        func openFDs() -> Set<String> {
+            Set(((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).map {
+                "\($0) \(readlinkString("/proc/self/fd/\($0)") ?? "")"
+            })
+        }
+        let before = openFDs()
+        let process = try sandbox.spawn(SandboxCommand("sleep", ["1"]))
+        #expect(process.pidfd.rawValue >= 0 && isCloseOnExec(process.pidfd.rawValue))
+        // The fds the spawn added (other tests' fds come and go too: those of the spawn are
+        // the pidfd and the status pipe, which the handle keeps).
+        let created = openFDs().subtracting(before).compactMap { Int32($0.split(separator: " ")[0]) }
+        #expect(created.contains(process.pidfd.rawValue))
+        for fd in created { #expect(isCloseOnExec(fd), "fd \(fd) -> \(readlinkString("/proc/self/fd/\(fd)") ?? "?")") }
+        let handle = try NamespaceHandle.open(.network, of: .current)
+        #expect(isCloseOnExec(handle.fileDescriptor.rawValue))
+        try handle.close()
+        try process.signal(SIGKILL)
+        _ = try process.wait()
+        // Negative control: a plain pipe without O_CLOEXEC is seen as such.
+        var plain: [Int32] = [0, 0]
+        pipe(&plain)
+        #expect(!isCloseOnExec(plain[0]))
+        close(plain[0]); close(plain[1])
+    }
+}
+
+/// The target of a symlink, or nil.
+func readlinkString(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink(path, &buffer, buffer.count - 1)
+    guard n >= 0 else { return nil }
+    return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
