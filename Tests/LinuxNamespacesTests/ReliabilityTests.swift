@@ -89,6 +89,16 @@ import Testing
         #expect(eventually { processes(matching: "--hostname \(marker) --private-tmp").isEmpty }, "a helper survived")
     }
 
+    @Test func nestedInsideARootlessUnshareAsRootAnd65534() throws {
+        for prefix in [["unshare", "-r"], asUnprivileged + ["unshare", "-r"]] {
+            let full = try runCommand(prefix + [NSBox.path, "run", "-r", "-p", "-m", "-n", "-u", "-i", "--private-tmp", "--hostname", "nested",
+                "--", "sh", "-c", "id -u; hostname; ip -o link | wc -l; ps -o pid= | wc -l; ls -A /tmp | wc -l"])
+            #expect(full.status == 0 && full.stdout == "0\nnested\n1\n4\n0\n", "\(prefix): \(full.stdout) \(full.stderr)")
+            let bad = try runCommand(prefix + [NSBox.path, "run", "--hostname", "x", "--", "true"])
+            #expect(bad.status == 125 && bad.stderr.split(separator: "\n").count == 1, "\(prefix): \(bad.stderr)")
+        }
+    }
+
     @Test func aFileSystemOverProcMakesUsFailLoudly() throws {
         for prefix in [["unshare", "-m"], asUnprivileged + ["unshare", "-rm"]] {
             let result = try runCommand(prefix + ["sh", "-c", "mount -t tmpfs none /proc && exec \(NSBox.path) run -r -- echo ran"])
