@@ -106,4 +106,13 @@ import Testing
         #expect(result.stdout.contains("newuidmap"))
         #expect(try String(contentsOfFile: "/proc/\(target.pid)/uid_map", encoding: .utf8).isEmpty)
     }
+
+    @Test func readingAMapNotYetWrittenSaysSo() throws {
+        let target = try TargetProcess(["unshare", "--user", "sleep", "60"], differingIn: ["user"])
+        #expect {
+            try readIDMap(.user, of: ProcessID(rawValue: target.pid))
+        } throws: { error in
+            "\(error)".contains("/proc/\(target.pid)/uid_map") && "\(error)".contains("has not been written yet")
+        }
+    }
 }

@@ -30,6 +30,11 @@ public func readIDMap(_ kind: IDMapKind, of pid: ProcessID = .current) throws(Na
     do { text = try readSmallFile(path) } catch {
         throw NamespaceError(.readIDMap, path: FilePath(path), pid: pid, errno: error)
     }
+    guard text.contains(where: { !$0.isWhitespace }) else {
+        throw NamespaceError(.readIDMap, path: FilePath(path), pid: pid,
+            detail: "the map is empty: it has not been written yet",
+            hint: "ids of a new user namespace stay unmapped (the overflow id, 65534) until its uid_map and gid_map are written")
+    }
     return try IDMap(parsing: text)
 }
 

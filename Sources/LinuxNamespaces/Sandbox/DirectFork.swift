@@ -10,7 +10,7 @@ import Glibc
 /// is new, so that `body` runs inside it (as pid 1 of a new pid namespace).
 ///
 /// - Throws: `SandboxError` (`.configuration`) when the process has more than one thread —
-///   use `Sandbox.spawn` or `Sandbox.run(entryPoint:input:)` there — or when the mapping needs
+///   use `Sandbox.spawn` or `Sandbox.run(entryPoint:input:environment:)` there — or when the mapping needs
 ///   helpers; (`.clone`) when fork fails.
 /// - Returns: how the child ended. A failing namespace step ends it with status 125 and a
 ///   message on its standard error.
@@ -21,7 +21,7 @@ public func forkIntoNamespaces(
     guard threads == 1 else {
         throw SandboxError(invalid: "forkIntoNamespaces",
             "this process has \(threads) threads; forking it and running Swift code in the child is not safe",
-            hint: "use Sandbox.spawn for a command, or Sandbox.run(entryPoint:input:) for a closure")
+            hint: "use Sandbox.spawn for a command, or Sandbox.run(entryPoint:input:environment:) for a closure")
     }
     if mapping != nil && !kinds.contains(.user) {
         throw SandboxError(invalid: "mapping", "id maps need a new user namespace", hint: "add .user to the kinds")
@@ -29,7 +29,7 @@ public func forkIntoNamespaces(
     let resolved = try mapping.map { m throws(SandboxError) in try m.resolve(uid: geteuid(), gid: getegid()) }
     if resolved?.useHelpers == true {
         throw SandboxError(invalid: "mapping", "this mapping needs newuidmap, which the direct form does not run",
-            hint: "use Sandbox.spawn or Sandbox.run(entryPoint:input:)")
+            hint: "use Sandbox.spawn or Sandbox.run(entryPoint:input:environment:)")
     }
     fflush(nil)
     let child = fork()

@@ -14,7 +14,11 @@ import Synchronization
 /// before any other work (in particular before starting tasks or threads):
 ///
 /// ```swift
-/// SandboxEntryPoints.register("hostname") { _ in Array(currentHostname().utf8) }
+/// SandboxEntryPoints.register("hostname") { _ in
+///     var name = [CChar](repeating: 0, count: 65)
+///     gethostname(&name, name.count)
+///     return Array(String(cString: name).utf8)
+/// }
 /// SandboxEntryPoints.runIfRequested()
 /// // ... the program as usual; later, from any thread:
 /// var sandbox = Sandbox(create: [.user, .uts]); sandbox.hostname = "box"
@@ -34,7 +38,7 @@ public enum SandboxEntryPoints {
         registry.withLock { $0[name] = body }
     }
 
-    /// In a copy started by `Sandbox.run(entryPoint:input:)`: runs the entry point and exits
+    /// In a copy started by `Sandbox.run(entryPoint:input:environment:)`: runs the entry point and exits
     /// (0 on success, 1 when it threw, 2 when no entry point has that name). Otherwise returns
     /// at once. Call it first in `main`, after registering.
     public static func runIfRequested() {

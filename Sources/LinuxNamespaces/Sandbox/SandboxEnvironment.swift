@@ -24,7 +24,7 @@ public enum ProcMount: Sendable, Hashable {
 }
 
 /// A mount made inside the sandbox's new mount namespace.
-public struct Mount: Sendable, Hashable {
+public struct Mount: Sendable, Hashable, CustomStringConvertible {
     /// What is mounted.
     public enum Source: Sendable, Hashable {
         /// A bind mount of a host path (recursive: with the mounts below it).
@@ -62,7 +62,8 @@ public struct Mount: Sendable, Hashable {
         return Mount(.tmpfs(options: options.isEmpty ? nil : options.joined(separator: ",")), on: target)
     }
 
-    /// `tmpfs on /tmp` (private /tmp)
+    /// What the mount does, as error messages name it: `tmpfs on /tmp`,
+    /// `read-only bind /data on /mnt`, `proc on /proc`.
     public var description: String {
         switch source {
         case .bind(let path, _): "\(readOnly ? "read-only " : "")bind \(path) on \(target)"

@@ -116,7 +116,9 @@ private final class NamespaceThread: @unchecked Sendable {
             guard cn_setns(handle.fileDescriptor.rawValue, handle.kind.cloneFlag) == 0 else {
                 throw NamespaceError(.setns, kinds: NamespaceSet(handle.kind), errno: .current,
                     detail: "the kernel refused",
-                    hint: Errno.current == .notPermitted ? "entering needs CAP_SYS_ADMIN over the namespace's owner" : nil)
+                    hint: Errno.current == .notPermitted
+                        ? "entering needs CAP_SYS_ADMIN both in the user namespace that owns the target and in the caller's own; an ordinary user has neither outside a user namespace it made (run as root, or spawn a sandbox that joins the user namespace too)"
+                        : nil)
             }
         }
     }
