@@ -111,10 +111,7 @@ struct Run: ParsableCommand {
         if let config {
             (sandbox, spawned) = try configured(by: config)
         } else {
-            sandbox = try makeSandbox()
-            let words = try commandWords(command, subcommand: "run")
-            spawned = SandboxCommand(words[0], Array(words.dropFirst()))
-            spawned.workingDirectory = workingDirectory
+            (sandbox, spawned) = try options.plan(command)
         }
         spawned.inheritsSignalMask = true
         if let fd = jsonStatusFD {
@@ -125,81 +122,17 @@ struct Run: ParsableCommand {
         try runToCompletion(sandbox, spawned, jsonStatusFD: jsonStatusFD)
     }
 
-    /// The options as a `Sandbox`.
-    func makeSandbox() throws -> Sandbox {
-        var create = NamespaceSet()
-        let flags: [(Bool, NamespaceSet)] = [
-            (user, .user), (mount, .mount), (pid, .pid), (net, .network), (uts, .uts), (ipc, .ipc),
-            (cgroup, .cgroup), (time, .time),
-        ]
-        for (on, kind) in flags where on { create.insert(kind) }
-        if sandbox { create.formUnion([.user, .mount, .pid, .network, .uts, .ipc]) }
-        var box = Sandbox(create: create)
-        box.userMapping = try userMapping()
-        if box.userMapping != nil || sandbox { box.create.insert(.user) }
-        if sandbox && box.userMapping == nil { box.userMapping = .root }
-        if mountProc || mountProcAt != nil { box.create.insert(.mount) }
-        if let mountProcAt { box.procMount = .at(mountProcAt) }
-        if privateTmp || sandbox { box.privateTmp = true }
-        if let propagation { box.mountPropagation = propagation }
-        for entry in persist {
-            let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
-            // A plain name (no '/') is a named namespace: /run/netns/NAME or /run/nsbox/KIND/NAME.
-            do { box.persist[kind] = file.contains("/") ? file : try NamedNamespaces.prepare(kind, file) } catch {
-                throw Failure(error)
-            }
-        }
-        for entry in join {
-            let (kind, target) = try kindAndValue(entry, option: "--join")
-            box.join(kind, pid_t(target).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(target)))
-        }
-        if killChild || killChildSignal != nil || dieWithParent || sandbox {
-            box.parentDeathSignal = try killChildSignal.map(parseSignal) ?? SIGKILL
-        }
-        if let root {
-            box.newRoot = root
-            box.rootMode = .chroot
-        }
-        if let newRoot {
-            box.newRoot = newRoot
-            box.rootMode = .pivot
-        }
-        if monotonic != nil || boottime != nil {
-            box.timeOffsets = TimeOffsets(monotonic: monotonic ?? 0, boottime: boottime ?? 0)
-        }
-        box.uid = setUID
-        box.gid = setGID
-        box.hostname = hostname
-        box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) }
-        box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) }
-        box.mounts += tmpfs.map { Mount.tmpfs($0) }
-        if newSession { box.session = .newSession }
-        if asPid1 { box.pidOne = .command }
-        return box
-    }
-
-    /// The user mapping the options ask for, if any.
-    private func userMapping() throws -> UserMapping? {
-        let uid = geteuid(), gid = getegid()
-        if !mapUsers.isEmpty || !mapGroups.isEmpty {
-            func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
-                do {
-                    return lines.isEmpty ? try IDMap(inside: 0, outside: own) : try IDMap(lines.map { line throws(NamespaceError) in try IDMapping(parsing: line) })
-                } catch {
-                    throw Failure(message: "\(option): \(error)")
-                }
-            }
-            return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
-        }
-        if mapAuto { return .subordinateIDs }
-        // --map-user and --map-group override what -r or -c set, as in unshare.
-        if mapUser != nil || mapGroup != nil {
-            let base: (UInt32, UInt32) = mapRootUser ? (0, 0) : (uid, gid)
-            return .user(uid: mapUser ?? base.0, gid: mapGroup ?? base.1)
-        }
-        if mapRootUser { return .root }
-        if mapCurrentUser { return .currentUser }
-        return nil
+    /// The parsed options as plain values, shared with the fast path (`FastRun`).
+    var options: RunOptions {
+        RunOptions(
+            user: user, mount: mount, pid: pid, net: net, uts: uts, ipc: ipc, cgroup: cgroup, time: time,
+            persist: persist, mapRootUser: mapRootUser, mapCurrentUser: mapCurrentUser, mapUser: mapUser,
+            mapGroup: mapGroup, mapUsers: mapUsers, mapGroups: mapGroups, mapAuto: mapAuto, setgroups: setgroups,
+            mountProc: mountProc, mountProcAt: mountProcAt, propagation: propagation, killChild: killChild,
+            killChildSignal: killChildSignal, root: root, newRoot: newRoot, workingDirectory: workingDirectory,
+            monotonic: monotonic, boottime: boottime, setUID: setUID, setGID: setGID, hostname: hostname,
+            privateTmp: privateTmp, bindPairs: bindPairs, roBindPairs: roBindPairs, tmpfs: tmpfs,
+            dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox)
     }
 }
 

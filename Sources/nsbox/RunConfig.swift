@@ -13,7 +13,7 @@ extension Run {
         } catch {
             throw Failure(message: "--config \(path): \(error)")
         }
-        let options = try makeSandbox()
+        let options = try self.options.makeSandbox()
         if !options.create.isEmpty || !options.joins.isEmpty || options.userMapping != nil || options.hostname != nil
             || options.timeOffsets != nil
         {

@@ -1,0 +1,117 @@
+import Glibc
+import LinuxNamespaces
+import SystemPackage
+
+/// The options of `nsbox run` as plain values, and what they mean: the `Sandbox` and command.
+/// Both parsers fill it in: argument-parser's (`Run`) and the fast path for plain flags
+/// (`FastRun`), so that both build the same sandbox from the same words.
+struct RunOptions: Equatable {
+    var user = false, mount = false, pid = false, net = false, uts = false, ipc = false, cgroup = false, time = false
+    var persist: [String] = []
+    var mapRootUser = false, mapCurrentUser = false
+    var mapUser: UInt32?, mapGroup: UInt32?
+    var mapUsers: [String] = [], mapGroups: [String] = []
+    var mapAuto = false
+    var setgroups: SetgroupsPolicy?
+    var mountProc = false
+    var mountProcAt: String?
+    var propagation: MountPropagation?
+    var killChild = false
+    var killChildSignal: String?
+    var root: String?, newRoot: String?, workingDirectory: String?
+    var monotonic: Int64?, boottime: Int64?
+    var setUID: UInt32?, setGID: UInt32?
+    var hostname: String?
+    var privateTmp = false
+    var bindPairs: [String] = [], roBindPairs: [String] = [], tmpfs: [String] = []
+    var dieWithParent = false, newSession = false, asPid1 = false
+    var join: [String] = []
+    var sandbox = false
+
+    /// The sandbox and the command (`words` as captured after the options; the user's shell
+    /// when empty).
+    func plan(_ words: [String]) throws -> (Sandbox, SandboxCommand) {
+        let box = try makeSandbox()
+        let words = try commandWords(words, subcommand: "run")
+        var command = SandboxCommand(words[0], Array(words.dropFirst()))
+        command.workingDirectory = workingDirectory
+        return (box, command)
+    }
+
+    /// The options as a `Sandbox`.
+    func makeSandbox() throws -> Sandbox {
+        var create = NamespaceSet()
+        let flags: [(Bool, NamespaceSet)] = [
+            (user, .user), (mount, .mount), (pid, .pid), (net, .network), (uts, .uts), (ipc, .ipc),
+            (cgroup, .cgroup), (time, .time),
+        ]
+        for (on, kind) in flags where on { create.insert(kind) }
+        if sandbox { create.formUnion([.user, .mount, .pid, .network, .uts, .ipc]) }
+        var box = Sandbox(create: create)
+        box.userMapping = try userMapping()
+        if box.userMapping != nil || sandbox { box.create.insert(.user) }
+        if sandbox && box.userMapping == nil { box.userMapping = .root }
+        if mountProc || mountProcAt != nil { box.create.insert(.mount) }
+        if let mountProcAt { box.procMount = .at(mountProcAt) }
+        if privateTmp || sandbox { box.privateTmp = true }
+        if let propagation { box.mountPropagation = propagation }
+        for entry in persist {
+            let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
+            // A plain name (no '/') is a named namespace: /run/netns/NAME or /run/nsbox/KIND/NAME.
+            do { box.persist[kind] = file.contains("/") ? file : try NamedNamespaces.prepare(kind, file) } catch {
+                throw Failure(error)
+            }
+        }
+        for entry in join {
+            let (kind, target) = try kindAndValue(entry, option: "--join")
+            box.join(kind, pid_t(target).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(target)))
+        }
+        if killChild || killChildSignal != nil || dieWithParent || sandbox {
+            box.parentDeathSignal = try killChildSignal.map(parseSignal) ?? SIGKILL
+        }
+        if let root {
+            box.newRoot = root
+            box.rootMode = .chroot
+        }
+        if let newRoot {
+            box.newRoot = newRoot
+            box.rootMode = .pivot
+        }
+        if monotonic != nil || boottime != nil {
+            box.timeOffsets = TimeOffsets(monotonic: monotonic ?? 0, boottime: boottime ?? 0)
+        }
+        box.uid = setUID
+        box.gid = setGID
+        box.hostname = hostname
+        box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) }
+        box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) }
+        box.mounts += tmpfs.map { Mount.tmpfs($0) }
+        if newSession { box.session = .newSession }
+        if asPid1 { box.pidOne = .command }
+        return box
+    }
+
+    /// The user mapping the options ask for, if any.
+    private func userMapping() throws -> UserMapping? {
+        let uid = geteuid(), gid = getegid()
+        if !mapUsers.isEmpty || !mapGroups.isEmpty {
+            func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
+                do {
+                    return lines.isEmpty ? try IDMap(inside: 0, outside: own) : try IDMap(lines.map { line throws(NamespaceError) in try IDMapping(parsing: line) })
+                } catch {
+                    throw Failure(message: "\(option): \(error)")
+                }
+            }
+            return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
+        }
+        if mapAuto { return .subordinateIDs }
+        // --map-user and --map-group override what -r or -c set, as in unshare.
+        if mapUser != nil || mapGroup != nil {
+            let base: (UInt32, UInt32) = mapRootUser ? (0, 0) : (uid, gid)
+            return .user(uid: mapUser ?? base.0, gid: mapGroup ?? base.1)
+        }
+        if mapRootUser { return .root }
+        if mapCurrentUser { return .currentUser }
+        return nil
+    }
+}
