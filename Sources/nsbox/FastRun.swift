@@ -6,8 +6,34 @@
 /// Both paths fill the same `RunOptions`; the tests compare the plans they produce
 /// (`NSBOX_PRINT_PLAN`, `NSBOX_FULL_PARSER`).
 enum FastRun {
-    /// Sets the flag a word names (its canonical long name); false if it is not a plain flag.
-    private static func set(_ name: String, in options: inout RunOptions) -> Bool {
+    /// Sets the flag a word names (its canonical long name) unless `seen` has it; false if it
+    /// is not a plain flag or was given before. A bit mask, not a Set: a Set<String> costs a
+    /// generic instantiation that shows in the start-up time.
+    private static func set(_ name: String, in options: inout RunOptions, seen: inout UInt32) -> Bool {
+        let bit: UInt32
+        switch name {
+        case "--user": bit = 1 << 0
+        case "--mount": bit = 1 << 1
+        case "--pid": bit = 1 << 2
+        case "--net": bit = 1 << 3
+        case "--uts": bit = 1 << 4
+        case "--ipc": bit = 1 << 5
+        case "--cgroup": bit = 1 << 6
+        case "--time": bit = 1 << 7
+        case "--map-root-user": bit = 1 << 8
+        case "--map-current-user": bit = 1 << 9
+        case "--map-auto": bit = 1 << 10
+        case "--mount-proc": bit = 1 << 11
+        case "--kill-child": bit = 1 << 12
+        case "--private-tmp": bit = 1 << 13
+        case "--die-with-parent": bit = 1 << 14
+        case "--new-session": bit = 1 << 15
+        case "--as-pid-1": bit = 1 << 16
+        case "--sandbox": bit = 1 << 17
+        default: return false
+        }
+        guard seen & bit == 0 else { return false }
+        seen |= bit
         switch name {
         case "--user": options.user = true
         case "--mount": options.mount = true
@@ -52,9 +78,9 @@ enum FastRun {
     /// The options and the command words, or nil when the full parser must decide.
     static func parse(_ arguments: ArraySlice<String>) -> (RunOptions, [String])? {
         var options = RunOptions()
-        var seen: Set<String> = []
+        var seen: UInt32 = 0
         // A flag given twice is left to the full parser, which decides what that means.
-        func flag(_ name: String) -> Bool { seen.insert(name).inserted && set(name, in: &options) }
+        func flag(_ name: String) -> Bool { set(name, in: &options, seen: &seen) }
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let word = arguments[index]

@@ -38,7 +38,19 @@ public struct IDMap: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     /// The text written to the kernel: `INSIDE OUTSIDE COUNT\n` per line.
-    public var text: String { mappings.map { "\($0)\n" }.joined() }
+    public var text: String {
+        // Plain appends: this runs on every spawn, and joined() costs a generic instantiation.
+        var text = ""
+        for mapping in mappings {
+            text += String(mapping.inside)
+            text += " "
+            text += String(mapping.outside)
+            text += " "
+            text += String(mapping.count)
+            text += "\n"
+        }
+        return text
+    }
 
     /// The text form.
     public var description: String { text }

@@ -15,7 +15,19 @@ public struct SandboxCommand: Sendable, Hashable {
     public var workingDirectory: String?
     /// The command's file descriptors: key is the number in the command, value the caller's fd
     /// it is a copy of. Every other fd is closed. The default passes 0, 1 and 2 through.
-    public var fileDescriptors: [Int32: Int32]
+    public var fileDescriptors: [Int32: Int32] {
+        get {
+            var table: [Int32: Int32] = [:]
+            for pair in descriptorPairs { table[pair.target] = pair.source }
+            return table
+        }
+        set {
+            descriptorPairs = newValue.map { FDPair(target: $0.key, source: $0.value) }.sorted { $0.target < $1.target }
+        }
+    }
+    /// `fileDescriptors` sorted by target. Stored as an array: a dictionary costs every spawn
+    /// a generic instantiation, which shows in a command-line tool's start-up.
+    private(set) var descriptorPairs: [FDPair]
     /// Whether the command starts with the calling thread's signal mask. By default it starts
     /// with no signal blocked: the thread that calls `spawn` may be a Dispatch or Swift
     /// concurrency worker, which blocks SIGTERM, SIGINT and others for itself. Signals the
@@ -32,13 +44,17 @@ public struct SandboxCommand: Sendable, Hashable {
         self.argv0 = nil
         self.environment = nil
         self.workingDirectory = nil
-        self.fileDescriptors = [0: 0, 1: 1, 2: 2]
+        self.descriptorPairs = [FDPair(target: 0, source: 0), FDPair(target: 1, source: 1), FDPair(target: 2, source: 2)]
         self.inheritsSignalMask = false
         self.executableFD = nil
     }
 
     /// Passes the caller's `fd` to the command under the same number.
-    public mutating func pass(_ fd: Int32) { fileDescriptors[fd] = fd }
+    public mutating func pass(_ fd: Int32) {
+        descriptorPairs.removeAll { $0.target == fd }
+        let index = descriptorPairs.firstIndex { $0.target > fd } ?? descriptorPairs.endIndex
+        descriptorPairs.insert(FDPair(target: fd, source: fd), at: index)
+    }
 
     /// The PATH the command is looked up in: its own environment's, or the default of execvp.
     var searchPath: String {
@@ -57,4 +73,10 @@ public struct SandboxCommand: Sendable, Hashable {
         }
         return result
     }
+}
+
+/// One fd of a command: `target` in the command is a copy of the caller's `source`.
+struct FDPair: Sendable, Hashable {
+    var target: Int32
+    var source: Int32
 }

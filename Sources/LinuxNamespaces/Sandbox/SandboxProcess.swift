@@ -19,7 +19,8 @@ public final class SandboxProcess: Sendable {
     private let state = Mutex<State>(State())
 
     private struct State {
-        var namespaces: [NamespaceKind: NamespaceID] = [:]
+        // Pairs, not a dictionary: see SandboxCommand.descriptorPairs.
+        var namespaces: [(NamespaceKind, NamespaceID)] = []
         var termination: Termination?
     }
 
@@ -37,7 +38,12 @@ public final class SandboxProcess: Sendable {
 
     /// The ids of the sandbox's namespaces that were created or joined, as the child saw them
     /// right before it executed the command.
-    public var namespaces: [NamespaceKind: NamespaceID] { state.withLock { $0.namespaces } }
+    public var namespaces: [NamespaceKind: NamespaceID] {
+        let pairs = state.withLock { $0.namespaces }
+        var table: [NamespaceKind: NamespaceID] = [:]
+        for (kind, id) in pairs { table[kind] = id }
+        return table
+    }
 
     /// The file that names the sandbox's namespace of `kind`. For pid and time, the
     /// `*_for_children` file: the namespace the command is in, whether `pid` is its init or a
@@ -47,7 +53,7 @@ public final class SandboxProcess: Sendable {
         return "/proc/\(pid.rawValue)/ns/\(kind.procName)\(suffix)"
     }
 
-    func setNamespaces(_ ids: [NamespaceKind: NamespaceID]) {
+    func setNamespaces(_ ids: [(NamespaceKind, NamespaceID)]) {
         state.withLock { $0.namespaces = ids }
     }
 

@@ -93,10 +93,10 @@ extension Sandbox {
         plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(command.searchPath))
         plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
         plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
-        let fds = command.fileDescriptors.sorted { $0.key < $1.key }
+        let fds = command.descriptorPairs
         plan.fd_count = Int32(fds.count)
-        plan.fd_targets = UnsafePointer(arena.int32Array(fds.map(\.key)))
-        plan.fd_sources = UnsafePointer(arena.int32Array(fds.map(\.value)))
+        plan.fd_targets = UnsafePointer(arena.int32Array(fds.map(\.target)))
+        plan.fd_sources = UnsafePointer(arena.int32Array(fds.map(\.source)))
         if command.inheritsSignalMask {
             cn_current_signal_mask(&plan.mask)
         } else {
@@ -150,12 +150,12 @@ extension Sandbox {
             }
             // Records until end of file, which means the command was executed (the pipe is
             // close-on-exec); a failure report ends it early.
-            var ids: [NamespaceKind: NamespaceID] = [:]
+            var ids: [(NamespaceKind, NamespaceID)] = []
             while let report = readValue(errors.readEnd, as: cn_report.self, initial: cn_report()) {
                 switch report.step {
                 case Int32(CN_RECORD_NAMESPACE.rawValue):
                     if let kind = NamespaceKind(cloneFlag: Int32(truncatingIfNeeded: report.detail)) {
-                        ids[kind] = NamespaceID(device: report.device, inode: report.inode)
+                        ids.append((kind, NamespaceID(device: report.device, inode: report.inode)))
                     }
                 case Int32(CN_RECORD_READY_TO_PERSIST.rawValue):
                     try persistNamespaces(of: process)
@@ -197,10 +197,10 @@ extension Sandbox {
         if command.executable.isEmpty {
             throw SandboxError(invalid: "command.executable", "the command is empty")
         }
-        if command.fileDescriptors.count > 256 || command.fileDescriptors.keys.contains(where: { $0 < 0 }) {
+        if command.descriptorPairs.count > 256 || command.descriptorPairs.contains(where: { $0.target < 0 }) {
             throw SandboxError(invalid: "command.fileDescriptors", "fd numbers must be 0 or more, at most 256 of them")
         }
-        for source in command.fileDescriptors.values where fcntl(source, F_GETFD) < 0 {
+        for source in command.descriptorPairs.map(\.source) where fcntl(source, F_GETFD) < 0 {
             throw SandboxError(invalid: "command.fileDescriptors", "fd \(source) is not open in this process")
         }
     }
