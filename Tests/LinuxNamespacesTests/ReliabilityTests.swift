@@ -54,9 +54,9 @@ import Testing
         ("mount", 3, "mount tmpfs on /tmp"), ("sethostname", 1, "sethostname box"), ("ioctl", 2, "bringing lo up"),
         ("prctl", 1, "prctl(PR_SET_PDEATHSIG)"), ("execve", 2, "execve"), ("setgroups", 1, "setgroups"),
         ("setresuid", 1, "setresuid(7)"), ("setresgid", 1, "setresgid(7)"), ("write", 1, "id maps"),
-        // strace counts calls per thread: the main thread's first clone3 starts the spawner
-        // thread (die-with-parent), that thread's first one makes the sandbox.
-        ("clone3", 1, "starting the spawner thread"), ("clone", 1, "fork"),
+        // nsbox spawns from its main thread, which clones directly even with die-with-parent
+        // (only other threads hand the clone to the spawner thread); clone is the init's fork.
+        ("clone3", 1, "clone3("), ("clone", 1, "fork"),
     ] as [(String, Int, String)])
     func anInjectedFailureAtEachStepIsNamedAndLeavesNothing(syscall: String, when: Int, step: String) throws {
         try injectFailure(syscall: syscall, when: when, step: step, extra: ["--die-with-parent"])

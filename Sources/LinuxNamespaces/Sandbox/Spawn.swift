@@ -104,7 +104,11 @@ extension Sandbox {
         }
 
         var pidfd: Int32 = -1
-        if parentDeathSignal != nil {
+        // PR_SET_PDEATHSIG fires when the thread that cloned exits. The main thread lives as
+        // long as the process (short of pthread_exit), so it clones directly; any other thread
+        // hands the clone to a thread of ours that never exits.
+        let viaSpawnerThread = parentDeathSignal != nil && cn_gettid() != getpid()
+        if viaSpawnerThread {
             let failure = SpawnerThread.shared.ensureRunning()
             if failure != 0 {
                 status?.closeBoth()
@@ -117,7 +121,7 @@ extension Sandbox {
         let pid = withExtendedLifetime(arena) {
             withUnsafePointer(to: &plan) { plan in
                 // A parent-death signal must be tied to a thread that lives as long as we do.
-                parentDeathSignal != nil ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
+                viaSpawnerThread ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
             }
         }
         guard pid > 0 else {
