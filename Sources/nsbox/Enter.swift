@@ -49,45 +49,11 @@ struct Enter: ParsableCommand {
         kindFileOption: "--ns")
 
     func run() throws {
-        var sandbox = Sandbox()
-        var files: [NamespaceKind: String] = [:]
-        for entry in ns {
-            let (kind, path) = try kindAndValue(entry, option: "--ns")
-            files[kind] = path.contains("/") ? path : NamedNamespaces.path(kind, path)
-        }
-        let flags: [(Bool, NamespaceKind)] = [
-            (user, .user), (mount, .mount), (pid, .pid), (net, .network), (uts, .uts), (ipc, .ipc),
-            (cgroup, .cgroup), (time, .time),
-        ]
-        var kinds = Set(flags.filter(\.0).map(\.1))
-        if all {
-            guard let target else { throw Failure(message: "-a/--all needs -t/--target PID") }
-            for kind in NamespaceKind.allCases {
-                let theirs = try? NamespaceID(path: FilePath(namespacePath(kind, of: ProcessID(rawValue: target))))
-                if theirs != nil && theirs != (try? NamespaceID(kind)) { kinds.insert(kind) }
-            }
-        }
-        for kind in NamespaceKind.applicationOrder where kinds.contains(kind) || files[kind] != nil {
-            if let path = files[kind] {
-                sandbox.join(kind, .path(FilePath(path)))
-            } else if let target {
-                // A process's pid namespace for new children is pid_for_children.
-                let name = kind == .pid ? "pid_for_children" : kind == .time ? "time_for_children" : kind.procName
-                sandbox.join(kind, .path(FilePath("/proc/\(target)/ns/\(name)")))
-            } else {
-                throw Failure(message: "--\(kind.procName) needs -t/--target PID or --\(kind.procName)=FILE")
-            }
-        }
-        if sandbox.joins.isEmpty {
-            throw Failure(message: "nothing to enter: give -t PID with -a or namespace options (-U -m -n -p -u -i -C -T)")
-        }
-        sandbox.preserveCredentials = preserveCredentials
-        sandbox.uid = setUID
-        sandbox.gid = setGID
-        sandbox.dieWithParent = dieWithParent
-        let words = try commandWords(command, subcommand: "enter")
-        var spawned = SandboxCommand(words[0], Array(words.dropFirst()))
-        spawned.workingDirectory = workingDirectory
+        let options = EnterOptions(
+            target: target, all: all, user: user, mount: mount, pid: pid, net: net, uts: uts, ipc: ipc,
+            cgroup: cgroup, time: time, ns: ns, preserveCredentials: preserveCredentials, setUID: setUID,
+            setGID: setGID, workingDirectory: workingDirectory, dieWithParent: dieWithParent)
+        var (sandbox, spawned) = try options.plan(command)
         spawned.inheritsSignalMask = true
         try runToCompletion(sandbox, spawned, jsonStatusFD: jsonStatusFD)
     }

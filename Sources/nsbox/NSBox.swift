@@ -24,14 +24,21 @@ struct NSBox: ParsableCommand {
             Glibc.exit(125)
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "run", getenv("NSBOX_FULL_PARSER") == nil,
-            let (options, words) = FastRun.parse(arguments.dropFirst())
-        {
-            reportingFailures {
-                var (sandbox, command) = try options.plan(words)
-                command.inheritsSignalMask = true
-                if getenv("NSBOX_PRINT_PLAN") != nil { print("fast path") }
-                try runToCompletion(sandbox, command, jsonStatusFD: nil)
+        // The common forms of run and enter skip argument-parser: see FastRun.
+        if getenv("NSBOX_FULL_PARSER") == nil {
+            var plan: (() throws -> (Sandbox, SandboxCommand))?
+            if arguments.first == "run", let (options, words) = FastRun.parse(arguments.dropFirst()) {
+                plan = { try options.plan(words) }
+            } else if arguments.first == "enter", let (options, words) = FastEnter.parse(arguments.dropFirst()) {
+                plan = { try options.plan(words) }
+            }
+            if let plan {
+                reportingFailures {
+                    var (sandbox, command) = try plan()
+                    command.inheritsSignalMask = true
+                    if getenv("NSBOX_PRINT_PLAN") != nil { print("fast path") }
+                    try runToCompletion(sandbox, command, jsonStatusFD: nil)
+                }
             }
         }
         switch arguments.first {

@@ -4,9 +4,9 @@ import Testing
 /// sandbox and command the full parser builds, and leave everything else to it.
 @Suite struct NSBoxFastPathTests {
     /// The plan nsbox prints instead of running (`NSBOX_PRINT_PLAN`), by one parser or the other.
-    func plan(_ arguments: [String], full: Bool) throws -> CommandResult {
+    func plan(_ arguments: [String], full: Bool, subcommand: String = "run") throws -> CommandResult {
         try runCommand(["env", "SWIFT_DETERMINISTIC_HASHING=1", "NSBOX_PRINT_PLAN=1"] + (full ? ["NSBOX_FULL_PARSER=1"] : [])
-            + [NSBox.path, "run"] + arguments)
+            + [NSBox.path, subcommand] + arguments)
     }
 
     @Test(arguments: [
@@ -33,5 +33,21 @@ import Testing
         let fast = try plan(arguments, full: false), full = try plan(arguments, full: true)
         #expect(!fast.stdout.hasPrefix("fast path"), "\(arguments)")
         #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
+    }
+
+    @Test func enterTakesTheFastPathToTheSamePlanAndLeavesTheRest() throws {
+        let target = try TargetProcess(["unshare", "-Urnu", "sleep", "60"], differingIn: ["net", "uts", "user"])
+        defer { target.kill() }
+        let pid = String(target.pid)
+        for arguments in [["-t", pid, "-a", "true"], ["--target", pid, "-nU", "--", "ip", "link"], ["-t", pid, "--net", "--uts", "sh"]] {
+            let fast = try plan(arguments, full: false, subcommand: "enter"), full = try plan(arguments, full: true, subcommand: "enter")
+            #expect(fast.stdout.hasPrefix("fast path\n"), "\(arguments) did not take the fast path: \(fast.stderr)")
+            #expect(fast.stdout == "fast path\n" + full.stdout && full.stdout.contains("joins: ["), "\(arguments)")
+        }
+        for arguments in [["-t", pid, "-a", "-S", "0", "true"], ["-t", "x", "-a", "true"], ["-a", "-a", "true"], ["-t", pid, "--ns", "net=/proc/\(pid)/ns/net", "true"], ["-h"]] {
+            let fast = try plan(arguments, full: false, subcommand: "enter"), full = try plan(arguments, full: true, subcommand: "enter")
+            #expect(!fast.stdout.hasPrefix("fast path"), "\(arguments)")
+            #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
+        }
     }
 }
