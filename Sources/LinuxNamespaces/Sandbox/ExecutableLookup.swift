@@ -3,17 +3,30 @@ import Glibc
 /// Finds the command before the clone, as execvp(3) will in the child, so that a missing or
 /// non-executable command is an error of `spawn` with the shell's exit status (127, 126).
 enum ExecutableLookup {
-    static func check(_ command: SandboxCommand) throws(SandboxError) {
+    ///
+    /// - Returns: for a name looked up in PATH, the rest of PATH from the first directory
+    ///   where the name exists: the directories before it hold nothing execvp(3) could run, so
+    ///   the child, seeing the same files, need not try them again (each try is an execve).
+    @discardableResult
+    static func check(_ command: SandboxCommand) throws(SandboxError) -> String? {
         let name = command.executable
         if name.contains("/") {
             try checkFile(name, command)
-            return
+            return nil
         }
         var sawNotExecutable = false
-        for dir in command.searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+        var firstPresent: String.Index?
+        let path = command.searchPath
+        var start = path.startIndex
+        while true {
+            let end = path[start...].firstIndex(of: ":") ?? path.endIndex
+            let dir = path[start..<end]
             let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
-            if isExecutableFile(candidate) { return }
+            if access(candidate, F_OK) == 0 && firstPresent == nil { firstPresent = start }
+            if isExecutableFile(candidate) { return String(path[(firstPresent ?? start)...]) }
             if access(candidate, F_OK) == 0 && !isDirectory(candidate) { sawNotExecutable = true }
+            guard end < path.endIndex else { break }
+            start = path.index(after: end)
         }
         if sawNotExecutable {
             throw SandboxError(.commandNotExecutable, step: name, errno: .permissionDenied,

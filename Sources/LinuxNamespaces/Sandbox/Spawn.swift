@@ -17,8 +17,12 @@ extension Sandbox {
         try validate(command)
         try validateEnvironment()
         let geometry = ProcessGeometry(self)
+        var searchPath = command.searchPath
         if !joins.contains(where: { $0.kind == .mount }) && newRoot == nil && command.executableFD == nil {
-            try ExecutableLookup.check(command)
+            let rest = try ExecutableLookup.check(command)
+            // The child sees the same files unless something is mounted over a PATH directory:
+            // only then must it search PATH from the start.
+            if let rest, effectiveMounts.allSatisfy({ $0.source == .proc && $0.target == "/proc" }) { searchPath = rest }
         }
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: geteuid(), gid: getegid()) }
 
@@ -90,7 +94,7 @@ extension Sandbox {
         plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
         plan.path = UnsafePointer(arena.string(command.executable))
         plan.exec_fd = command.executableFD ?? -1
-        plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(command.searchPath))
+        plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(searchPath))
         plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
         plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
         let fds = command.descriptorPairs
