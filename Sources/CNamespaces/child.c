@@ -235,6 +235,8 @@ static void report_namespaces(const struct cn_plan *plan) {
 }
 
 void cn_child_main(const struct cn_plan *plan) {
+    for (int i = 0; i < 5; i++)
+        if (plan->parent_ends[i] >= 0) close(plan->parent_ends[i]);
     report_fd = plan->error_fd;
     exec_fd = plan->exec_fd;
     // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.

@@ -4,6 +4,8 @@
 /// - `--net=FILE` (optional value): `--persist net=FILE` for `run`, `--ns net=FILE` for `enter`;
 /// - `--mount-proc=DIR`: `--mount-proc-at DIR`; `--kill-child=SIGNAL`: `--kill-child-signal SIGNAL`;
 /// - `--bind SRC DST`, `--ro-bind SRC DST` (two values): `--bind-pair SRC --bind-pair DST`, ...
+/// - short flags grouped with one that takes a value, as getopt allows: `-Uw /tmp` and
+///   `-Uw/tmp` become `-U -w /tmp`.
 ///
 /// Rewriting stops at `--` or at the command's first word, so nothing of the command is touched.
 struct ArgumentRewriter {
@@ -36,6 +38,11 @@ struct ArgumentRewriter {
                 result += ["--mount-proc-at", parts[1]]
             } else if parts.count == 2, parts[0] == "--kill-child" {
                 result += ["--kill-child-signal", parts[1]]
+            } else if !argument.hasPrefix("--"), argument.count > 2,
+                let split = splitCluster(argument, next: index + 1 < arguments.count ? arguments[index + 1] : nil)
+            {
+                result += split.words
+                if split.usedNext { index += 1 }
             } else if argument == "--bind" || argument == "--ro-bind", index + 2 < arguments.count {
                 result += ["\(argument)-pair", arguments[index + 1], "\(argument)-pair", arguments[index + 2]]
                 index += 2
@@ -49,5 +56,19 @@ struct ArgumentRewriter {
             index += 1
         }
         return result
+    }
+
+    /// `-Uw /tmp` or `-Uw/tmp` as `-U -w /tmp`: the letters up to the first that takes a value,
+    /// each on its own, then that one with the rest of the word or the next word as its value.
+    /// Nil when no letter takes a value (argument-parser reads `-rmpf` itself).
+    private func splitCluster(_ argument: String, next: String?) -> (words: [String], usedNext: Bool)? {
+        let letters = Array(argument.dropFirst())
+        guard let valueIndex = letters.firstIndex(where: { optionsWithValue.contains("-\($0)") }) else { return nil }
+        var words = letters[..<valueIndex].map { "-\($0)" }
+        words.append("-\(letters[valueIndex])")
+        let rest = String(letters[(valueIndex + 1)...])
+        if !rest.isEmpty { return (words + [rest], false) }
+        guard let next else { return (words, false) }
+        return (words + [next], true)
     }
 }

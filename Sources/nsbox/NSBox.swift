@@ -62,7 +62,7 @@ struct NSBox: ParsableCommand {
             // --help and --version exit 0; a usage error is nsbox's failure: 125.
             if exitCode(for: error) == .success { exit(withError: error) }
             // One line, as every other error of ours: the message without the usage block.
-            let message = self.message(for: error).split(separator: "\n").joined(separator: " ")
+            let message = oneLine(self.message(for: error).split(separator: "\n").joined(separator: " "))
             let known = configuration.subcommands.map { $0._commandName }
             let help = arguments.first.map { known.contains($0) ? "nsbox \($0) --help" : "nsbox --help" } ?? "nsbox --help"
             writeLine(2, "nsbox: \(message) (see \(help))")
@@ -80,8 +80,24 @@ func reportingFailures(_ body: () throws -> Void) {
 
 /// Prints `failure` on one line and exits with its status.
 func report(_ failure: Failure) -> Never {
-    writeLine(2, "nsbox: \(failure.message)")
+    writeLine(2, "nsbox: " + oneLine(failure.message))
     Glibc.exit(failure.status)
+}
+
+/// `text` with line breaks and other control characters that it echoes from the user's input
+/// written as escapes (`\n`, `\r`, `\t`, `\u{1b}`), so that an error stays one line.
+func oneLine(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7f: result += "\\u{\(String(scalar.value, radix: 16))}"
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
 }
 
 /// An error of nsbox itself, with the exit status it maps to.

@@ -32,6 +32,9 @@ import Testing
             (["--tmpfs", "/tmp"], "mounting needs a new mount namespace"),
             (["-r", "--propagation", "sideways"], "sideways"),
             (["-r", "--kill-child=SIGNOPE"], "SIGNOPE"),
+            // Line breaks in the input are echoed as escapes: still one line (found by fuzzing).
+            (["--join", "net\nx=1"], "--join 'net\\nx=1'"),
+            (["-U", "--map-users", "0:0:1\r", "--map-groups", "0:0:1"], "\\r"),
         ]
         // For every kind, a join path of every other kind.
         for kind in kinds {
@@ -81,5 +84,13 @@ import Testing
         }
         let theirs = try NSBox.run(["run", "-r", "--", "sh", "-c", "echo \"$1\"", "sh", "--help"])
         #expect(theirs.stdout == "--help\n")
+    }
+
+    @Test func shortFlagsGroupWithAValueAsGetoptAllows() throws {
+        for arguments in [["-Uw", "/tmp"], ["-Uw/tmp"], ["-U", "-w", "/tmp"]] {
+            let result = try NSBox.run(["run"] + arguments + ["pwd"])
+            #expect(result.status == 0 && result.stdout == "/tmp\n", "\(arguments): \(result.stderr)")
+        }
+        #expect(try NSBox.run("run", "-rS", "0", "id", "-u").stdout == "0\n")
     }
 }

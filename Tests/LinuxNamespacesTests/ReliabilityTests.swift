@@ -99,6 +99,18 @@ import Testing
         }
     }
 
+    @Test func aFailedPersistWithATimeNamespaceLeavesNoGrandchild() throws {
+        // Found by the CLI fuzzer: the time namespace makes the child fork, and the grandchild
+        // held a copy of the persist pipe's write end, so it waited for ever (and kept nsbox's
+        // stdout open). runCommand reads to end of file: with the bug it times out.
+        let scratch = ScratchDirectory()
+        for prefix in [[], asUnprivileged] {
+            let result = try runCommand(prefix + [NSBox.path, "run", "-r", "-T", "--time=\(scratch.path)", "--", "true"], timeout: 30)
+            #expect(result.status == 125 && result.stderr.contains("persist[time]"), "\(result.stderr)")
+            #expect(processes(matching: "--time=\(scratch.path)").isEmpty)
+        }
+    }
+
     @Test func aFileSystemOverProcMakesUsFailLoudly() throws {
         for prefix in [["unshare", "-m"], asUnprivileged + ["unshare", "-rm"]] {
             let result = try runCommand(prefix + ["sh", "-c", "mount -t tmpfs none /proc && exec \(NSBox.path) run -r -- echo ran"])

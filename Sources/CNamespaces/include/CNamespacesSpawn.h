@@ -111,6 +111,10 @@ struct cn_plan {
     int status_fd;              // a supervisor writes its child's wait status here
     int persist_go_fd;          // -1, or: after CN_RECORD_READY_TO_PERSIST, wait for one byte here
     int report_flags;           // CLONE_NEW* kinds whose ids the child reports
+    // The parent's ends of those pipes (-1 where unused). The child closes them first: a copy
+    // of a write end in the child (or a grandchild) would keep its own read from ever seeing
+    // end of file when the parent gives up.
+    int parent_ends[5];
 
     // Credentials inside.
     int set_groups;             // 1: setgroups(0, NULL) (drops supplementary groups); 2: if allowed

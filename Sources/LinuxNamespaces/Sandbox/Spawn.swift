@@ -79,6 +79,7 @@ extension Sandbox {
         plan.error_fd = errors.writeEnd
         plan.status_fd = status?.writeEnd ?? -1
         plan.persist_go_fd = persistGo?.readEnd ?? -1
+        plan.parent_ends = (go?.writeEnd ?? -1, persistGo?.writeEnd ?? -1, errors.readEnd, status?.readEnd ?? -1, ready?.readEnd ?? -1)
         plan.report_flags = create.union(NamespaceSet(joins.map(\.kind))).rawValue
         fillCredentials(&plan, mapping: mapping)
         let mounts = effectiveMounts
