@@ -14,7 +14,8 @@ extension OCIConfig {
                     "duplicate namespace type \(quoted(namespace.kind.rawValue)) (also \(list)[\(earlier)]); each type may appear once")
             }
             firstIndex[namespace.kind] = index
-            if let path = namespace.path, !path.hasPrefix("/") {
+            // Bytes, not Characters: "/" followed by a combining mark is still absolute.
+            if let path = namespace.path, path.utf8.first != UInt8(ascii: "/") {
                 throw OCIConfigError(
                     field: "\(list)[\(index)].path", "\(quoted(path)) is not an absolute path; the runtime spec requires one")
             }
@@ -30,11 +31,11 @@ extension OCIConfig {
             try requireCreated(.time, at: firstIndex[.time], for: linuxField("timeOffsets"))
         }
         for (index, entry) in (process.env ?? []).enumerated() {
-            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+            guard let equals = entry.utf8.firstIndex(of: UInt8(ascii: "=")), equals != entry.utf8.startIndex else {
                 throw OCIConfigError(field: "process.env[\(index)]", "\(quoted(entry)) is not NAME=value")
             }
         }
-        if let cwd = process.cwd, !cwd.hasPrefix("/") {
+        if let cwd = process.cwd, cwd.utf8.first != UInt8(ascii: "/") {
             throw OCIConfigError(field: "process.cwd", "\(quoted(cwd)) is not an absolute path; the runtime spec requires one")
         }
     }

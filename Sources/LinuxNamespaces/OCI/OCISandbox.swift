@@ -66,8 +66,9 @@ extension OCIConfig {
         if let env = process.env {
             var environment: [String: String] = [:]
             for entry in env {
-                let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                environment[String(parts[0])] = String(parts[1])
+                // Split at the first "=" byte: a combining mark after it must not hide it.
+                let equals = entry.utf8.firstIndex(of: UInt8(ascii: "="))!
+                environment[String(entry[..<equals])] = String(entry[entry.utf8.index(after: equals)...])
             }
             command.environment = environment
         }
