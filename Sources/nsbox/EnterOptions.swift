@@ -93,6 +93,9 @@ enum FastEnter {
             case "i": bit = 1 << 6; options.ipc = true
             case "C": bit = 1 << 7; options.cgroup = true
             case "T": bit = 1 << 8; options.time = true
+            // Not letters nsenter has: stand-ins for the long options above.
+            case "P": bit = 1 << 9; options.preserveCredentials = true
+            case "D": bit = 1 << 10; options.dieWithParent = true
             default: return false
             }
             guard seen & bit == 0 else { return false }
@@ -120,10 +123,12 @@ enum FastEnter {
             case "--ipc": guard flag("i") else { return nil }
             case "--cgroup": guard flag("C") else { return nil }
             case "--time": guard flag("T") else { return nil }
+            case "--preserve-credentials": guard flag("P") else { return nil }
+            case "--die-with-parent": guard flag("D") else { return nil }
             default:
                 guard !word.hasPrefix("--") else { return nil }
                 for letter in word.dropFirst() {
-                    guard flag(letter) else { return nil }
+                    guard letter != "P", letter != "D", flag(letter) else { return nil }
                 }
             }
             index += 1

@@ -230,6 +230,9 @@ func churn(_ rounds: Int, threads: Int) {
             var sandbox = Sandbox(create: [.user, .pid, .network, .mount, .uts, .ipc])
             sandbox.userMapping = .root
             var command = SandboxCommand("true")
+            // Half of the rounds that would run true run a long sleep and are killed mid-run.
+            let killedMidRun = round % 10 == 5
+            if killedMidRun { command = SandboxCommand("sleep", ["30"]) }
             switch round % 5 {
             case 1: command = SandboxCommand("sh", ["-c", "exit 3"])
             case 2: sandbox.uid = 4242  // not mapped: setresuid fails in the child
@@ -241,7 +244,9 @@ func churn(_ rounds: Int, threads: Int) {
             clock_gettime(CLOCK_MONOTONIC, &start)
             let outcome: String
             do throws(SandboxError) {
-                outcome = "\(try sandbox.spawn(command).wait())"
+                let process = try sandbox.spawn(command)
+                if killedMidRun { try process.signal(SIGKILL) }
+                outcome = "\(try process.wait())"
             } catch {
                 outcome = error.stage.rawValue
             }

@@ -39,12 +39,13 @@ import Testing
         let target = try TargetProcess(["unshare", "-Urnu", "sleep", "60"], differingIn: ["net", "uts", "user"])
         defer { target.kill() }
         let pid = String(target.pid)
-        for arguments in [["-t", pid, "-a", "true"], ["--target", pid, "-nU", "--", "ip", "link"], ["-t", pid, "--net", "--uts", "sh"]] {
+        for arguments in [["-t", pid, "-a", "true"], ["--target", pid, "-nU", "--", "ip", "link"], ["-t", pid, "--net", "--uts", "sh"],
+            ["-t", pid, "-a", "--preserve-credentials", "--die-with-parent", "true"]] {
             let fast = try plan(arguments, full: false, subcommand: "enter"), full = try plan(arguments, full: true, subcommand: "enter")
             #expect(fast.stdout.hasPrefix("fast path\n"), "\(arguments) did not take the fast path: \(fast.stderr)")
             #expect(fast.stdout == "fast path\n" + full.stdout && full.stdout.contains("joins: ["), "\(arguments)")
         }
-        for arguments in [["-t", pid, "-a", "-S", "0", "true"], ["-t", "x", "-a", "true"], ["-a", "-a", "true"], ["-t", pid, "--ns", "net=/proc/\(pid)/ns/net", "true"], ["-h"]] {
+        for arguments in [["-t", pid, "-a", "-S", "0", "true"], ["-t", "x", "-a", "true"], ["-a", "-a", "true"], ["-t", pid, "--ns", "net=/proc/\(pid)/ns/net", "true"], ["-h"], ["-t", pid, "-aP", "true"]] {
             let fast = try plan(arguments, full: false, subcommand: "enter"), full = try plan(arguments, full: true, subcommand: "enter")
             #expect(!fast.stdout.hasPrefix("fast path"), "\(arguments)")
             #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
