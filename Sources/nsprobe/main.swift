@@ -163,6 +163,7 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
         case "--die-with-parent": sandbox.dieWithParent = true
         case "--preserve-credentials": sandbox.preserveCredentials = true
         case "--new-session": sandbox.session = .newSession
+        case "--foreground": sandbox.session = .foreground
         default: throw NamespaceError(.parse, detail: "unknown spawn option \(option)")
         }
     }
@@ -171,6 +172,7 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
         let process = try sandbox.spawn(SandboxCommand(executable, Array(args)))
         let termination = try process.wait()
         print("termination", termination)
+        if sandbox.session == .foreground { print("foreground_restored", tcgetpgrp(0) == getpgrp()) }
         exit(termination.shellStatus)
     } catch {
         print("error:", error)

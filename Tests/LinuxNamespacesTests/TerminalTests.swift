@@ -47,4 +47,20 @@ import Testing
             #expect(shared.contains(legacy ? "injected" : "refused"), "legacy_tiocsti \(legacy): \(shared)")
         }
     }
+
+    @Test func foregroundSessionHandsTheTerminalToTheCommandAndBack() throws {
+        // The command reports whether it leads its own process group and whether that group is
+        // the terminal's foreground group (what an interactive shell inside needs).
+        let show = "import os; print('own', os.getpgrp() == os.getpid(), 'fg', os.tcgetpgrp(0) == os.getpgrp())"
+        for prefix in [[], asUnprivileged] {
+            let output = try onATerminal(prefix + [Probe.path, "spawn", "--create", "user,pid", "--map", "root", "--foreground",
+                "--", "python3", "-c", show])
+            #expect(output.contains("own True fg True"), "\(output)")
+            #expect(output.contains("foreground_restored true"), "\(output)")
+            // Negative control: by default the command stays in the caller's process group.
+            let inherited = try onATerminal(prefix + [Probe.path, "spawn", "--create", "user,pid", "--map", "root",
+                "--", "python3", "-c", show])
+            #expect(inherited.contains("own False"), "\(inherited)")
+        }
+    }
 }
