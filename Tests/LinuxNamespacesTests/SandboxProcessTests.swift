@@ -43,10 +43,11 @@ import Testing
     }
 
     @Test func orphansAreReapedByTheInitAndPileUpWithoutIt() throws {
-        // The orphans end after sh has become `sleep`, which never waits for anything. Polled,
-        // not timed: on a loaded machine the 100 forks take a while.
-        let marker = "0.3\(getpid() % 1000)"
-        let script = "for i in $(seq 100); do (sleep \(marker) &); done; exec sleep 20"
+        // The orphans end after sh has become `sleep`, which never waits for anything (while sh
+        // still loops, its waits reap orphans too: hence 3 s, longer than the 100 forks take on
+        // a loaded machine). Polled, not timed.
+        let marker = "3.\(getpid() % 1000)"
+        let script = "for i in $(seq 100); do (sleep \(marker) &); done; exec sleep 30"
         for pidOne in [PIDOne.initProcess, .command] {
             var sandbox = Sandbox(create: [.user, .pid])
             sandbox.pidOne = pidOne
@@ -54,13 +55,13 @@ import Testing
             let pid = process.pid.rawValue
             if pidOne == .initProcess {
                 // Once every orphan has run its course, none is left unreaped.
-                #expect(eventually(within: 15) { processes(matching: "sleep \(marker)").isEmpty })
+                #expect(eventually(within: 25) { processes(matching: "sleep \(marker)").isEmpty })
                 usleep(100_000)
                 #expect(zombieChildren(of: pid) == 0)
             } else {
                 // Negative control: sleep as pid 1 reaps nothing, so the check can fail.
                 // At least the 100 sleeps; subshells that end after sh became sleep add to them.
-                #expect(eventually(within: 15) { zombieChildren(of: pid) >= 100 }, "\(zombieChildren(of: pid)) zombies")
+                #expect(eventually(within: 25) { zombieChildren(of: pid) >= 100 }, "\(zombieChildren(of: pid)) zombies")
             }
             try process.signal(SIGKILL)
             #expect(try process.wait() == .signaled(SIGKILL))
