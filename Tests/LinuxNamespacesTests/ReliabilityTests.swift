@@ -70,12 +70,7 @@ import Testing
     func injectFailure(syscall: String, when: Int, step: String, extra: [String]) throws {
         let marker = "box"
         // Other suites mount under scratch directories meanwhile: compare what would be ours.
-        func ourMountPoints() -> [Substring] {
-            hostMountinfo().split(separator: "\n").compactMap { line in
-                let point = line.split(separator: " ")[4]
-                return point == "/" || point == "/tmp" || point.hasPrefix("/proc") ? line : nil
-            }
-        }
+        func ourMountPoints() -> [String] { hostMountPoints(["/", "/tmp"], under: "/proc") }
         let mountsBefore = ourMountPoints()
         let result = try runCommand([
             "strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=\(syscall)", "-e", "inject=\(syscall):error=EPERM:when=\(when)",

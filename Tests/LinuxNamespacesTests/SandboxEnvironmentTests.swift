@@ -32,6 +32,16 @@ func hostMountinfo() -> String {
     (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
 }
 
+/// "ID MOUNTPOINT" of the host's mounts on `points` or below `prefix`: what changes when a
+/// mount is added or removed there, and not when another test flips propagation flags.
+func hostMountPoints(_ points: Set<String>, under prefix: String) -> [String] {
+    hostMountinfo().split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: " ")
+        let point = String(fields[4])
+        return points.contains(point) || point.hasPrefix(prefix) ? "\(fields[0]) \(point)" : nil
+    }
+}
+
 /// Mounts, /proc, /tmp, network, hostname, time, persistence: what the command finds inside.
 @Suite(.serialized) struct SandboxEnvironmentTests {
     /// Spawns `script` with stdin held open; `whileRunning` runs while it waits, then it goes on.
