@@ -224,7 +224,7 @@ func churn(_ rounds: Int, threads: Int) {
     close(fd)
     defer { unlink(badInterpreter) }
     let before = resources()
-    let mountsBefore = lineCount("/proc/self/mountinfo")
+    let mountsBefore = sandboxMountCount()
     let rssBefore = residentKilobytes()
     let results = Mutex<(outcomes: [String: Int], latencies: [Double])>(([:], []))
     let work: @Sendable (Int) -> Void = { worker in
@@ -273,7 +273,7 @@ func churn(_ rounds: Int, threads: Int) {
     print("fds_after", after.fds)
     print("children_after", after.children)
     print("mounts_before", mountsBefore)
-    print("mounts_after", lineCount("/proc/self/mountinfo"))
+    print("mounts_after", sandboxMountCount())
     print("rss_kb_before", rssBefore)
     print("rss_kb_after", residentKilobytes())
     if !latencies.isEmpty {
@@ -282,8 +282,14 @@ func churn(_ rounds: Int, threads: Int) {
     }
 }
 
-func lineCount(_ path: String) -> Int {
-    ((try? String(readingFile: path)) ?? "").split(separator: "\n").count
+/// Mounts of ours at the places a sandbox mounts (/, /tmp, /proc and below): a leak would add
+/// one there. Other mounts come and go with the tests running beside us.
+func sandboxMountCount() -> Int {
+    guard let text = try? String(readingFile: "/proc/self/mountinfo") else { return -1 }
+    return text.split(separator: "\n").filter { line in
+        let point = line.split(separator: " ")[4]
+        return point == "/" || point == "/tmp" || point == "/proc" || point.hasPrefix("/proc/")
+    }.count
 }
 
 func residentKilobytes() -> Int {

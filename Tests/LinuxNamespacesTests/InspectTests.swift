@@ -280,7 +280,11 @@ struct Row: Hashable, CustomStringConvertible {
 func lsnsRows(_ arguments: [String]) throws
     -> [(key: Row, nprocs: Int, pid: Int32?, pns: UInt64, ons: UInt64)]
 {
-    let result = try runCommand(["lsns", "-J", "-o", "NS,TYPE,NPROCS,PID,PNS,ONS"] + arguments)
+    // lsns exits 1 now and then when a process exits while it reads (other suites run): retry.
+    var result = try runCommand(["lsns", "-J", "-o", "NS,TYPE,NPROCS,PID,PNS,ONS"] + arguments)
+    for _ in 0..<5 where result.status != 0 {
+        result = try runCommand(["lsns", "-J", "-o", "NS,TYPE,NPROCS,PID,PNS,ONS"] + arguments)
+    }
     try #require(result.status == 0, "lsns: \(result.stderr)")
     let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
     let rows = try #require(json?["namespaces"] as? [[String: Any]], "lsns printed \(result.stdout)")
