@@ -15,17 +15,19 @@ let package = Package(
         .package(name: "swift-linux-namespaces", path: ".."),
     ],
     targets: [
+        // The libFuzzer driver and the reporting every target shares.
+        .target(name: "FuzzSupport", swiftSettings: fuzzerSwift),
         .executableTarget(
             name: "fuzz-idmap",
-            dependencies: [.product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
+            dependencies: ["FuzzSupport", .product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
             swiftSettings: fuzzerSwift, linkerSettings: fuzzerLink),
         .executableTarget(
             name: "fuzz-json-oci",
-            dependencies: [.product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
+            dependencies: ["FuzzSupport", .product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
             swiftSettings: fuzzerSwift, linkerSettings: fuzzerLink),
         .executableTarget(
             name: "fuzz-names",
-            dependencies: [.product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
+            dependencies: ["FuzzSupport", .product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
             swiftSettings: fuzzerSwift, linkerSettings: fuzzerLink),
     ]
 )

@@ -7,6 +7,7 @@
 // lines overlapping inside nor outside, the text shorter than a page. It must render and
 // re-parse to an equal map, and equal what a byte-level reference parser reads from the same
 // input. Errors must have a non-empty, one-line description.
+import FuzzSupport
 import Glibc
 import LinuxNamespaces
 

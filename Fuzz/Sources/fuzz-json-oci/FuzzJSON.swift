@@ -8,6 +8,7 @@
 // accepted OCIConfig keeps every rule of validate() (checked here on bytes), written out
 // as a config.json reads back equal, and yields a command whose environment is its env list;
 // every OCIConfigError has a non-empty, one-line description.
+import FuzzSupport
 import Glibc
 import LinuxNamespaces
 

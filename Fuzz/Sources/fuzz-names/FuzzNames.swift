@@ -8,6 +8,7 @@
 // kind; every kind's procName, rawValue and CLONE_NEW spelling read back as that kind; a
 // list parses exactly when every comma-separated part is a name, to the union of those kinds,
 // and its description re-parses equal; errors have a non-empty, one-line description.
+import FuzzSupport
 import Glibc
 import LinuxNamespaces
 
