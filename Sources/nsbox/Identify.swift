@@ -14,8 +14,13 @@ struct Identify: ParsableCommand {
     @Argument(help: "Kinds to print (default: all).") var kinds: [String] = []
 
     func run() throws {
+        try Self.printIDs(target: target, json: json, kindNames: kinds)
+    }
+
+    /// Prints the ids, as text lines or one JSON object. Shared with the fast path.
+    static func printIDs(target: Int32?, json: Bool, kindNames: [String]) throws {
         var selected: [NamespaceKind] = []
-        for name in kinds {
+        for name in kindNames {
             guard let kind = NamespaceKind(name: name) else {
                 throw Failure(message: "unknown namespace kind '\(name)': use one of \(NamespaceKind.acceptedNames)")
             }
@@ -33,5 +38,33 @@ struct Identify: ParsableCommand {
         } else {
             for (kind, id) in rows { print(kind.procName, id.inode) }
         }
+    }
+}
+
+/// `nsbox id [-t PID] [--json] [KIND...]` parsed without argument-parser (see `FastRun`);
+/// nil for anything else.
+enum FastIdentify {
+    static func parse(_ arguments: ArraySlice<String>) -> (target: Int32?, json: Bool, kinds: [String])? {
+        var target: Int32?
+        var json = false
+        var kinds: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let word = arguments[index]
+            switch word {
+            case "-t", "--target":
+                guard target == nil, index + 1 < arguments.endIndex, let pid = Int32(arguments[index + 1]) else { return nil }
+                target = pid
+                index += 1
+            case "--json":
+                guard !json else { return nil }
+                json = true
+            default:
+                guard !word.hasPrefix("-"), NamespaceKind(name: word) != nil else { return nil }
+                kinds.append(word)
+            }
+            index += 1
+        }
+        return (target, json, kinds)
     }
 }

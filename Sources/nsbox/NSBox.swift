@@ -24,8 +24,15 @@ struct NSBox: ParsableCommand {
             Glibc.exit(125)
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
-        // The common forms of run and enter skip argument-parser: see FastRun.
+        // The common forms of run, enter and id skip argument-parser: see FastRun.
         if getenv("NSBOX_FULL_PARSER") == nil {
+            if arguments.first == "id", let (target, json, kinds) = FastIdentify.parse(arguments.dropFirst()) {
+                reportingFailures {
+                    if getenv("NSBOX_PRINT_PLAN") != nil { print("fast path") }
+                    try Identify.printIDs(target: target, json: json, kindNames: kinds)
+                }
+                Glibc.exit(0)
+            }
             var plan: (() throws -> (Sandbox, SandboxCommand))?
             if arguments.first == "run", let (options, words) = FastRun.parse(arguments.dropFirst()) {
                 plan = { try options.plan(words) }

@@ -51,4 +51,21 @@ import Testing
             #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
         }
     }
+
+    @Test func idTakesTheFastPathToTheSameOutput() throws {
+        let target = try TargetProcess(["unshare", "-Urn", "sleep", "60"], differingIn: ["net", "user"])
+        defer { target.kill() }
+        let pid = String(target.pid)
+        // (The JSON names the pid: with no -t that is each nsbox's own, so -t is given there.)
+        for arguments in [[], ["-t", pid, "--json"], ["-t", pid, "net", "user"], ["--target", pid, "--json", "mnt"]] {
+            let fast = try plan(arguments, full: false, subcommand: "id"), full = try plan(arguments, full: true, subcommand: "id")
+            #expect(fast.stdout.hasPrefix("fast path\n"), "\(arguments)")
+            #expect(fast.stdout == "fast path\n" + full.stdout && !full.stdout.isEmpty, "\(arguments)")
+        }
+        for arguments in [["nett"], ["-t", "x"], ["-t", pid, "--json", "--json"], ["-h"], ["-t", "99999999", "net"]] {
+            let fast = try plan(arguments, full: false, subcommand: "id"), full = try plan(arguments, full: true, subcommand: "id")
+            #expect(fast.stdout.replacingOccurrences(of: "fast path\n", with: "") == full.stdout
+                && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
+        }
+    }
 }
