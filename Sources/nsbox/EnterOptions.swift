@@ -80,59 +80,50 @@ enum FastEnter {
     /// The options and the command words, or nil when the full parser must decide.
     static func parse(_ arguments: ArraySlice<String>) -> (EnterOptions, [String])? {
         var options = EnterOptions()
-        var seen: UInt32 = 0
-        func flag(_ letter: Character) -> Bool {
-            let bit: UInt32
-            switch letter {
-            case "a": bit = 1 << 0; options.all = true
-            case "U": bit = 1 << 1; options.user = true
-            case "m": bit = 1 << 2; options.mount = true
-            case "p": bit = 1 << 3; options.pid = true
-            case "n": bit = 1 << 4; options.net = true
-            case "u": bit = 1 << 5; options.uts = true
-            case "i": bit = 1 << 6; options.ipc = true
-            case "C": bit = 1 << 7; options.cgroup = true
-            case "T": bit = 1 << 8; options.time = true
-            // Not letters nsenter has: stand-ins for the long options above.
-            case "P": bit = 1 << 9; options.preserveCredentials = true
-            case "D": bit = 1 << 10; options.dieWithParent = true
-            default: return false
-            }
-            guard seen & bit == 0 else { return false }
-            seen |= bit
-            return true
+        guard let words = PlainFlags.scan(arguments, into: &options, flag: flag, letter: longName, valued: target)
+        else { return nil }
+        return (options, words)
+    }
+
+    /// `-t PID` or `--target PID`, once, with a pid argument-parser reads the same way.
+    private static func target(_ word: String, _ value: String?, _ options: inout EnterOptions) -> Bool {
+        guard word == "-t" || word == "--target", options.target == nil, let value, let pid = Int32(value), pid > 0
+        else { return false }
+        options.target = pid
+        return true
+    }
+
+    /// The option a plain long flag sets.
+    private static func flag(_ name: String) -> WritableKeyPath<EnterOptions, Bool>? {
+        switch name {
+        case "--all": \.all
+        case "--user": \.user
+        case "--mount": \.mount
+        case "--pid": \.pid
+        case "--net": \.net
+        case "--uts": \.uts
+        case "--ipc": \.ipc
+        case "--cgroup": \.cgroup
+        case "--time": \.time
+        case "--preserve-credentials": \.preserveCredentials
+        case "--die-with-parent": \.dieWithParent
+        default: nil
         }
-        var index = arguments.startIndex
-        while index < arguments.endIndex {
-            let word = arguments[index]
-            if word == "--" { return (options, Array(arguments[index...])) }
-            if !word.hasPrefix("-") || word == "-" { return (options, ["--"] + arguments[index...]) }
-            switch word {
-            case "-t", "--target":
-                guard options.target == nil, index + 1 < arguments.endIndex,
-                    let pid = Int32(arguments[index + 1]), pid > 0
-                else { return nil }
-                options.target = pid
-                index += 1
-            case "--all": guard flag("a") else { return nil }
-            case "--user": guard flag("U") else { return nil }
-            case "--mount": guard flag("m") else { return nil }
-            case "--pid": guard flag("p") else { return nil }
-            case "--net": guard flag("n") else { return nil }
-            case "--uts": guard flag("u") else { return nil }
-            case "--ipc": guard flag("i") else { return nil }
-            case "--cgroup": guard flag("C") else { return nil }
-            case "--time": guard flag("T") else { return nil }
-            case "--preserve-credentials": guard flag("P") else { return nil }
-            case "--die-with-parent": guard flag("D") else { return nil }
-            default:
-                guard !word.hasPrefix("--") else { return nil }
-                for letter in word.dropFirst() {
-                    guard letter != "P", letter != "D", flag(letter) else { return nil }
-                }
-            }
-            index += 1
+    }
+
+    /// The long name of a one-letter flag, as nsenter spells them.
+    private static func longName(_ letter: Character) -> String? {
+        switch letter {
+        case "a": "--all"
+        case "U": "--user"
+        case "m": "--mount"
+        case "p": "--pid"
+        case "n": "--net"
+        case "u": "--uts"
+        case "i": "--ipc"
+        case "C": "--cgroup"
+        case "T": "--time"
+        default: nil
         }
-        return (options, [])
     }
 }

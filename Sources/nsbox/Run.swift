@@ -128,7 +128,7 @@ struct Run: ParsableCommand {
             user: user, mount: mount, pid: pid, net: net, uts: uts, ipc: ipc, cgroup: cgroup, time: time,
             persist: persist, mapRootUser: mapRootUser, mapCurrentUser: mapCurrentUser, mapUser: mapUser,
             mapGroup: mapGroup, mapUsers: mapUsers, mapGroups: mapGroups, mapAuto: mapAuto, setgroups: setgroups,
-            mountProc: mountProc, mountProcAt: mountProcAt, propagation: propagation, killChild: killChild,
+            fork: fork, mountProc: mountProc, mountProcAt: mountProcAt, propagation: propagation, killChild: killChild,
             killChildSignal: killChildSignal, root: root, newRoot: newRoot, workingDirectory: workingDirectory,
             monotonic: monotonic, boottime: boottime, setUID: setUID, setGID: setGID, hostname: hostname,
             privateTmp: privateTmp, bindPairs: bindPairs, roBindPairs: roBindPairs, tmpfs: tmpfs,

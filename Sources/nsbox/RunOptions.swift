@@ -13,6 +13,8 @@ struct RunOptions: Equatable {
     var mapUsers: [String] = [], mapGroups: [String] = []
     var mapAuto = false
     var setgroups: SetgroupsPolicy?
+    /// -f/--fork: accepted for unshare compatibility and without effect (nsbox always forks).
+    var fork = false
     var mountProc = false
     var mountProcAt: String?
     var propagation: MountPropagation?

@@ -22,9 +22,12 @@ enum ExecutableLookup {
             let end = path[start...].firstIndex(of: ":") ?? path.endIndex
             let dir = path[start..<end]
             let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
-            if access(candidate, F_OK) == 0 && firstPresent == nil { firstPresent = start }
-            if isExecutableFile(candidate) { return String(path[(firstPresent ?? start)...]) }
-            if access(candidate, F_OK) == 0 && !isDirectory(candidate) { sawNotExecutable = true }
+            // One access(2) for a directory without the name, as most PATH entries are.
+            if access(candidate, F_OK) == 0 {
+                if firstPresent == nil { firstPresent = start }
+                if isExecutableFile(candidate) { return String(path[(firstPresent ?? start)...]) }
+                if !isDirectory(candidate) { sawNotExecutable = true }
+            }
             guard end < path.endIndex else { break }
             start = path.index(after: end)
         }

@@ -119,13 +119,12 @@ extension Sandbox {
                 status?.closeBoth()
                 throw SandboxError(
                     .clone, step: "starting the spawner thread", errno: Errno(rawValue: failure),
-                    detail: "a parent-death signal is tied to the thread that clones; nsbox clones from a thread of its own",
+                    detail: "a parent-death signal is tied to the thread that clones; spawns from threads other than the main one clone from a thread of ours",
                     hint: "pthread_create failed: check the thread and memory limits (ulimit -u, RLIMIT_NPROC)")
             }
         }
         let pid = withExtendedLifetime(arena) {
             withUnsafePointer(to: &plan) { plan in
-                // A parent-death signal must be tied to a thread that lives as long as we do.
                 viaSpawnerThread ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
             }
         }

@@ -1,0 +1,45 @@
+/// The scanner the fast paths share (`FastRun`, `FastEnter`): plain flags up to the command,
+/// and nothing that argument-parser could read differently.
+enum PlainFlags {
+    /// Sets in `options` the flag each word names, up to the command.
+    ///
+    /// - Parameters:
+    ///   - flag: the Bool a long option (`--user`) sets.
+    ///   - letter: the long option a one-letter flag (`-U`, also grouped: `-Ur`) stands for.
+    ///   - valued: takes an option with a value: given the word and the next one, whether it
+    ///     took both.
+    /// - Returns: the command's words, marked with a leading `--` as `ArgumentRewriter` marks
+    ///   them (so `-` is a command too); nil when a word is not a plain flag or a flag repeats:
+    ///   the full parser decides then, and makes every error message.
+    static func scan<Options>(
+        _ arguments: ArraySlice<String>, into options: inout Options,
+        flag: (String) -> WritableKeyPath<Options, Bool>?, letter: (Character) -> String?,
+        valued: (String, String?, inout Options) -> Bool = { _, _, _ in false }
+    ) -> [String]? {
+        // Every plain flag starts false: one already true was given before.
+        func set(_ name: String) -> Bool {
+            guard let key = flag(name), !options[keyPath: key] else { return false }
+            options[keyPath: key] = true
+            return true
+        }
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let word = arguments[index]
+            if word == "--" { return Array(arguments[index...]) }
+            if !word.hasPrefix("-") || word == "-" { return ["--"] + arguments[index...] }
+            if valued(word, index + 1 < arguments.endIndex ? arguments[index + 1] : nil, &options) {
+                index += 2
+                continue
+            }
+            if word.hasPrefix("--") {
+                guard set(word) else { return nil }
+            } else {
+                for character in word.dropFirst() {
+                    guard let name = letter(character), set(name) else { return nil }
+                }
+            }
+            index += 1
+        }
+        return []
+    }
+}
