@@ -139,22 +139,13 @@ extension OCIProcess {
 private func readConfigFile(_ path: String) throws(OCIConfigError) -> [UInt8] {
     let limit = 16 << 20
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    func failure(_ what: String) -> OCIConfigError {
-        let code = errno
-        return OCIConfigError(field: "", "\(path): cannot \(what): \(String(cString: strerror(code)))")
+    func failure(_ what: String, _ code: Int32 = errno) -> OCIConfigError {
+        OCIConfigError(field: "", "\(path): cannot \(what): \(String(cString: strerror(code)))")
     }
     guard fd >= 0 else { throw failure("open") }
     defer { close(fd) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw failure("read")
-        }
-        if count == 0 { return bytes }
-        bytes.append(contentsOf: buffer[..<count])
-        if bytes.count > limit { throw OCIConfigError(field: "", "\(path): larger than \(limit) bytes; not a config.json") }
-    }
+    let bytes: [UInt8]?
+    do { bytes = try readToEnd(fd, bufferSize: 65536, limit: limit) } catch { throw failure("read", error.rawValue) }
+    guard let bytes else { throw OCIConfigError(field: "", "\(path): larger than \(limit) bytes; not a config.json") }
+    return bytes
 }
