@@ -52,7 +52,13 @@ func runCommand(_ arguments: [String], timeout: Int = 300) throws -> CommandResu
     let argv = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+    var spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+    // ETXTBSY: a child another test thread forked while a helper was being copied into place
+    // still holds the copy's write fd until it execs (the race Go's os/exec retries too).
+    for _ in 0..<100 where spawned == ETXTBSY {
+        usleep(10_000)
+        spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+    }
     close(out[1]); close(err[1])
     defer { close(out[0]); close(err[0]) }
     guard spawned == 0 else { throw TestFailure("cannot start \(arguments[0]): errno \(spawned)") }
