@@ -1,5 +1,7 @@
 // The child side of the executor: carries out a cn_plan with raw system calls only.
-// Async-signal-safe throughout: no allocation, no stdio, no locks, _exit never exit.
+// Async-signal-safe throughout: no allocation, no stdio, no locks, _exit never exit. No
+// globals either: a child may share the caller's memory (plan->share_memory), and with it
+// every other child spawned at the same time.
 #define _GNU_SOURCE
 #include "CNamespaces.h"
 #include "CNamespacesSpawn.h"
@@ -7,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,20 +19,26 @@
 
 void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
 int cn_write_time_offsets(const struct cn_plan *plan);
+int cn_write_proc_file(const char *path, const char *text);
 int cn_set_up_mounts(const struct cn_plan *plan, int *index);
 int cn_set_up_names_and_network(const struct cn_plan *plan);
+void *cn_map_child_stack(void);
 
-/// Where failures are reported: the plan's error_fd, moved if the command's fds need its number.
-static int report_fd = -1;
-/// The plan's exec_fd, moved the same way.
-static int exec_fd = -1;
+/// One child's state, on its own stack.
+struct child {
+    const struct cn_plan *plan;
+    int report_fd;             // where failures are reported: the plan's error_fd, moved if
+                               // the command's fds need its number
+    int exec_fd;               // the plan's exec_fd, moved the same way
+    pid_t expected_parent;     // after a fork: the supervisor, for the parent-death check
+};
 
 /// Reports a failed step to the parent and exits: 127 when the command is not found, 126 when
 /// it cannot be executed, 125 for any other setup failure (the conventions of env(1)).
-static void __attribute__((noreturn)) fail(const struct cn_plan *plan, int step, long detail) {
+static void __attribute__((noreturn)) fail(const struct child *c, int step, long detail) {
     struct cn_report report = {step, errno, detail};
-    if (report_fd >= 0) {
-        ssize_t ignored = write(report_fd, &report, sizeof report);
+    if (c->report_fd >= 0) {
+        ssize_t ignored = write(c->report_fd, &report, sizeof report);
         (void)ignored;
     }
     if (step == CN_STEP_EXEC) _exit(report.error == ENOENT ? 127 : 126);
@@ -41,100 +51,131 @@ static pid_t raw_fork(void) { return (pid_t)syscall(SYS_clone, (unsigned long)SI
 /// Arms PR_SET_PDEATHSIG and checks the parent did not die before it was armed: prctl(2).
 /// In a new pid namespace getppid() is 0, so the check polls a pidfd of the parent (opened
 /// before the clone) where we have one, and compares getppid() with the expected parent else.
-static void arm_parent_death_signal(const struct cn_plan *plan, pid_t expected_parent) {
+static void arm_parent_death_signal(const struct child *c, pid_t expected_parent) {
+    const struct cn_plan *plan = c->plan;
     if (plan->pdeathsig == 0) return;
-    if (prctl(CN_PR_SET_PDEATHSIG, plan->pdeathsig, 0, 0, 0) != 0) fail(plan, CN_STEP_PDEATHSIG, 0);
+    if (prctl(CN_PR_SET_PDEATHSIG, plan->pdeathsig, 0, 0, 0) != 0) fail(c, CN_STEP_PDEATHSIG, 0);
     if (expected_parent > 0) {
-        if (getppid() != expected_parent) { errno = ESRCH; fail(plan, CN_STEP_PARENT_GONE, 0); }
+        if (getppid() != expected_parent) { errno = ESRCH; fail(c, CN_STEP_PARENT_GONE, 0); }
     } else if (plan->parent_pidfd >= 0) {
         struct pollfd pfd = {plan->parent_pidfd, POLLIN, 0};
-        if (poll(&pfd, 1, 0) != 0) { errno = ESRCH; fail(plan, CN_STEP_PARENT_GONE, 0); }
+        if (poll(&pfd, 1, 0) != 0) { errno = ESRCH; fail(c, CN_STEP_PARENT_GONE, 0); }
     }
 }
 
 /// Waits for the parent's go-ahead (it has written the id maps).
-static void wait_for_parent(const struct cn_plan *plan) {
-    if (plan->go_fd < 0) return;
+static void wait_for_parent(const struct child *c) {
+    if (c->plan->go_fd < 0) return;
     char byte;
     ssize_t n;
-    do { n = read(plan->go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) { if (n == 0) errno = EPIPE; fail(plan, CN_STEP_SYNC, 0); }
-    close(plan->go_fd);
+    do { n = read(c->plan->go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) { if (n == 0) errno = EPIPE; fail(c, CN_STEP_SYNC, 0); }
+    close(c->plan->go_fd);
+}
+
+/// Writes the maps of the user namespace the clone made, from inside it, in the order the
+/// kernel accepts (setgroups, uid_map, gid_map), each only onto procfs.
+static void write_own_maps(const struct child *c) {
+    const char *texts[] = {c->plan->own_setgroups, c->plan->own_uid_map, c->plan->own_gid_map};
+    const char *files[] = {"/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map"};
+    for (int i = 0; i < 3; i++)
+        if (texts[i] && cn_write_proc_file(files[i], texts[i]) != 0) fail(c, CN_STEP_ID_MAPS, i);
 }
 
 /// Enters and creates namespaces: non-user joins with our own privileges, then the user
 /// namespace (joined or created), then the joins that needed it, then the new namespaces.
-static void enter_namespaces(const struct cn_plan *plan) {
+static void enter_namespaces(const struct child *c) {
+    const struct cn_plan *plan = c->plan;
     int pending[8];
     int pending_count = 0;
     int user_step = plan->user_join_fd >= 0 || plan->unshare_user;
     for (int i = 0; i < plan->join_count; i++) {
         if (cn_setns(plan->joins[i].fd, plan->joins[i].nstype) == 0) continue;
-        if (!user_step) fail(plan, CN_STEP_SETNS, plan->joins[i].nstype);
+        if (!user_step) fail(c, CN_STEP_SETNS, plan->joins[i].nstype);
         pending[pending_count++] = i;
     }
     if (plan->user_join_fd >= 0 && cn_setns(plan->user_join_fd, CN_CLONE_NEWUSER) != 0)
-        fail(plan, CN_STEP_SETNS, CN_CLONE_NEWUSER);
+        fail(c, CN_STEP_SETNS, CN_CLONE_NEWUSER);
     if (plan->unshare_user) {
-        if (cn_unshare(CN_CLONE_NEWUSER) != 0) fail(plan, CN_STEP_UNSHARE, CN_CLONE_NEWUSER);
-        char byte = 1;
-        if (write(plan->ready_fd, &byte, 1) != 1) fail(plan, CN_STEP_SYNC, 0);
-        close(plan->ready_fd);
-        wait_for_parent(plan);
+        if (cn_unshare(CN_CLONE_NEWUSER) != 0) fail(c, CN_STEP_UNSHARE, CN_CLONE_NEWUSER);
+        if (plan->ready_fd >= 0) {
+            char byte = 1;
+            if (write(plan->ready_fd, &byte, 1) != 1) fail(c, CN_STEP_SYNC, 0);
+            close(plan->ready_fd);
+        }
+        wait_for_parent(c);
     }
     for (int k = 0; k < pending_count; k++) {
         const struct cn_join *join = &plan->joins[pending[k]];
-        if (cn_setns(join->fd, join->nstype) != 0) fail(plan, CN_STEP_SETNS, join->nstype);
+        if (cn_setns(join->fd, join->nstype) != 0) fail(c, CN_STEP_SETNS, join->nstype);
     }
     if (plan->unshare_flags && cn_unshare(plan->unshare_flags) != 0)
-        fail(plan, CN_STEP_UNSHARE, plan->unshare_flags);
+        fail(c, CN_STEP_UNSHARE, plan->unshare_flags);
 }
 
 /// Sets groups, gid and uid inside, in that order (setgroups needs the old uid's capability).
 /// Raw system calls: glibc's wrappers broadcast the change to every thread it believes the
 /// process has (copied from the multithreaded parent) and would wait for them forever.
-static void set_credentials(const struct cn_plan *plan) {
+static void set_credentials(const struct child *c) {
+    const struct cn_plan *plan = c->plan;
     // set_groups 2: best effort, for a user namespace whose setgroups file says "deny".
     if (plan->set_groups && syscall(SYS_setgroups, 0, (const gid_t *)0) != 0 &&
         !(plan->set_groups == 2 && errno == EPERM))
-        fail(plan, CN_STEP_SETGROUPS, 0);
+        fail(c, CN_STEP_SETGROUPS, 0);
     if (plan->set_gid && syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) != 0)
-        fail(plan, CN_STEP_SETGID, plan->gid);
+        fail(c, CN_STEP_SETGID, plan->gid);
     if (plan->set_uid && syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) != 0)
-        fail(plan, CN_STEP_SETUID, plan->uid);
+        fail(c, CN_STEP_SETUID, plan->uid);
 }
 
-/// Forks; the parent becomes the supervisor of the child and never returns.
-static void fork_and_supervise(const struct cn_plan *plan) {
-    pid_t self = getpid();
-    pid_t child = raw_fork();
-    if (child < 0) fail(plan, CN_STEP_FORK, 0);
-    if (child > 0) cn_supervise(plan, child);
-    // A pid namespace's first process has no parent in it: getppid() is 0 then.
-    arm_parent_death_signal(plan, getppid() == 0 ? 0 : self);
+/// Forks; the parent becomes the supervisor of the child and never returns, the child goes on
+/// with `next`. A child that will only execute shares our memory (CLONE_VM | CLONE_VFORK, on a
+/// stack of its own) and we wait until it has executed: no page tables copied. One that will
+/// supervise in turn gets a copy (a plain fork), since we must not wait for it.
+static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*next)(void *), int next_executes) {
+    c->expected_parent = getpid();
+    char *stack = next_executes ? cn_map_child_stack() : (char *)0;
+    pid_t child;
+    if (stack) {
+        child = clone(next, stack + CN_CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+        if (child < 0) fail(c, CN_STEP_FORK, 0);
+        munmap(stack, CN_CHILD_STACK_SIZE);
+    } else {
+        child = raw_fork();
+        if (child < 0) fail(c, CN_STEP_FORK, 0);
+        if (child == 0) _exit(next(c));
+    }
+    cn_supervise(c->plan, child);
+}
+
+/// The parent-death signal in the child of a fork: a pid namespace's first process has no
+/// parent in it (getppid() is 0 then).
+static void arm_after_fork(const struct child *c) {
+    arm_parent_death_signal(c, getppid() == 0 ? 0 : c->expected_parent);
 }
 
 /// Gives the command exactly the fds it was told to keep: every target is a copy of its
 /// source, everything else is closed on exec (the error pipe stays open until then).
-static void arrange_fds(const struct cn_plan *plan) {
+static void arrange_fds(struct child *c) {
+    const struct cn_plan *plan = c->plan;
     int highest = 2;
     for (int i = 0; i < plan->fd_count; i++)
         if (plan->fd_targets[i] > highest) highest = plan->fd_targets[i];
     // Move the error pipe and the executable out of the targets' way.
-    int *keep[] = {&report_fd, &exec_fd};
+    int *keep[] = {&c->report_fd, &c->exec_fd};
     for (unsigned k = 0; k < 2; k++) {
         if (*keep[k] < 0 || *keep[k] > highest) continue;
         int moved = fcntl(*keep[k], F_DUPFD_CLOEXEC, highest + 1);
-        if (moved < 0) fail(plan, CN_STEP_FDS, *keep[k]);
+        if (moved < 0) fail(c, CN_STEP_FDS, *keep[k]);
         *keep[k] = moved;
     }
     // First copy every source above the targets, so that a source that is also another
     // target is not overwritten before it is copied.
     int copies[256];
-    if (plan->fd_count > 256) { errno = EMFILE; fail(plan, CN_STEP_FDS, 0); }
+    if (plan->fd_count > 256) { errno = EMFILE; fail(c, CN_STEP_FDS, 0); }
     for (int i = 0; i < plan->fd_count; i++) {
         copies[i] = fcntl(plan->fd_sources[i], F_DUPFD_CLOEXEC, highest + 1);
-        if (copies[i] < 0) fail(plan, CN_STEP_FDS, plan->fd_targets[i]);
+        if (copies[i] < 0) fail(c, CN_STEP_FDS, plan->fd_targets[i]);
     }
     for (int fd = 0; fd <= highest; fd++) {
         int wanted = -1;
@@ -142,34 +183,35 @@ static void arrange_fds(const struct cn_plan *plan) {
         if (wanted < 0) {
             close(fd);
         } else if (dup2(copies[wanted], fd) < 0) {
-            fail(plan, CN_STEP_FDS, fd);
+            fail(c, CN_STEP_FDS, fd);
         }
     }
     // Keep the error pipe at highest+1 and the executable at highest+2, close everything
     // else: no fd of the caller (a host directory among them) stays reachable, even through
     // /proc/self/fd, while the working directory is resolved and the command starts.
     int base = highest + 1;
-    if (exec_fd == base) {
-        exec_fd = fcntl(exec_fd, F_DUPFD_CLOEXEC, base + 2);
-        if (exec_fd < 0) fail(plan, CN_STEP_FDS, base);
+    if (c->exec_fd == base) {
+        c->exec_fd = fcntl(c->exec_fd, F_DUPFD_CLOEXEC, base + 2);
+        if (c->exec_fd < 0) fail(c, CN_STEP_FDS, base);
     }
-    if (report_fd >= 0 && report_fd != base) {
-        if (dup3(report_fd, base, O_CLOEXEC) < 0) fail(plan, CN_STEP_FDS, base);
-        report_fd = base;
+    if (c->report_fd >= 0 && c->report_fd != base) {
+        if (dup3(c->report_fd, base, O_CLOEXEC) < 0) fail(c, CN_STEP_FDS, base);
+        c->report_fd = base;
     }
-    if (exec_fd >= 0 && exec_fd != base + 1) {
-        if (dup3(exec_fd, base + 1, O_CLOEXEC) < 0) fail(plan, CN_STEP_FDS, base + 1);
-        exec_fd = base + 1;
+    if (c->exec_fd >= 0 && c->exec_fd != base + 1) {
+        if (dup3(c->exec_fd, base + 1, O_CLOEXEC) < 0) fail(c, CN_STEP_FDS, base + 1);
+        c->exec_fd = base + 1;
     }
-    cn_close_from(exec_fd >= 0 ? base + 2 : base + 1, -1);
+    cn_close_from(c->exec_fd >= 0 ? base + 2 : base + 1, -1);
 }
 
 /// execve the command: its path as given when it has a slash, else the first match in
 /// search_path, as execvp(3) searches (EACCES remembered, ENOENT and ENOTDIR skipped).
-static void exec_command(const struct cn_plan *plan) {
-    if (exec_fd >= 0) {
+static void exec_command(const struct child *c) {
+    const struct cn_plan *plan = c->plan;
+    if (c->exec_fd >= 0) {
         // An executable opened before the clone (our own binary): nothing can swap it since.
-        syscall(SYS_execveat, exec_fd, "", plan->argv, plan->envp, AT_EMPTY_PATH);
+        syscall(SYS_execveat, c->exec_fd, "", plan->argv, plan->envp, AT_EMPTY_PATH);
         return;
     }
     const char *name = plan->path;
@@ -205,14 +247,15 @@ static void exec_command(const struct cn_plan *plan) {
 }
 
 /// Writes a record (not a failure) on the report pipe.
-static void record(const struct cn_plan *plan, int kind, long detail, uint64_t device, uint64_t inode) {
+static void record(const struct child *c, int kind, long detail, uint64_t device, uint64_t inode) {
     struct cn_report report = {kind, 0, detail, device, inode};
-    if (write(report_fd, &report, sizeof report) != (ssize_t)sizeof report) fail(plan, CN_STEP_SYNC, 0);
+    if (write(c->report_fd, &report, sizeof report) != (ssize_t)sizeof report) fail(c, CN_STEP_SYNC, 0);
 }
 
 /// Reports the ids of the sandbox's namespaces, read now that this process is in all of them
 /// (and before the command runs, which may end at once and take its /proc entries with it).
-static void report_namespaces(const struct cn_plan *plan) {
+static void report_namespaces(const struct child *c) {
+    const struct cn_plan *plan = c->plan;
     static const struct { int flag; const char *path; } files[] = {
         {0x02000000, "/proc/self/ns/cgroup"}, {0x08000000, "/proc/self/ns/ipc"},
         {0x00020000, "/proc/self/ns/mnt"},    {0x40000000, "/proc/self/ns/net"},
@@ -222,23 +265,93 @@ static void report_namespaces(const struct cn_plan *plan) {
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         struct stat info;
         if (!(plan->report_flags & files[i].flag) || stat(files[i].path, &info) != 0) continue;
-        record(plan, CN_RECORD_NAMESPACE, files[i].flag, (uint64_t)info.st_dev, (uint64_t)info.st_ino);
+        record(c, CN_RECORD_NAMESPACE, files[i].flag, (uint64_t)info.st_dev, (uint64_t)info.st_ino);
     }
     if (plan->persist_go_fd >= 0) {
-        record(plan, CN_RECORD_READY_TO_PERSIST, 0, 0, 0);
+        record(c, CN_RECORD_READY_TO_PERSIST, 0, 0, 0);
         char byte;
         ssize_t n;
         do { n = read(plan->persist_go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
-        if (n != 1) { if (n == 0) errno = EPIPE; fail(plan, CN_STEP_SYNC, 0); }
+        if (n != 1) { if (n == 0) errno = EPIPE; fail(c, CN_STEP_SYNC, 0); }
         close(plan->persist_go_fd);
     }
 }
 
+/// Puts every caught signal back to its default action before the mask is restored, so that
+/// no handler of the caller can run here between that and execve (posix_spawn(3) does the
+/// same). Raw rt_sigaction: glibc's refuses its own signals (32, 33), which a child must not
+/// handle either.
+static void reset_caught_signals(void) {
+    struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } action;
+    for (int sig = 1; sig <= 64; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        if (syscall(SYS_rt_sigaction, sig, (void *)0, &action, sizeof action.mask) != 0) continue;
+        if (action.handler == (void *)SIG_DFL || action.handler == (void *)SIG_IGN) continue;
+        action.handler = (void *)SIG_DFL;
+        action.flags = 0;
+        action.mask = 0;
+        syscall(SYS_rt_sigaction, sig, &action, (void *)0, sizeof action.mask);
+    }
+}
+
+/// The last steps, in the process that executes the command.
+static int __attribute__((noreturn)) launch(void *state) {
+    struct child *c = state;
+    const struct cn_plan *plan = c->plan;
+    if (plan->session == CN_SESSION_NEW && setsid() < 0) fail(c, CN_STEP_SETSID, 0);
+    if (plan->session == CN_SESSION_FOREGROUND) {
+        if (setpgid(0, 0) != 0) fail(c, CN_STEP_FOREGROUND, 0);
+        if (isatty(0) && tcsetpgrp(0, getpgrp()) != 0) fail(c, CN_STEP_FOREGROUND, 0);
+    }
+    arrange_fds(c);
+    if (plan->cwd) {
+        if (chdir(plan->cwd) != 0) fail(c, CN_STEP_CHDIR, 0);
+        // The directory must be reachable from our root (getcwd says "(unreachable)" or fails
+        // for one that is not): no escape through a path that leads outside a new root.
+        char resolved[4096];
+        if (syscall(SYS_getcwd, resolved, sizeof resolved) < 0) fail(c, CN_STEP_CHDIR, 0);
+        if (resolved[0] != '/') { errno = EXDEV; fail(c, CN_STEP_CHDIR, 0); }
+    }
+    reset_caught_signals();
+    if (sigprocmask(SIG_SETMASK, &plan->mask, (sigset_t *)0) != 0) fail(c, CN_STEP_SIGNALS, 0);
+    exec_command(c);
+    fail(c, CN_STEP_EXEC, 0);
+}
+
+/// The child of the init's fork: the command.
+static int __attribute__((noreturn)) launch_after_fork(void *state) {
+    arm_after_fork(state);
+    launch(state);
+}
+
+/// Inside every namespace: the environment, the credentials, the init, the command.
+static int __attribute__((noreturn)) set_up_inside(void *state) {
+    struct child *c = state;
+    const struct cn_plan *plan = c->plan;
+    report_namespaces(c);
+    // Now inside every namespace, pid included: a proc mount shows this pid namespace.
+    int mount_index = 0;
+    int step = cn_set_up_mounts(plan, &mount_index);
+    if (step) fail(c, step, mount_index);
+    step = cn_set_up_names_and_network(plan);
+    if (step) fail(c, step, 0);
+    set_credentials(c);
+    // Credential changes clear PR_SET_PDEATHSIG: prctl(2). Arm it again.
+    if (plan->set_uid || plan->set_gid) arm_parent_death_signal(c, 0);
+    if (plan->run_init && getpid() == 1) fork_and_supervise(c, launch_after_fork, 1);
+    launch(c);
+}
+
+/// The child of the fork into pid and time namespaces.
+static int __attribute__((noreturn)) set_up_inside_after_fork(void *state) {
+    arm_after_fork(state);
+    set_up_inside(state);
+}
+
 void cn_child_main(const struct cn_plan *plan) {
+    struct child c = {plan, plan->error_fd, plan->exec_fd, 0};
     for (int i = 0; i < 5; i++)
         if (plan->parent_ends[i] >= 0) close(plan->parent_ends[i]);
-    report_fd = plan->error_fd;
-    exec_fd = plan->exec_fd;
     // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.
     struct sigaction dfl;
     dfl.sa_handler = SIG_DFL;
@@ -246,43 +359,19 @@ void cn_child_main(const struct cn_plan *plan) {
     sigemptyset(&dfl.sa_mask);
     sigaction(SIGCHLD, &dfl, (struct sigaction *)0);
 
-    arm_parent_death_signal(plan, 0);
-    // A user namespace made by clone3 itself: wait here for its id maps.
-    if (!plan->unshare_user) wait_for_parent(plan);
-    enter_namespaces(plan);
-    if (cn_write_time_offsets(plan) != 0) fail(plan, CN_STEP_TIME_OFFSETS, 0);
+    arm_parent_death_signal(&c, 0);
+    // A user namespace made by clone3 itself: its id maps, written here or by the parent.
+    if (!plan->unshare_user) {
+        write_own_maps(&c);
+        wait_for_parent(&c);
+    }
+    enter_namespaces(&c);
+    if (cn_write_time_offsets(plan) != 0) fail(&c, CN_STEP_TIME_OFFSETS, 0);
     // From here on this process holds a copy of the caller's memory inside the sandbox: keep
     // the sandbox's root from ptrace or /proc/PID/mem access to it (execve undoes this for the
     // command). Only now: the id maps and time offsets needed our /proc files writable by us.
     prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if (plan->fork_for_children) fork_and_supervise(plan);
-    report_namespaces(plan);
-    // Now inside every namespace, pid included: a proc mount shows this pid namespace.
-    int mount_index = 0;
-    int step = cn_set_up_mounts(plan, &mount_index);
-    if (step) fail(plan, step, mount_index);
-    step = cn_set_up_names_and_network(plan);
-    if (step) fail(plan, step, 0);
-    set_credentials(plan);
-    // Credential changes clear PR_SET_PDEATHSIG: prctl(2). Arm it again.
-    if (plan->set_uid || plan->set_gid) arm_parent_death_signal(plan, 0);
-    if (plan->run_init && getpid() == 1) fork_and_supervise(plan);
-
-    if (plan->session == CN_SESSION_NEW && setsid() < 0) fail(plan, CN_STEP_SETSID, 0);
-    if (plan->session == CN_SESSION_FOREGROUND) {
-        if (setpgid(0, 0) != 0) fail(plan, CN_STEP_FOREGROUND, 0);
-        if (isatty(0) && tcsetpgrp(0, getpgrp()) != 0) fail(plan, CN_STEP_FOREGROUND, 0);
-    }
-    arrange_fds(plan);
-    if (plan->cwd) {
-        if (chdir(plan->cwd) != 0) fail(plan, CN_STEP_CHDIR, 0);
-        // The directory must be reachable from our root (getcwd says "(unreachable)" or fails
-        // for one that is not): no escape through a path that leads outside a new root.
-        char resolved[4096];
-        if (syscall(SYS_getcwd, resolved, sizeof resolved) < 0) fail(plan, CN_STEP_CHDIR, 0);
-        if (resolved[0] != '/') { errno = EXDEV; fail(plan, CN_STEP_CHDIR, 0); }
-    }
-    if (sigprocmask(SIG_SETMASK, &plan->mask, (sigset_t *)0) != 0) fail(plan, CN_STEP_SIGNALS, 0);
-    exec_command(plan);
-    fail(plan, CN_STEP_EXEC, 0);
+    // The fork's child supervises in turn when it is the pid 1 that runs the init.
+    if (plan->fork_for_children) fork_and_supervise(&c, set_up_inside_after_fork, !plan->run_init);
+    set_up_inside(&c);
 }

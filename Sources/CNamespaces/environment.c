@@ -39,8 +39,11 @@ struct cn_mount_attr {
 static const unsigned int cn_at_recursive = 0x8000;
 static const uint64_t cn_mount_attr_rdonly = 0x1;
 
-/// Writes the whole of `text` to `path`, or returns -1 with errno.
-static int write_file(const char *path, const char *text) {
+int cn_write_proc_file(const char *path, const char *text);
+
+/// Writes the whole of `text` to `path` in one write, or returns -1 with errno (EXDEV: the
+/// file is not on procfs).
+int cn_write_proc_file(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     // Only ever write to procfs: something mounted over /proc must not catch the write.
@@ -61,7 +64,7 @@ static int write_file(const char *path, const char *text) {
 int cn_write_time_offsets(const struct cn_plan *plan) {
     if (!plan->time_offsets) return 0;
     // Must happen before any process is in the new time namespace: time_namespaces(7).
-    return write_file("/proc/self/timens_offsets", plan->time_offsets);
+    return cn_write_proc_file("/proc/self/timens_offsets", plan->time_offsets);
 }
 
 /// Makes a mount read-only with its submounts; before Linux 5.12, only the mount itself,

@@ -4,9 +4,11 @@
 #include "CNamespacesSpawn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,60 @@
 #endif
 
 void cn_child_main(const struct cn_plan *plan) __attribute__((noreturn));
+void *cn_map_child_stack(void);
+
+/// A stack for a child that shares our memory: CN_CHILD_STACK_SIZE bytes whose lowest page is a
+/// guard. Returns its lowest address, or NULL with errno. Async-signal-safe (mmap and mprotect).
+void *cn_map_child_stack(void) {
+    char *stack = mmap((void *)0, CN_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (stack == MAP_FAILED) return (void *)0;
+    if (mprotect(stack, 4096, PROT_NONE) != 0) {
+        int saved = errno;
+        munmap(stack, CN_CHILD_STACK_SIZE);
+        errno = saved;
+        return (void *)0;
+    }
+    return stack;
+}
+
+/// Each thread keeps the stack of its last memory-sharing child for the next one (one spawn
+/// at a time per thread: the thread waits while its child runs); it is unmapped when the
+/// thread exits.
+static pthread_key_t stack_key;
+static int stack_key_made;
+static pthread_once_t stack_key_once = PTHREAD_ONCE_INIT;
+
+static void unmap_child_stack(void *stack) { munmap(stack, CN_CHILD_STACK_SIZE); }
+
+static void make_stack_key(void) { stack_key_made = pthread_key_create(&stack_key, unmap_child_stack) == 0; }
+
+static void *thread_child_stack(void) {
+    pthread_once(&stack_key_once, make_stack_key);
+    void *stack = stack_key_made ? pthread_getspecific(stack_key) : (void *)0;
+    if (stack) return stack;
+    stack = cn_map_child_stack();
+    if (stack && stack_key_made && pthread_setspecific(stack_key, stack) != 0) {
+        munmap(stack, CN_CHILD_STACK_SIZE);
+        return (void *)0;
+    }
+    return stack;
+}
+
+static int child_entry(void *plan) { cn_child_main(plan); }
+
+/// clone(2) with CLONE_VM | CLONE_VFORK: the child runs on our memory until it executes, so
+/// the kernel copies no page tables (the cost of fork grows with the caller's mappings). This
+/// thread sleeps meanwhile; the child's writes to errno are to ours, which nobody reads then.
+/// Returns -2 when no stack could be had: the caller clones the usual way instead.
+static pid_t clone_sharing_memory(const struct cn_plan *plan, int *pidfd) {
+    char *stack = thread_child_stack();
+    if (!stack) return -2;
+    int flags = CLONE_VM | CLONE_VFORK | CN_CLONE_PIDFD | plan->clone_flags | SIGCHLD;
+    pid_t pid = clone(child_entry, stack + CN_CHILD_STACK_SIZE, flags, (void *)plan, pidfd);
+    if (!stack_key_made) unmap_child_stack(stack);
+    return pid;
+}
 
 /// clone3, or clone where the kernel lacks clone3; no stack: the child continues here, like fork.
 static pid_t clone_child(int ns_flags, int *pidfd) {
@@ -37,7 +93,8 @@ pid_t cn_spawn(const struct cn_plan *plan, int *pidfd) {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = clone_child(plan->clone_flags, pidfd);
+    pid_t pid = plan->share_memory ? clone_sharing_memory(plan, pidfd) : -2;
+    if (pid == -2) pid = clone_child(plan->clone_flags, pidfd);
     if (pid == 0) cn_child_main(plan);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, (sigset_t *)0);

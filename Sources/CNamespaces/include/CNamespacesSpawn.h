@@ -34,6 +34,7 @@ enum cn_step {
     CN_STEP_DOMAINNAME = 21,   // setdomainname
     CN_STEP_LOOPBACK = 22,     // bringing lo up
     CN_STEP_NEW_ROOT = 23,     // pivot_root or chroot into new_root
+    CN_STEP_ID_MAPS = 24,      // writing our own maps: detail 0 setgroups, 1 uid_map, 2 gid_map
 };
 
 /// One mount in the new mount namespace.
@@ -107,6 +108,12 @@ struct cn_plan {
     // Synchronisation with the parent (-1 where unused).
     int ready_fd;               // child writes one byte once its user namespace exists
     int go_fd;                  // child reads one byte once the parent wrote the id maps
+    // Maps the child writes itself to /proc/self when the clone made its user namespace
+    // (NULL: none, or the parent writes them). Only a one-line map of the caller's own uid and
+    // gid with setgroups "deny" may be written from inside: user_namespaces(7).
+    const char *own_setgroups;
+    const char *own_uid_map;
+    const char *own_gid_map;
     int error_fd;               // child writes a cn_report on failure (close-on-exec)
     int status_fd;              // a supervisor writes its child's wait status here
     int persist_go_fd;          // -1, or: after CN_RECORD_READY_TO_PERSIST, wait for one byte here
@@ -138,12 +145,22 @@ struct cn_plan {
     const int *fd_targets;
     const int *fd_sources;
     sigset_t mask;              // the caller's signal mask, restored before execve
+
+    // 1: the child shares the caller's memory (CLONE_VM | CLONE_VFORK, on a stack of its own)
+    // and the calling thread waits until it executes or exits, as posix_spawn(3) does: the
+    // kernel copies no page tables. Only for a child that needs nothing from the parent before
+    // it executes (no id maps written by the parent, no persist) and never supervises.
+    int share_memory;
 };
+
+/// The size of the stack of a child that shares its parent's memory.
+#define CN_CHILD_STACK_SIZE (256 * 1024)
 
 /// Clones a child that carries out `plan` and returns its pid (or -1 and errno), its pidfd in
 /// *pidfd. All signals are blocked in the calling thread around the clone, so no handler of
 /// the caller ever runs in the child. Uses clone3 and falls back to clone when the kernel has
-/// no clone3 (ENOSYS).
+/// no clone3 (ENOSYS); with plan->share_memory, clone(2) with CLONE_VM | CLONE_VFORK on a
+/// stack kept per thread, and returns once the child executed or exited.
 pid_t cn_spawn(const struct cn_plan *plan, int *pidfd);
 
 /// The step a failed cn_spawn call reports (CN_STEP_CLONE), for symmetry with child reports.

@@ -91,14 +91,17 @@ private func writeProcFile(_ pid: ProcessID, _ name: String, _ text: String) thr
     guard written == text.utf8.count else {
         let errno: Errno? = written < 0 ? .current : nil
         throw failure(errno, written < 0 ? "the kernel refused" : "short write",
-            writeHint(name: name, pid: pid, errno: errno))
+            idMapWriteHint(name: name, errno: errno, alreadyWritten: alreadyWritten(name, pid)))
     }
 }
 
-/// Why writing an id map file failed and what to do about it.
-private func writeHint(name: String, pid: ProcessID, errno: Errno?) -> String? {
-    let alreadyWritten = (try? readSmallFile("\(pid.procDirectory)/\(name)"))
-        .map { !$0.trimmingWhitespace().isEmpty } ?? false
+/// Whether `/proc/PID/name` holds a map already.
+private func alreadyWritten(_ name: String, _ pid: ProcessID) -> Bool {
+    (try? readSmallFile("\(pid.procDirectory)/\(name)")).map { !$0.trimmingWhitespace().isEmpty } ?? false
+}
+
+/// Why writing the id map file `name` failed and what to do about it.
+func idMapWriteHint(name: String, errno: Errno?, alreadyWritten: Bool) -> String? {
     switch (name, errno) {
     case ("setgroups", .notPermitted?):
         return "setgroups can no longer change once gid_map is written, and cannot be 'allow' "

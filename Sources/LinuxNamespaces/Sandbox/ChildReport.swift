@@ -3,7 +3,8 @@ import SystemPackage
 
 /// A failed step as the child reported it on the error pipe, turned into a `SandboxError`.
 extension SandboxError {
-    init(report: cn_report, command: SandboxCommand, sandbox: Sandbox, mounts: [Mount]) {
+    /// `pid`: the child, as the caller sees it.
+    init(report: cn_report, pid: ProcessID, command: SandboxCommand, sandbox: Sandbox, mounts: [Mount]) {
         let errno = Errno(rawValue: report.error)
         let detail = Int32(truncatingIfNeeded: report.detail)
         let kinds = NamespaceSet(rawValue: detail)
@@ -23,6 +24,13 @@ extension SandboxError {
             self.init(.child, step: "mount \(mount)", errno: errno, detail: "cannot mount",
                 hint: mount.hasPrefix("proc") && errno == .notPermitted
                     ? "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it" : nil)
+        case Int(CN_STEP_ID_MAPS.rawValue):
+            // The same error as when this process writes the maps (writeIDMaps).
+            let name = ["setgroups", "uid_map", "gid_map"][min(max(Int(detail), 0), 2)]
+            let notProc = errno == .improperLink
+            self.init(.idMaps, step: "\(pid.procDirectory)/\(name)", errno: notProc ? nil : errno,
+                detail: notProc ? "is not on procfs; something is mounted over /proc" : "the kernel refused",
+                hint: notProc ? "mount a real proc file system on /proc" : idMapWriteHint(name: name, errno: errno, alreadyWritten: false))
         case Int(CN_STEP_UNSHARE.rawValue):
             self.init(.child, step: "unshare(\(kinds))", errno: errno, detail: "cannot create the namespaces",
                 hint: creationHint(kinds, errno: errno))

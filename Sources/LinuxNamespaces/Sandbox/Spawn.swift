@@ -24,7 +24,12 @@ extension Sandbox {
             // only then must it search PATH from the start.
             if let rest, effectiveMounts.allSatisfy({ $0.source == .proc && $0.target == "/proc" }) { searchPath = rest }
         }
-        let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: geteuid(), gid: getegid()) }
+        let (uid, gid) = (geteuid(), getegid())
+        let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
+        // Maps of the caller's own ids the child writes itself, when the clone makes its user
+        // namespace (after joins, a joined mount namespace's /proc may not show the child).
+        let ownMaps = mapping.map { !geometry.unshareUser && $0.writableFromInside(uid: uid, gid: gid) } ?? false
+        let parentMaps = mapping != nil && !ownMaps
 
         var handles: [NamespaceHandle] = []
         defer { for handle in handles { try? handle.close() } }
@@ -45,8 +50,8 @@ extension Sandbox {
         }
 
         var errors = try SpawnPipe()
-        var go = mapping != nil ? try SpawnPipe() : nil
-        var ready = geometry.unshareUser && mapping != nil ? try SpawnPipe() : nil
+        var go = parentMaps ? try SpawnPipe() : nil
+        var ready = geometry.unshareUser && parentMaps ? try SpawnPipe() : nil
         var status = geometry.mayHaveSupervisor ? try SpawnPipe() : nil
         var persistGo = persist.isEmpty ? nil : try SpawnPipe()
         let parentPidfd = parentDeathSignal != nil ? cn_pidfd_open(getpid(), 0) : -1
@@ -82,6 +87,14 @@ extension Sandbox {
         plan.parent_ends = (go?.writeEnd ?? -1, persistGo?.writeEnd ?? -1, errors.readEnd, status?.readEnd ?? -1, ready?.readEnd ?? -1)
         plan.report_flags = create.union(NamespaceSet(joins.map(\.kind))).rawValue
         fillCredentials(&plan, mapping: mapping)
+        if ownMaps, let mapping {
+            plan.own_setgroups = UnsafePointer(arena.string("deny\n"))
+            plan.own_uid_map = UnsafePointer(arena.string(mapping.uidMap.text))
+            plan.own_gid_map = UnsafePointer(arena.string(mapping.gidMap.text))
+        }
+        // The child needs nothing from us before it executes and never supervises: it may run
+        // on our memory (no page tables copied) while this thread waits.
+        plan.share_memory = !parentMaps && persist.isEmpty && !geometry.mayHaveSupervisor ? 1 : 0
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
         plan.pdeathsig = parentDeathSignal ?? 0
@@ -146,15 +159,15 @@ extension Sandbox {
 
         var persisted = false
         do throws(SandboxError) {
-            if let mapping {
+            if let mapping, parentMaps {
                 if let readyEnd = ready?.readEnd {
                     // The child unshares its user namespace after its joins; wait for that.
                     guard readValue(readyEnd, as: UInt8.self, initial: 0) != nil else {
-                        throw childFailure(errors.readEnd, command, mounts) ?? lostChild()
+                        throw childFailure(errors.readEnd, pid, command, mounts) ?? lostChild()
                     }
                 }
                 try writeMaps(mapping, pid: ProcessID(rawValue: pid))
-                guard writeByte(go!.writeEnd) else { throw childFailure(errors.readEnd, command, mounts) ?? lostChild() }
+                guard writeByte(go!.writeEnd) else { throw childFailure(errors.readEnd, pid, command, mounts) ?? lostChild() }
             }
             // Records until end of file, which means the command was executed (the pipe is
             // close-on-exec); a failure report ends it early.
@@ -170,7 +183,7 @@ extension Sandbox {
                     persisted = true
                     guard writeByte(persistGo!.writeEnd) else { throw lostChild() }
                 default:
-                    throw SandboxError(report: report, command: command, sandbox: self, mounts: mounts)
+                    throw SandboxError(report: report, pid: ProcessID(rawValue: pid), command: command, sandbox: self, mounts: mounts)
                 }
             }
             process.setNamespaces(ids)
@@ -260,9 +273,9 @@ extension Sandbox {
         for file in persist.values { umount2(file, Int32(CN_MNT_DETACH)) }
     }
 
-    private func childFailure(_ fd: Int32, _ command: SandboxCommand, _ mounts: [Mount]) -> SandboxError? {
+    private func childFailure(_ fd: Int32, _ pid: pid_t, _ command: SandboxCommand, _ mounts: [Mount]) -> SandboxError? {
         readValue(fd, as: cn_report.self, initial: cn_report()).map {
-            SandboxError(report: $0, command: command, sandbox: self, mounts: mounts)
+            SandboxError(report: $0, pid: ProcessID(rawValue: pid), command: command, sandbox: self, mounts: mounts)
         }
     }
 

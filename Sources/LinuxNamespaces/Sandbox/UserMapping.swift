@@ -28,6 +28,18 @@ struct ResolvedMapping: Sendable {
     var useHelpers: Bool
 }
 
+extension ResolvedMapping {
+    /// Whether the new user namespace's first process may write these maps itself: one line of
+    /// count 1 mapping the caller's own euid, the same for its egid, and setgroups "deny" before
+    /// them (user_namespaces(7)). The `root`, `currentUser` and `user` mappings are such maps.
+    func writableFromInside(uid: uid_t, gid: gid_t) -> Bool {
+        func own(_ map: IDMap, _ id: UInt32) -> Bool {
+            map.mappings.count == 1 && map.mappings[0].outside == id && map.mappings[0].count == 1
+        }
+        return !useHelpers && setgroups == .deny && own(uidMap, uid) && own(gidMap, gid)
+    }
+}
+
 extension UserMapping {
     /// The maps for a caller with effective ids `uid`/`gid`.
     func resolve(uid: uid_t, gid: gid_t) throws(SandboxError) -> ResolvedMapping {
