@@ -370,7 +370,10 @@ void cn_child_main(const struct cn_plan *plan) {
     // From here on this process holds a copy of the caller's memory inside the sandbox: keep
     // the sandbox's root from ptrace or /proc/PID/mem access to it (execve undoes this for the
     // command). Only now: the id maps and time offsets needed our /proc files writable by us.
-    prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Not when we share the caller's memory: the flag belongs to the memory, so it would stick
+    // to the caller. Such a child joins no namespace: nothing else is inside with it before it
+    // executes, and only those who may ptrace the caller already may enter its namespaces.
+    if (!plan->share_memory) prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
     // The fork's child supervises in turn when it is the pid 1 that runs the init.
     if (plan->fork_for_children) fork_and_supervise(&c, set_up_inside_after_fork, !plan->run_init);
     set_up_inside(&c);

@@ -17,8 +17,9 @@
 //                                            child prints `uid`, `pid`, `hostname`
 //   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
 //                                            succeeding, exiting 3, failing in the child, at
-//                                            execve, and in Swift; prints fds, children, mounts,
-//                                            RSS before and after, and the p99 latency
+//                                            execve, and in Swift, half with an init and half
+//                                            with the command as pid 1; prints fds, children,
+//                                            mounts, RSS before and after, and the p99 latency
 import Glibc
 import Synchronization
 import LinuxNamespaces
@@ -231,6 +232,9 @@ func churn(_ rounds: Int, threads: Int) {
         for round in stride(from: worker, to: rounds, by: threads) {
             var sandbox = Sandbox(create: [.user, .pid, .network, .mount, .uts, .ipc])
             sandbox.userMapping = .root
+            // Every other ten rounds the command is pid 1: its child shares our memory until
+            // it executes, while other threads spawn beside it.
+            if round / 10 % 2 == 1 { sandbox.pidOne = .command }
             var command = SandboxCommand("true")
             // Half of the rounds that would run true run a long sleep and are killed mid-run.
             let killedMidRun = round % 10 == 5

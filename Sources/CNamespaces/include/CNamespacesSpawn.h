@@ -149,7 +149,8 @@ struct cn_plan {
     // 1: the child shares the caller's memory (CLONE_VM | CLONE_VFORK, on a stack of its own)
     // and the calling thread waits until it executes or exits, as posix_spawn(3) does: the
     // kernel copies no page tables. Only for a child that needs nothing from the parent before
-    // it executes (no id maps written by the parent, no persist) and never supervises.
+    // it executes (no id maps written by the parent, no persist), never supervises and joins
+    // no namespace. It leaves PR_SET_DUMPABLE alone: that flag belongs to the shared memory.
     int share_memory;
 };
 

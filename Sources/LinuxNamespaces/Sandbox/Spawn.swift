@@ -92,9 +92,10 @@ extension Sandbox {
             plan.own_uid_map = UnsafePointer(arena.string(mapping.uidMap.text))
             plan.own_gid_map = UnsafePointer(arena.string(mapping.gidMap.text))
         }
-        // The child needs nothing from us before it executes and never supervises: it may run
-        // on our memory (no page tables copied) while this thread waits.
-        plan.share_memory = !parentMaps && persist.isEmpty && !geometry.mayHaveSupervisor ? 1 : 0
+        // The child needs nothing from us before it executes, never supervises and joins no
+        // namespace (where others could already be, to ptrace it): it may run on our memory
+        // (no page tables copied) while this thread waits.
+        plan.share_memory = joins.isEmpty && !parentMaps && persist.isEmpty && !geometry.mayHaveSupervisor ? 1 : 0
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
         plan.pdeathsig = parentDeathSignal ?? 0

@@ -24,11 +24,33 @@ enum Probe {
         chmod(shared, 0o755)
         let copy = shared + "/" + name
         let partial = copy + ".\(getpid())"
-        _ = try? FileManager.default.removeItem(atPath: partial)
-        try! FileManager.default.copyItem(atPath: built, toPath: partial)
+        unlink(partial)
+        copyFile(built, to: partial)
         chmod(partial, 0o755)
         rename(partial, copy)
         return copy
+    }
+
+    /// Copies `source` to the new file `target` through close-on-exec fds. (FileManager's copy
+    /// leaves its fd inheritable: a process another test started meanwhile kept the copy open
+    /// for writing while it ran, and every exec of the copy failed with ETXTBSY until then.)
+    static func copyFile(_ source: String, to target: String) {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        precondition(input >= 0 && output >= 0, "cannot copy \(source) to \(target): errno \(errno)")
+        defer { close(input); close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(input, &buffer, buffer.count)
+            precondition(n >= 0, "reading \(source): errno \(errno)")
+            if n == 0 { break }
+            var done = 0
+            while done < n {
+                let written = buffer.withUnsafeBytes { write(output, $0.baseAddress! + done, n - done) }
+                precondition(written > 0, "writing \(target): errno \(errno)")
+                done += written
+            }
+        }
     }
 
     /// Runs `nsprobe ARGS` as the current user (root in CI).
