@@ -5,11 +5,18 @@ import SystemPackage
 extension Sandbox {
     /// Starts `command` in this sandbox and returns its handle.
     ///
-    /// The configuration is validated first; then one clone3(2) creates a child that runs only
-    /// async-signal-safe C: it enters and creates the namespaces, waits while this process
-    /// writes the id maps, sets credentials, forks the init or into pid and time namespaces,
-    /// arranges the fds and executes the command. A failed step comes back as a `SandboxError`
-    /// naming it, after the child is killed and reaped: nothing is left behind.
+    /// The configuration is validated first; then one clone creates a child that runs only
+    /// async-signal-safe C: it enters and creates the namespaces, writes one-line maps of the
+    /// caller's own ids itself (or waits while this process writes larger ones), sets
+    /// credentials, forks the init or into pid and time namespaces, arranges the fds and
+    /// executes the command. A failed step comes back as a `SandboxError` naming it, after the
+    /// child is killed and reaped: nothing is left behind.
+    ///
+    /// A child that needs nothing from this process before it executes, joins no namespace and
+    /// never supervises (no init) runs on this process's memory, as posix_spawn(3)'s does
+    /// (`CLONE_VM | CLONE_VFORK`, on a stack of its own): the kernel copies no page tables, so a
+    /// spawn from a large process costs what it costs from a small one. The calling thread
+    /// waits meanwhile, until the command is executed or the set-up failed.
     ///
     /// Safe to call from any thread, concurrently.
     /// - Throws: `SandboxError`.
