@@ -277,18 +277,21 @@ for who in root nobody; do
 done
 
 # ---- S1-S3 create --------------------------------------------------------------------------
+# The extra forms run the build the README installs (the static executable) when it linked.
+FAST="$BIN/nsbox"; FAST_NAME=""
+[ -x "$BIN/nsbox-staticexe" ] && { FAST="$BIN/nsbox-staticexe"; FAST_NAME=" (static executable)"; }
 for who in root nobody; do
     mapfile -t rows < <(nsbox_rows S1)
     bench S1 "$who" "$RUNS" "C reference|$BIN/reference s1" "${rows[@]}" \
         "unshare|unshare -r true" "bwrap|bwrap --unshare-user --uid 0 --ro-bind / / true"
     mapfile -t rows < <(nsbox_rows S2)
     bench S2 "$who" "$RUNS" "C reference|$BIN/reference s2" "${rows[@]}" \
-        "nsbox --as-pid-1|$BIN/nsbox run -rmpf --mount-proc --as-pid-1 true" \
+        "nsbox --as-pid-1$FAST_NAME|$FAST run -rmpf --mount-proc --as-pid-1 true" \
         "unshare|unshare -Urmpf --mount-proc true" \
         "bwrap|bwrap --unshare-user --unshare-pid --ro-bind / / --proc /proc true"
     mapfile -t rows < <(nsbox_rows S3)
     bench S3 "$who" "$RUNS" "C reference|$BIN/reference s3" "${rows[@]}" \
-        "nsbox --sandbox -C|$BIN/nsbox run --sandbox -C true" \
+        "nsbox --sandbox -C$FAST_NAME|$FAST run --sandbox -C true" \
         "unshare|unshare -UrmpfniuC --mount-proc true" \
         "bwrap|bwrap --unshare-all --uid 0 --ro-bind / / --proc /proc true"
 done

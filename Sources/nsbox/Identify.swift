@@ -34,9 +34,9 @@ struct Identify: ParsableCommand {
         }
         if json {
             let fields = rows.map { (jsonObject([("type", jsonString($0.0.procName)), ("ns", String($0.1.inode))])) }
-            print("{\"pid\": \(pid.rawValue), \"namespaces\": [" + fields.joined(separator: ", ") + "]}")
+            printLine("{\"pid\": \(pid.rawValue), \"namespaces\": [" + fields.joined(separator: ", ") + "]}")
         } else {
-            for (kind, id) in rows { print(kind.procName, id.inode) }
+            printLine(rows.map { "\($0.0.procName) \($0.1.inode)" }.joined(separator: "\n"))
         }
     }
 }

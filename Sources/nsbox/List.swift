@@ -61,12 +61,12 @@ struct List: ParsableCommand {
             rows = namespaces.map { (0, [], $0) }
         }
         if json {
-            print(ListRendering.json(columns: columns, tree: relation.map { NamespaceTree(namespaces, by: $0) }, flat: namespaces))
+            printLine(ListRendering.json(columns: columns, tree: relation.map { NamespaceTree(namespaces, by: $0) }, flat: namespaces))
         } else {
             let text = ListRendering.table(
                 columns: columns, rows: rows.map { ($0.last, $0.namespace) },
                 raw: raw, headings: !noheadings)
-            if !text.isEmpty { print(text) }
+            if !text.isEmpty { printLine(text) }
         }
     }
 

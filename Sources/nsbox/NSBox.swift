@@ -28,7 +28,7 @@ struct NSBox: ParsableCommand {
         if getenv("NSBOX_FULL_PARSER") == nil {
             if arguments.first == "id", let (target, json, kinds) = FastIdentify.parse(arguments.dropFirst()) {
                 reportingFailures {
-                    if getenv("NSBOX_PRINT_PLAN") != nil { print("fast path") }
+                    if getenv("NSBOX_PRINT_PLAN") != nil { printLine("fast path") }
                     try Identify.printIDs(target: target, json: json, kindNames: kinds)
                 }
                 Glibc.exit(0)
@@ -43,7 +43,7 @@ struct NSBox: ParsableCommand {
                 reportingFailures {
                     var (sandbox, command) = try plan()
                     command.inheritsSignalMask = true
-                    if getenv("NSBOX_PRINT_PLAN") != nil { print("fast path") }
+                    if getenv("NSBOX_PRINT_PLAN") != nil { printLine("fast path") }
                     try runToCompletion(sandbox, command, jsonStatusFD: nil)
                 }
             }
@@ -57,7 +57,7 @@ struct NSBox: ParsableCommand {
         if let subcommand = arguments.first, subcommand == "run" || subcommand == "enter",
             arguments.dropFirst().prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" })
         {
-            print(helpMessage(for: subcommand == "run" ? Run.self : Enter.self, columns: nil))
+            printLine(helpMessage(for: subcommand == "run" ? Run.self : Enter.self, columns: nil))
             Glibc.exit(0)
         }
         do {
@@ -130,8 +130,8 @@ extension Failure {
 func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD: Int32?) throws -> Never {
     // For the tests: the plan both parsers made, instead of running it.
     if getenv("NSBOX_PRINT_PLAN") != nil {
-        print(String(reflecting: sandbox))
-        print(String(reflecting: command))
+        printLine(String(reflecting: sandbox))
+        printLine(String(reflecting: command))
         exit(0)
     }
     let process: SandboxProcess
@@ -175,10 +175,23 @@ func jsonString(_ text: String) -> String {
     return result + "\""
 }
 
-/// Writes `line` and a newline to `fd`.
+/// Writes `line` and a newline to standard output. Not `print`: its dynamic casts of the `Any`
+/// arguments scan, the first time, every protocol conformance in the binary (argument-parser's
+/// and Foundation's included) at start-up. The commands that use this write nothing else there.
+func printLine(_ line: String) { writeLine(1, line) }
+
+/// Writes `line` and a newline to `fd`, all of it.
 func writeLine(_ fd: Int32, _ line: String) {
-    let text = line + "\n"
-    _ = text.withCString { write(fd, $0, strlen($0)) }
+    var text = line + "\n"
+    text.withUTF8 { bytes in
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            done += n
+        }
+    }
 }
 
 /// The command to run: what follows `--` or the first word that is not an option; the user's

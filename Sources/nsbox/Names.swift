@@ -17,9 +17,11 @@ struct Names: ParsableCommand {
             }
             selected.append(kind)
         }
+        var lines: [String] = []
         for kind in selected.isEmpty ? NamespaceKind.allCases : selected {
-            for name in NamedNamespaces.list(kind) { print(kind.procName, name) }
+            for name in NamedNamespaces.list(kind) { lines.append("\(kind.procName) \(name)") }
         }
+        if !lines.isEmpty { printLine(lines.joined(separator: "\n")) }
     }
 }
 
