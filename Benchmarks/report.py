@@ -151,7 +151,7 @@ def target(name, where, measured, met):
 for user, who in USERS.items():
     for scenario in ("S1", "S2", "S3"):
         m = {n: v for n, v, _ in timings.get((scenario, user), [])}
-        # The like-for-like form of S2 too: the command as pid 1, as in the C reference.
+        # The like-for-like forms of S2 and S3 too: the command as pid 1, as in the C reference.
         for ours in ("nsbox", "nsbox (static stdlib)", "nsbox (static executable)",
                      "nsbox --as-pid-1 (static executable)"):
             if ours not in m:
@@ -170,7 +170,7 @@ for user, who in USERS.items():
             target("nsbox enter ≤ nsenter", f"S4 {who}, {ours}", f"{fmt(m[ours])} vs {fmt(m['nsenter'])} ms",
                    m[ours] <= m["nsenter"])
     m = {n: v for n, v, _ in timings.get(("S5", user), [])}
-    for ours in ("nsbox ls", "nsbox ls (static stdlib)"):
+    for ours in ("nsbox ls", "nsbox ls (static stdlib)", "nsbox ls (static executable)"):
         if ours in m and "lsns" in m:
             target("nsbox ls ≤ lsns", f"S5 {who}, {ours}", f"{fmt(m[ours])} vs {fmt(m['lsns'])} ms",
                    m[ours] <= m["lsns"])

@@ -291,6 +291,7 @@ for who in root nobody; do
         "bwrap|bwrap --unshare-user --unshare-pid --ro-bind / / --proc /proc true"
     mapfile -t rows < <(nsbox_rows S3)
     bench S3 "$who" "$RUNS" "C reference|$BIN/reference s3" "${rows[@]}" \
+        "nsbox --as-pid-1$FAST_NAME|$FAST run -rmpfniuC --mount-proc --as-pid-1 true" \
         "nsbox --sandbox -C$FAST_NAME|$FAST run --sandbox -C true" \
         "unshare|unshare -UrmpfniuC --mount-proc true" \
         "bwrap|bwrap --unshare-all --uid 0 --ro-bind / / --proc /proc true"
@@ -337,6 +338,7 @@ for who in root nobody; do
     rows=("lsns|lsns -J" "library listNamespaces() (nsthroughput list 1)|$BIN/nsthroughput list 1")
     if [ "$NSBOX_LS" = present ]; then
         rows+=("nsbox ls|$BIN/nsbox ls --json" "nsbox ls (static stdlib)|$BIN/nsbox-static ls --json")
+        [ -x "$BIN/nsbox-staticexe" ] && rows+=("nsbox ls (static executable)|$BIN/nsbox-staticexe ls --json")
         {
             printf 'S5 %s namespaces: lsns %s' "$who" "$(as_user "$who" lsns -J | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["namespaces"]))')"
             printf ', nsbox ls %s\n' "$(as_user "$who" "$BIN/nsbox" ls --json | python3 -c '

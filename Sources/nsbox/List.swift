@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import LinuxNamespaces
 
 /// `nsbox ls`: the namespaces of the system, like `lsns(8)`.
@@ -44,6 +45,13 @@ struct List: ParsableCommand {
     var namespace: UInt64?
 
     func run() throws {
+        if getenv("NSBOX_PRINT_PLAN") != nil {
+            // What the parser made of the words (the tests compare FastList with argument-parser).
+            printLine("ls type=\(type) task=\(String(describing: task)) output=\(String(describing: output)) "
+                + "outputAll=\(outputAll) json=\(json) raw=\(raw) list=\(list) noheadings=\(noheadings) "
+                + "notruncate=\(notruncate) tree=\(String(describing: tree)) namespace=\(String(describing: namespace))")
+            return
+        }
         var query = NamespaceQuery(kinds: try kinds())
         if let task { query.task = ProcessID(rawValue: task) }
         let columns = outputAll ? ListColumn.allCases : try output.map(ListColumn.parse) ?? ListColumn.defaults

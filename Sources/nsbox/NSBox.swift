@@ -24,12 +24,19 @@ struct NSBox: ParsableCommand {
             Glibc.exit(125)
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
-        // The common forms of run, enter and id skip argument-parser: see FastRun.
+        // The common forms of run, enter, id and ls skip argument-parser: see FastRun.
         if getenv("NSBOX_FULL_PARSER") == nil {
             if arguments.first == "id", let (target, json, kinds) = FastIdentify.parse(arguments.dropFirst()) {
                 reportingFailures {
                     if getenv("NSBOX_PRINT_PLAN") != nil { printLine("fast path") }
                     try Identify.printIDs(target: target, json: json, kindNames: kinds)
+                }
+                Glibc.exit(0)
+            }
+            if arguments.first == "ls", let list = FastList.parse(arguments.dropFirst()) {
+                reportingFailures {
+                    if getenv("NSBOX_PRINT_PLAN") != nil { printLine("fast path") }
+                    try list.run()
                 }
                 Glibc.exit(0)
             }

@@ -68,4 +68,28 @@ import Testing
                 && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
         }
     }
+    @Test func lsTakesTheFastPathToTheSameOptionsAndListing() throws {
+        for arguments in [[], ["--json"], ["-J", "-n"], ["-t", "net", "-t", "user", "-p", "1"], ["--type=net", "--output=NS,TYPE"],
+            ["-T", "owner", "-o", "+PNS"], ["--tree=parent", "4026531835"], ["-r", "-l", "-u", "--output-all"], ["-t", "nett"]] {
+            let fast = try plan(arguments, full: false, subcommand: "ls"), full = try plan(arguments, full: true, subcommand: "ls")
+            #expect(fast.stdout.hasPrefix("fast path\n"), "\(arguments) did not take the fast path: \(fast.stderr)")
+            #expect(fast.stdout == "fast path\n" + full.stdout && full.stdout.hasPrefix("ls type="), "\(arguments)")
+        }
+        for arguments in [["-Jn"], ["-t"], ["-p", "x"], ["--json", "--json"], ["-h"], ["-p", "-1"], ["--raw=1"], ["1", "2"]] {
+            let fast = try plan(arguments, full: false, subcommand: "ls"), full = try plan(arguments, full: true, subcommand: "ls")
+            #expect(!fast.stdout.hasPrefix("fast path"), "\(arguments)")
+            #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
+        }
+        // The listing itself, of a process whose namespaces stay put; as 65534, the same refusal
+        // to read a root process's namespaces.
+        let target = try TargetProcess(["unshare", "-Urn", "sleep", "60"], differingIn: ["net", "user"])
+        defer { target.kill() }
+        for prefix in [[], asUnprivileged] {
+            let words = [NSBox.path, "ls", "-p", String(target.pid), "-o", "NS,TYPE,PID,COMMAND", "--json"]
+            let fast = try runCommand(prefix + words), full = try runCommand(prefix + ["env", "NSBOX_FULL_PARSER=1"] + words)
+            #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(prefix)")
+            #expect(prefix.isEmpty ? fast.stdout.contains("\"sleep 60\"") : fast.status == 125 && fast.stderr.contains("EACCES"),
+                "\(prefix): \(fast.stdout) \(fast.stderr)")
+        }
+    }
 }
