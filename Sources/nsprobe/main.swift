@@ -9,8 +9,10 @@
 //   nsprobe threads N unshare KINDS          the same with N extra threads running
 //   nsprobe write-maps PID UIDMAP GIDMAP SETGROUPS   ("-" for none; lines split by ',')
 //   nsprobe spawn [--create KINDS] [--map root|current|auto] [--join KIND=PID|PATH]...
-//                 [--as-pid-1] [--die-with-parent] [--preserve-credentials] -- COMMAND...
-//                                            Sandbox.spawn, then `termination ...`
+//                 [--as-pid-1] [--die-with-parent] [--preserve-credentials] [--new-session]
+//                 [--foreground] [--from-thread] -- COMMAND...
+//                                            Sandbox.spawn (from a thread of its own with
+//                                            --from-thread), then `termination ...`
 //   nsprobe closure NAME INPUT KINDS         Sandbox.run(entryPoint:) with a root mapping;
 //                                            prints `reply ...` and `termination ...`
 //   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
@@ -143,6 +145,7 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
 func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
     var args = arguments
     var sandbox = Sandbox()
+    var fromThread = false
     while let option = args.popFirst(), option != "--" {
         switch option {
         case "--create": sandbox.create = try NamespaceSet(parsing: args.popFirst() ?? "")
@@ -165,20 +168,36 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
         case "--preserve-credentials": sandbox.preserveCredentials = true
         case "--new-session": sandbox.session = .newSession
         case "--foreground": sandbox.session = .foreground
+        case "--from-thread": fromThread = true
         default: throw NamespaceError(.parse, detail: "unknown spawn option \(option)")
         }
     }
     guard let executable = args.popFirst() else { throw NamespaceError(.parse, detail: "spawn needs a command") }
-    do {
-        let process = try sandbox.spawn(SandboxCommand(executable, Array(args)))
-        let termination = try process.wait()
-        print("termination", termination)
-        if sandbox.session == .foreground { print("foreground_restored", tcgetpgrp(0) == getpgrp()) }
-        exit(termination.shellStatus)
-    } catch {
-        print("error:", error)
-        exit(error.exitStatus)
+    let command = SandboxCommand(executable, Array(args))
+    let spawnAndWait = { [sandbox] () -> Never in
+        do throws(SandboxError) {
+            let process = try sandbox.spawn(command)
+            let termination = try process.wait()
+            print("termination", termination)
+            if sandbox.session == .foreground { print("foreground_restored", tcgetpgrp(0) == getpgrp()) }
+            exit(termination.shellStatus)
+        } catch {
+            print("error:", error)
+            exit(error.exitStatus)
+        }
     }
+    guard fromThread else { spawnAndWait() }
+    // From a thread of its own (with die-with-parent: through the library's spawner thread).
+    final class Job { let body: () -> Never; init(_ body: @escaping () -> Never) { self.body = body } }
+    var thread = pthread_t()
+    let job = Unmanaged.passRetained(Job(spawnAndWait)).toOpaque()
+    let started = pthread_create(&thread, nil, { Unmanaged<Job>.fromOpaque($0!).takeRetainedValue().body() }, job)
+    guard started == 0 else {
+        print("error: pthread_create for the spawning thread:", started)
+        exit(125)
+    }
+    pthread_join(thread, nil)
+    exit(125)
 }
 
 /// The number of open fds and of live or zombie children of this process.

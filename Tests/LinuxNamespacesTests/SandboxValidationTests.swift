@@ -86,7 +86,8 @@ import Testing
     @Test func unprivilegedNetworkWithoutUserNamespaceIsRefusedWithAHint() throws {
         let result = try Probe.runUnprivileged("spawn", "--create", "net", "--", "true")
         #expect(result.status == 125)
-        #expect(result.stdout.contains("clone3(net): EPERM"), "\(result.stdout)")
+        // The child would share our memory (clone(2) with CLONE_VM), so it is clone that fails.
+        #expect(result.stdout.contains("clone(net): EPERM"), "\(result.stdout)")
         #expect(result.stdout.contains("create a user namespace in the same step"))
     }
 
@@ -102,6 +103,23 @@ import Testing
             #expect(result.stdout.contains("outcome child=40"))
             #expect(result.stdout.contains("outcome command not found=80"), "\(result.stdout)")
         }
+    }
+
+    @Test func aSpawnerThreadThatCannotStartIsAnErrorNotAHang() throws {
+        // With die-with-parent, a spawn from a thread other than the main one clones from the
+        // library's spawner thread. Uid 65533 (no other test uses it) may have 2 tasks: the
+        // main thread and the spawning one, so the spawner thread cannot start. One more task
+        // allowed: the spawner starts, and the clone is what the limit refuses.
+        let probe = ["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups", Probe.path, "spawn", "--from-thread", "--die-with-parent",
+            "--create", "user", "--map", "root", "--", "true"]
+        let noThread = try runCommand(["prlimit", "--nproc=2:2"] + probe, timeout: 30)
+        #expect(noThread.status == 125, "\(noThread.stdout) \(noThread.stderr)")
+        #expect(noThread.stdout.contains("starting the spawner thread: EAGAIN") && noThread.stdout.contains("RLIMIT_NPROC"), "\(noThread.stdout)")
+        let noChild = try runCommand(["prlimit", "--nproc=3:3"] + probe, timeout: 30)
+        #expect(noChild.status == 125 && noChild.stdout.contains("(user): EAGAIN"), "\(noChild.stdout) \(noChild.stderr)")
+        let fine = try runCommand(["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups", Probe.path, "spawn", "--from-thread",
+            "--die-with-parent", "--create", "user,pid", "--map", "root", "--", "sh", "-c", "echo $$"], timeout: 30)
+        #expect(fine.status == 0 && fine.stdout.hasPrefix("2\n"), "\(fine.stdout) \(fine.stderr)")
     }
 
     @Test func aSandboxSpawnedFromAShortLivedThreadOutlivesTheThread() throws {

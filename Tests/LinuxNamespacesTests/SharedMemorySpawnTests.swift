@@ -70,6 +70,16 @@ import Testing
         }
     }
 
+    @Test func aFailedSharedMemoryCloneIsNamedAndLeavesNothing() throws {
+        for prefix in [[], asUnprivileged] {
+            let result = try runCommand(prefix + ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=clone", "-e", "inject=clone:error=EPERM:when=1",
+                NSBox.path, "run", "-r", "-m", "-p", "--as-pid-1", "--hostname", "shared-clone", "-u", "--", "true"])
+            #expect(result.status == 125 && result.stderr.hasPrefix("nsbox: clone: clone(") && result.stderr.contains("EPERM"), "\(prefix): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(processes(matching: "--hostname shared-clone").isEmpty)
+        }
+    }
+
     @Test func concurrentSpawnsSharingOurMemoryKeepTheirOutcomesApart() throws {
         // 400 spawns on 8 threads, half of them with the command as pid 1 (sharing memory):
         // each outcome lands where it belongs, and no fd or child is left.

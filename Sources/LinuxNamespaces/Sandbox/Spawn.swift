@@ -153,7 +153,7 @@ extension Sandbox {
             let errno = Errno.current
             status?.closeBoth()
             throw SandboxError(
-                .clone, step: "clone3(\(geometry.cloneFlags))", errno: errno, detail: "cannot create the child",
+                .clone, step: "\(plan.share_memory != 0 ? "clone" : "clone3")(\(geometry.cloneFlags))", errno: errno, detail: "cannot create the child",
                 hint: creationHint(geometry.cloneFlags, errno: errno))
         }
         let process = SandboxProcess(
