@@ -93,20 +93,20 @@ enum FastEnter {
         return true
     }
 
-    /// The option a plain long flag sets.
-    private static func flag(_ name: String) -> WritableKeyPath<EnterOptions, Bool>? {
+    /// Sets the option a plain long flag names (see `PlainFlags.scan`).
+    private static func flag(_ name: String, _ options: inout EnterOptions) -> Bool? {
         switch name {
-        case "--all": \.all
-        case "--user": \.user
-        case "--mount": \.mount
-        case "--pid": \.pid
-        case "--net": \.net
-        case "--uts": \.uts
-        case "--ipc": \.ipc
-        case "--cgroup": \.cgroup
-        case "--time": \.time
-        case "--preserve-credentials": \.preserveCredentials
-        case "--die-with-parent": \.dieWithParent
+        case "--all": PlainFlags.set(&options.all)
+        case "--user": PlainFlags.set(&options.user)
+        case "--mount": PlainFlags.set(&options.mount)
+        case "--pid": PlainFlags.set(&options.pid)
+        case "--net": PlainFlags.set(&options.net)
+        case "--uts": PlainFlags.set(&options.uts)
+        case "--ipc": PlainFlags.set(&options.ipc)
+        case "--cgroup": PlainFlags.set(&options.cgroup)
+        case "--time": PlainFlags.set(&options.time)
+        case "--preserve-credentials": PlainFlags.set(&options.preserveCredentials)
+        case "--die-with-parent": PlainFlags.set(&options.dieWithParent)
         default: nil
         }
     }

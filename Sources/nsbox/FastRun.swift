@@ -13,28 +13,28 @@ enum FastRun {
         return (options, words)
     }
 
-    /// The option a plain long flag sets.
-    private static func flag(_ name: String) -> WritableKeyPath<RunOptions, Bool>? {
+    /// Sets the option a plain long flag names (see `PlainFlags.scan`).
+    private static func flag(_ name: String, _ options: inout RunOptions) -> Bool? {
         switch name {
-        case "--user": \.user
-        case "--mount": \.mount
-        case "--pid": \.pid
-        case "--net": \.net
-        case "--uts": \.uts
-        case "--ipc": \.ipc
-        case "--cgroup": \.cgroup
-        case "--time": \.time
-        case "--map-root-user": \.mapRootUser
-        case "--map-current-user": \.mapCurrentUser
-        case "--map-auto": \.mapAuto
-        case "--fork": \.fork
-        case "--mount-proc": \.mountProc
-        case "--kill-child": \.killChild
-        case "--private-tmp": \.privateTmp
-        case "--die-with-parent": \.dieWithParent
-        case "--new-session": \.newSession
-        case "--as-pid-1": \.asPid1
-        case "--sandbox": \.sandbox
+        case "--user": PlainFlags.set(&options.user)
+        case "--mount": PlainFlags.set(&options.mount)
+        case "--pid": PlainFlags.set(&options.pid)
+        case "--net": PlainFlags.set(&options.net)
+        case "--uts": PlainFlags.set(&options.uts)
+        case "--ipc": PlainFlags.set(&options.ipc)
+        case "--cgroup": PlainFlags.set(&options.cgroup)
+        case "--time": PlainFlags.set(&options.time)
+        case "--map-root-user": PlainFlags.set(&options.mapRootUser)
+        case "--map-current-user": PlainFlags.set(&options.mapCurrentUser)
+        case "--map-auto": PlainFlags.set(&options.mapAuto)
+        case "--fork": PlainFlags.set(&options.fork)
+        case "--mount-proc": PlainFlags.set(&options.mountProc)
+        case "--kill-child": PlainFlags.set(&options.killChild)
+        case "--private-tmp": PlainFlags.set(&options.privateTmp)
+        case "--die-with-parent": PlainFlags.set(&options.dieWithParent)
+        case "--new-session": PlainFlags.set(&options.newSession)
+        case "--as-pid-1": PlainFlags.set(&options.asPid1)
+        case "--sandbox": PlainFlags.set(&options.sandbox)
         default: nil
         }
     }

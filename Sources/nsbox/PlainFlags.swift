@@ -4,7 +4,9 @@ enum PlainFlags {
     /// Sets in `options` the flag each word names, up to the command.
     ///
     /// - Parameters:
-    ///   - flag: the Bool a long option (`--user`) sets.
+    ///   - flag: sets the Bool a long option (`--user`) names: nil for a name that is not
+    ///     one, false when it was set already. (Not key paths: each is an object the runtime
+    ///     instantiates with its metadata on first use, measurable at start-up.)
     ///   - letter: the long option a one-letter flag (`-U`, also grouped: `-Ur`) stands for.
     ///   - valued: takes an option with a value: given the word and the next one, whether it
     ///     took both.
@@ -13,15 +15,10 @@ enum PlainFlags {
     ///   the full parser decides then, and makes every error message.
     static func scan<Options>(
         _ arguments: ArraySlice<String>, into options: inout Options,
-        flag: (String) -> WritableKeyPath<Options, Bool>?, letter: (Character) -> String?,
+        flag: (String, inout Options) -> Bool?, letter: (Character) -> String?,
         valued: (String, String?, inout Options) -> Bool = { _, _, _ in false }
     ) -> [String]? {
-        // Every plain flag starts false: one already true was given before.
-        func set(_ name: String) -> Bool {
-            guard let key = flag(name), !options[keyPath: key] else { return false }
-            options[keyPath: key] = true
-            return true
-        }
+        func set(_ name: String) -> Bool { flag(name, &options) ?? false }
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let word = arguments[index]
@@ -41,5 +38,13 @@ enum PlainFlags {
             index += 1
         }
         return []
+    }
+
+    /// Sets a plain flag; false when it was set already. Every plain flag starts false, so one
+    /// that is true was given before: a repeat, which the full parser judges.
+    static func set(_ value: inout Bool) -> Bool {
+        if value { return false }
+        value = true
+        return true
     }
 }

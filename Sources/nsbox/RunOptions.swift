@@ -42,12 +42,17 @@ struct RunOptions: Equatable {
 
     /// The options as a `Sandbox`.
     func makeSandbox() throws -> Sandbox {
+        // Bit by bit, not from an array of pairs: each new array element type costs the
+        // runtime a metadata instantiation at start-up.
         var create = NamespaceSet()
-        let flags: [(Bool, NamespaceSet)] = [
-            (user, .user), (mount, .mount), (pid, .pid), (net, .network), (uts, .uts), (ipc, .ipc),
-            (cgroup, .cgroup), (time, .time),
-        ]
-        for (on, kind) in flags where on { create.insert(kind) }
+        if user { create.insert(.user) }
+        if mount { create.insert(.mount) }
+        if pid { create.insert(.pid) }
+        if net { create.insert(.network) }
+        if uts { create.insert(.uts) }
+        if ipc { create.insert(.ipc) }
+        if cgroup { create.insert(.cgroup) }
+        if time { create.insert(.time) }
         if sandbox { create.formUnion([.user, .mount, .pid, .network, .uts, .ipc]) }
         var box = Sandbox(create: create)
         box.userMapping = try userMapping()
@@ -85,9 +90,9 @@ struct RunOptions: Equatable {
         box.uid = setUID
         box.gid = setGID
         box.hostname = hostname
-        box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) }
-        box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) }
-        box.mounts += tmpfs.map { Mount.tmpfs($0) }
+        if !bindPairs.isEmpty { box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) } }
+        if !roBindPairs.isEmpty { box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) } }
+        if !tmpfs.isEmpty { box.mounts += tmpfs.map { Mount.tmpfs($0) } }
         if newSession { box.session = .newSession }
         if asPid1 { box.pidOne = .command }
         return box

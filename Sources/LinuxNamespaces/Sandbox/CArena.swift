@@ -20,10 +20,10 @@ final class CArena {
         return array
     }
 
-    /// A copy of `values`.
-    func int32Array(_ values: [Int32]) -> UnsafeMutablePointer<Int32> {
-        let array = allocate(Int32.self, max(values.count, 1))
-        for (index, value) in values.enumerated() { array[index] = value }
+    /// C memory for `count` Int32 values, the i-th one `value(i)`: no intermediate array.
+    func int32Array(count: Int, _ value: (Int) -> Int32) -> UnsafeMutablePointer<Int32> {
+        let array = allocate(Int32.self, max(count, 1))
+        for index in 0..<count { array[index] = value(index) }
         return array
     }
 

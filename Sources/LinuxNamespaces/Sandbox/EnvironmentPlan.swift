@@ -23,11 +23,15 @@ extension Sandbox {
             throw SandboxError(invalid: hostname != nil ? "hostname" : "domainName",
                 "setting it needs a new UTS namespace", hint: "add .uts to create")
         }
-        for (field, name) in [("hostname", hostname), ("domainName", domainName)] {
+        // One call per field, not a loop over an array of pairs: each new array element type
+        // costs the runtime a metadata instantiation in a command-line tool's start-up.
+        func checkLength(_ field: String, _ name: String?) throws(SandboxError) {
             if let name, name.utf8.count > 64 || name.isEmpty {
                 throw SandboxError(invalid: field, "'\(name)' must be 1 to 64 bytes long")
             }
         }
+        try checkLength("hostname", hostname)
+        try checkLength("domainName", domainName)
         if timeOffsets != nil && !create.contains(.time) {
             throw SandboxError(invalid: "timeOffsets", "clock offsets need a new time namespace",
                 hint: "add .time to create")

@@ -121,8 +121,8 @@ extension Sandbox {
         plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
         let fds = command.descriptorPairs
         plan.fd_count = Int32(fds.count)
-        plan.fd_targets = UnsafePointer(arena.int32Array(fds.map(\.target)))
-        plan.fd_sources = UnsafePointer(arena.int32Array(fds.map(\.source)))
+        plan.fd_targets = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].target })
+        plan.fd_sources = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].source })
         if command.inheritsSignalMask {
             cn_current_signal_mask(&plan.mask)
         } else {
