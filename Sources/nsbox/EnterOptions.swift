@@ -4,7 +4,7 @@ import SystemPackage
 
 /// The options of `nsbox enter` as plain values, and the sandbox that joins what they name.
 /// Filled in by argument-parser (`Enter`) or by the fast path for plain words (`FastEnter`).
-struct EnterOptions: Equatable {
+struct EnterOptions: Equatable, NamespaceFlags {
     var target: Int32?
     var all = false
     var user = false, mount = false, pid = false, net = false, uts = false, ipc = false, cgroup = false, time = false
@@ -97,33 +97,13 @@ enum FastEnter {
     private static func flag(_ name: String, _ options: inout EnterOptions) -> Bool? {
         switch name {
         case "--all": PlainFlags.set(&options.all)
-        case "--user": PlainFlags.set(&options.user)
-        case "--mount": PlainFlags.set(&options.mount)
-        case "--pid": PlainFlags.set(&options.pid)
-        case "--net": PlainFlags.set(&options.net)
-        case "--uts": PlainFlags.set(&options.uts)
-        case "--ipc": PlainFlags.set(&options.ipc)
-        case "--cgroup": PlainFlags.set(&options.cgroup)
-        case "--time": PlainFlags.set(&options.time)
         case "--preserve-credentials": PlainFlags.set(&options.preserveCredentials)
         case "--die-with-parent": PlainFlags.set(&options.dieWithParent)
-        default: nil
+        default: PlainFlags.setNamespaceFlag(name, &options)
         }
     }
 
     /// The long name of a one-letter flag, as nsenter spells them.
     private static func longName(_ letter: Character) -> String? {
-        switch letter {
-        case "a": "--all"
-        case "U": "--user"
-        case "m": "--mount"
-        case "p": "--pid"
-        case "n": "--net"
-        case "u": "--uts"
-        case "i": "--ipc"
-        case "C": "--cgroup"
-        case "T": "--time"
-        default: nil
-        }
-    }
-}
+        letter == "a" ? "--all" : PlainFlags.namespaceFlagName(letter)
+    }}

@@ -16,14 +16,6 @@ enum FastRun {
     /// Sets the option a plain long flag names (see `PlainFlags.scan`).
     private static func flag(_ name: String, _ options: inout RunOptions) -> Bool? {
         switch name {
-        case "--user": PlainFlags.set(&options.user)
-        case "--mount": PlainFlags.set(&options.mount)
-        case "--pid": PlainFlags.set(&options.pid)
-        case "--net": PlainFlags.set(&options.net)
-        case "--uts": PlainFlags.set(&options.uts)
-        case "--ipc": PlainFlags.set(&options.ipc)
-        case "--cgroup": PlainFlags.set(&options.cgroup)
-        case "--time": PlainFlags.set(&options.time)
         case "--map-root-user": PlainFlags.set(&options.mapRootUser)
         case "--map-current-user": PlainFlags.set(&options.mapCurrentUser)
         case "--map-auto": PlainFlags.set(&options.mapAuto)
@@ -35,25 +27,17 @@ enum FastRun {
         case "--new-session": PlainFlags.set(&options.newSession)
         case "--as-pid-1": PlainFlags.set(&options.asPid1)
         case "--sandbox": PlainFlags.set(&options.sandbox)
-        default: nil
+        default: PlainFlags.setNamespaceFlag(name, &options)
         }
     }
 
     /// The long name of a one-letter flag.
     private static func longName(_ letter: Character) -> String? {
         switch letter {
-        case "U": "--user"
-        case "m": "--mount"
-        case "p": "--pid"
-        case "n": "--net"
-        case "u": "--uts"
-        case "i": "--ipc"
-        case "C": "--cgroup"
-        case "T": "--time"
         case "r": "--map-root-user"
         case "c": "--map-current-user"
         case "f": "--fork"
-        default: nil
+        default: PlainFlags.namespaceFlagName(letter)
         }
     }
 }

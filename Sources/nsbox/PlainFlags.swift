@@ -48,3 +48,48 @@ enum PlainFlags {
         return true
     }
 }
+
+/// The eight namespace kinds' flags, which run and enter spell alike (unshare's and nsenter's
+/// `-U -m -p -n -u -i -C -T`, `--user` ... `--time`).
+protocol NamespaceFlags {
+    var user: Bool { get set }
+    var mount: Bool { get set }
+    var pid: Bool { get set }
+    var net: Bool { get set }
+    var uts: Bool { get set }
+    var ipc: Bool { get set }
+    var cgroup: Bool { get set }
+    var time: Bool { get set }
+}
+
+extension PlainFlags {
+    /// Sets the namespace flag `name` names, as `scan`'s `flag` does; nil for another name.
+    static func setNamespaceFlag<Options: NamespaceFlags>(_ name: String, _ options: inout Options) -> Bool? {
+        switch name {
+        case "--user": set(&options.user)
+        case "--mount": set(&options.mount)
+        case "--pid": set(&options.pid)
+        case "--net": set(&options.net)
+        case "--uts": set(&options.uts)
+        case "--ipc": set(&options.ipc)
+        case "--cgroup": set(&options.cgroup)
+        case "--time": set(&options.time)
+        default: nil
+        }
+    }
+
+    /// The long name of a namespace flag's letter; nil for another letter.
+    static func namespaceFlagName(_ letter: Character) -> String? {
+        switch letter {
+        case "U": "--user"
+        case "m": "--mount"
+        case "p": "--pid"
+        case "n": "--net"
+        case "u": "--uts"
+        case "i": "--ipc"
+        case "C": "--cgroup"
+        case "T": "--time"
+        default: nil
+        }
+    }
+}

@@ -5,7 +5,7 @@ import SystemPackage
 /// The options of `nsbox run` as plain values, and what they mean: the `Sandbox` and command.
 /// Both parsers fill it in: argument-parser's (`Run`) and the fast path for plain flags
 /// (`FastRun`), so that both build the same sandbox from the same words.
-struct RunOptions: Equatable {
+struct RunOptions: Equatable, NamespaceFlags {
     var user = false, mount = false, pid = false, net = false, uts = false, ipc = false, cgroup = false, time = false
     var persist: [String] = []
     var mapRootUser = false, mapCurrentUser = false
