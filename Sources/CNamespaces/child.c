@@ -31,6 +31,10 @@ struct child {
                                // the command's fds need its number
     int exec_fd;               // the plan's exec_fd, moved the same way
     pid_t expected_parent;     // after a fork: the supervisor, for the parent-death check
+    int supervised;            // after a fork: our parent is the supervisor, whose death must
+                               // take us along (SIGKILL unless pdeathsig names another signal)
+    pid_t sibling;             // after a fork as the caller's child: its pid, as the kernel
+                               // stored it (CLONE_PARENT_SETTID) in the caller's pid namespace
 };
 
 /// Reports a failed step to the parent and exits: 127 when the command is not found, 126 when
@@ -53,8 +57,9 @@ static pid_t raw_fork(void) { return (pid_t)syscall(SYS_clone, (unsigned long)SI
 /// before the clone) where we have one, and compares getppid() with the expected parent else.
 static void arm_parent_death_signal(const struct child *c, pid_t expected_parent) {
     const struct cn_plan *plan = c->plan;
-    if (plan->pdeathsig == 0) return;
-    if (prctl(CN_PR_SET_PDEATHSIG, plan->pdeathsig, 0, 0, 0) != 0) fail(c, CN_STEP_PDEATHSIG, 0);
+    int sig = plan->pdeathsig ? plan->pdeathsig : c->supervised ? SIGKILL : 0;
+    if (sig == 0) return;
+    if (prctl(CN_PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) fail(c, CN_STEP_PDEATHSIG, 0);
     if (expected_parent > 0) {
         if (getppid() != expected_parent) { errno = ESRCH; fail(c, CN_STEP_PARENT_GONE, 0); }
     } else if (plan->parent_pidfd >= 0) {
@@ -134,6 +139,9 @@ static void set_credentials(const struct child *c) {
 /// supervise in turn gets a copy (a plain fork), since we must not wait for it.
 static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*next)(void *), int next_executes) {
     c->expected_parent = getpid();
+    // A supervisor killed outside a pid namespace (or with SIGKILL, which it cannot pass on)
+    // must not leave the command running unsupervised.
+    c->supervised = 1;
     char *stack = next_executes ? cn_map_child_stack() : (char *)0;
     pid_t child;
     if (stack) {
@@ -146,6 +154,34 @@ static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*
         if (child == 0) _exit(next(c));
     }
     cn_supervise(c->plan, child);
+}
+
+/// Whether the fork goes into a new or joined time namespace. Such a fork must be a copy: a
+/// child that shares its parent's memory stays in the parent's time namespace (the clock
+/// offsets belong to the memory), and only kernels since 6.1 move it at execve.
+static int enters_time_namespace(const struct cn_plan *plan) {
+    if (plan->unshare_flags & CN_CLONE_NEWTIME) return 1;
+    for (int i = 0; i < plan->join_count; i++)
+        if (plan->joins[i].nstype == CN_CLONE_NEWTIME) return 1;
+    return 0;
+}
+
+/// Forks the process that will execute the command as the caller's child (CLONE_PARENT: the
+/// caller waits for it and signals it directly, no supervisor in between) on our memory, and
+/// exits once it has executed or failed. It reports its own pid first (`next` does), so that
+/// the caller knows it before any failure or persist record.
+static void __attribute__((noreturn)) fork_as_sibling(struct child *c, int (*next)(void *)) {
+    c->expected_parent = getppid();
+    c->sibling = 0;
+    char *stack = cn_map_child_stack();
+    if (!stack) fail(c, CN_STEP_FORK, 0);
+    pid_t child = clone(next, stack + CN_CHILD_STACK_SIZE,
+                        CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, c, &c->sibling);
+    if (child < 0) fail(c, CN_STEP_FORK, 0);
+    // It has executed or exited: its stack is free (and is the caller's memory when we share
+    // the caller's).
+    munmap(stack, CN_CHILD_STACK_SIZE);
+    _exit(0);
 }
 
 /// The parent-death signal in the child of a fork: a pid namespace's first process has no
@@ -254,12 +290,15 @@ static void record(const struct child *c, int kind, long detail, uint64_t device
 
 /// Reports the ids of the sandbox's namespaces, read now that this process is in all of them
 /// (and before the command runs, which may end at once and take its /proc entries with it).
+/// The time namespace is the one for children: a child that shares its parent's memory stays
+/// in the parent's time namespace until it executes (time_namespaces(7): the clock offsets
+/// belong to the memory), and enters that one then.
 static void report_namespaces(const struct child *c) {
     const struct cn_plan *plan = c->plan;
     static const struct { int flag; const char *path; } files[] = {
         {0x02000000, "/proc/self/ns/cgroup"}, {0x08000000, "/proc/self/ns/ipc"},
         {0x00020000, "/proc/self/ns/mnt"},    {0x40000000, "/proc/self/ns/net"},
-        {0x20000000, "/proc/self/ns/pid"},    {0x00000080, "/proc/self/ns/time"},
+        {0x20000000, "/proc/self/ns/pid"},    {0x00000080, "/proc/self/ns/time_for_children"},
         {0x10000000, "/proc/self/ns/user"},   {0x04000000, "/proc/self/ns/uts"},
     };
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -344,12 +383,14 @@ static int __attribute__((noreturn)) set_up_inside(void *state) {
 
 /// The child of the fork into pid and time namespaces.
 static int __attribute__((noreturn)) set_up_inside_after_fork(void *state) {
-    arm_after_fork(state);
-    set_up_inside(state);
+    struct child *c = state;
+    if (c->sibling > 0) record(c, CN_RECORD_SIBLING, c->sibling, 0, 0);
+    arm_after_fork(c);
+    set_up_inside(c);
 }
 
 void cn_child_main(const struct cn_plan *plan) {
-    struct child c = {plan, plan->error_fd, plan->exec_fd, 0};
+    struct child c = {plan, plan->error_fd, plan->exec_fd, 0, 0, 0};
     for (int i = 0; i < 5; i++)
         if (plan->parent_ends[i] >= 0) close(plan->parent_ends[i]);
     // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.
@@ -374,7 +415,11 @@ void cn_child_main(const struct cn_plan *plan) {
     // to the caller. Such a child joins no namespace: nothing else is inside with it before it
     // executes, and only those who may ptrace the caller already may enter its namespaces.
     if (!plan->share_memory) prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
-    // The fork's child supervises in turn when it is the pid 1 that runs the init.
-    if (plan->fork_for_children) fork_and_supervise(&c, set_up_inside_after_fork, !plan->run_init);
+    // The fork is the caller's own child and we leave; or (with an init, or without
+    // pidfd_open for the caller) we stay and supervise it.
+    if (plan->fork_for_children) {
+        if (plan->fork_as_sibling) fork_as_sibling(&c, set_up_inside_after_fork);
+        fork_and_supervise(&c, set_up_inside_after_fork, !plan->run_init && !enters_time_namespace(plan));
+    }
     set_up_inside(&c);
 }

@@ -19,9 +19,10 @@
 //                                            child prints `uid`, `pid`, `hostname`
 //   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
 //                                            succeeding, exiting 3, failing in the child, at
-//                                            execve, and in Swift, half with an init and half
-//                                            with the command as pid 1; prints fds, children,
-//                                            mounts, RSS before and after, and the p99 latency
+//                                            execve, and in Swift; a third with an init, a
+//                                            third with the command as pid 1, a third with that
+//                                            and a time namespace; prints fds, children, mounts,
+//                                            RSS before and after, and the p99 latency
 import Glibc
 import Synchronization
 import LinuxNamespaces
@@ -251,9 +252,16 @@ func churn(_ rounds: Int, threads: Int) {
         for round in stride(from: worker, to: rounds, by: threads) {
             var sandbox = Sandbox(create: [.user, .pid, .network, .mount, .uts, .ipc])
             sandbox.userMapping = .root
-            // Every other ten rounds the command is pid 1: its child shares our memory until
-            // it executes, while other threads spawn beside it.
-            if round / 10 % 2 == 1 { sandbox.pidOne = .command }
+            // Ten rounds in three: an init; the command as pid 1, its child sharing our memory
+            // until it executes while other threads spawn beside it; that and a new time
+            // namespace, so that the child forks the command's process as our own child.
+            switch round / 10 % 3 {
+            case 1: sandbox.pidOne = .command
+            case 2:
+                sandbox.pidOne = .command
+                sandbox.create.insert(.time)
+            default: break
+            }
             var command = SandboxCommand("true")
             // Half of the rounds that would run true run a long sleep and are killed mid-run.
             let killedMidRun = round % 10 == 5

@@ -58,6 +58,8 @@ enum cn_root_mode { CN_ROOT_NONE = 0, CN_ROOT_PIVOT = 1, CN_ROOT_CHROOT = 2 };
 enum cn_record {
     CN_RECORD_NAMESPACE = 100,     // detail = CLONE_NEW* flag; device and inode of that namespace
     CN_RECORD_READY_TO_PERSIST = 101,  // every namespace exists: the parent may bind-mount them
+    CN_RECORD_SIBLING = 102,       // detail = pid (in the caller's pid namespace) of the process
+                                   // that will execute the command: the caller's child too
 };
 
 /// What the child writes to error_fd: a failed step (step = enum cn_step, error = errno), or a
@@ -92,6 +94,10 @@ struct cn_plan {
     int unshare_user;           // 1: unshare(CLONE_NEWUSER) in the child, after the joins
     int unshare_flags;          // CLONE_NEW* unshared in the child after every join
     int fork_for_children;      // 1: a pid or time namespace applies to children only: fork
+    int fork_as_sibling;        // 1 (with fork_for_children, never with run_init): the fork is
+                                // the caller's child (CLONE_PARENT, reported as
+                                // CN_RECORD_SIBLING) and this process leaves once it executed:
+                                // the caller waits for and signals the command itself
 
     // The environment inside (after every namespace exists; mounts after the fork into a new
     // pid namespace, so that a proc mount shows it).

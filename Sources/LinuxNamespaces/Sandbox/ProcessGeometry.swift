@@ -1,4 +1,5 @@
 import CNamespaces
+import Glibc
 
 /// Which namespaces the clone itself creates, which the child creates later, and whether it must
 /// fork again, derived from what a sandbox creates and joins.
@@ -13,6 +14,10 @@ struct ProcessGeometry {
     var unshareUser: Bool
     var unshareFlags: NamespaceSet
     var forkForChildren: Bool
+    /// The command's process is the caller's own child (the fork into pid and time namespaces
+    /// made with CLONE_PARENT), and the child that forked it leaves: no supervisor between.
+    var forkAsSibling: Bool
+    var runInit: Bool
     var mayHaveSupervisor: Bool
 
     init(_ sandbox: Sandbox) {
@@ -30,7 +35,13 @@ struct ProcessGeometry {
             unshareFlags = create.subtracting(.user)
         }
         forkForChildren = !unshareFlags.union(joined).intersection([.pid, .time]).isEmpty
-        mayHaveSupervisor = forkForChildren || (create.contains(.pid) && sandbox.pidOne == .initProcess)
+        runInit = create.contains(.pid) && sandbox.pidOne == .initProcess
+        // The caller then holds the command's process by a pidfd it opens itself. Not into a
+        // time namespace: that fork must be a copy (see enters_time_namespace in child.c), so
+        // it cannot tell when the command has been executed; the child stays and supervises.
+        let time = create.union(joined).contains(.time)
+        forkAsSibling = forkForChildren && !runInit && !time && pidfdOpenWorks
+        mayHaveSupervisor = runInit || (forkForChildren && !forkAsSibling)
     }
 
     func fill(_ plan: inout cn_plan) {
@@ -38,5 +49,17 @@ struct ProcessGeometry {
         plan.unshare_user = unshareUser ? 1 : 0
         plan.unshare_flags = unshareFlags.rawValue
         plan.fork_for_children = forkForChildren ? 1 : 0
+        plan.fork_as_sibling = forkAsSibling ? 1 : 0
+        plan.run_init = runInit ? 1 : 0
     }
+}
+
+/// Whether pidfd_open(2) works here (Linux 5.3; a seccomp filter may refuse it).
+let pidfdOpenWorks: Bool = {
+    let fd = cn_pidfd_open(getpid(), 0)
+    if fd >= 0 { close(fd) }
+    return fd >= 0
+}()
+
+extension ProcessGeometry {
 }

@@ -107,7 +107,6 @@ extension Sandbox {
         fillEnvironment(&plan, arena, mounts: mounts)
         plan.pdeathsig = parentDeathSignal ?? 0
         plan.parent_pidfd = parentPidfd
-        plan.run_init = pidOne == .initProcess && create.contains(.pid) ? 1 : 0
         plan.session = switch session {
         case .inherit: Int32(CN_SESSION_INHERIT.rawValue)
         case .newSession: Int32(CN_SESSION_NEW.rawValue)
@@ -156,9 +155,10 @@ extension Sandbox {
                 .clone, step: "\(plan.share_memory != 0 ? "clone" : "clone3")(\(geometry.cloneFlags))", errno: errno, detail: "cannot create the child",
                 hint: creationHint(geometry.cloneFlags, errno: errno))
         }
+        // (When the command's process is our own child, that one gives the terminal back.)
         let process = SandboxProcess(
             pid: ProcessID(rawValue: pid), pidfd: pidfd, statusFD: status?.readEnd ?? -1,
-            restoresForeground: session == .foreground)
+            restoresForeground: session == .foreground && !geometry.forkAsSibling)
         errors.closeWrite()
         go?.closeRead()
         ready?.closeWrite()
@@ -166,6 +166,8 @@ extension Sandbox {
         persistGo?.closeRead()
 
         var persisted = false
+        // The command's process when the child forked it as our own child (CN_RECORD_SIBLING).
+        var sibling: SandboxProcess?
         do throws(SandboxError) {
             if let mapping, parentMaps {
                 if let readyEnd = ready?.readEnd {
@@ -186,21 +188,38 @@ extension Sandbox {
                     if let kind = NamespaceKind(cloneFlag: Int32(truncatingIfNeeded: report.detail)) {
                         ids.append((kind, NamespaceID(device: report.device, inode: report.inode)))
                     }
+                case Int32(CN_RECORD_SIBLING.rawValue):
+                    // Our child, not yet reaped: its pid cannot have been reused.
+                    let siblingPID = pid_t(truncatingIfNeeded: report.detail)
+                    let fd = cn_pidfd_open(siblingPID, 0)
+                    guard fd >= 0 else {
+                        let errno = Errno.current
+                        _ = kill(siblingPID, SIGKILL)
+                        _ = waitpid(siblingPID, nil, 0)
+                        throw SandboxError(.clone, step: "pidfd_open(\(siblingPID))", errno: errno,
+                            detail: "cannot hold the process that runs the command")
+                    }
+                    sibling = SandboxProcess(
+                        pid: ProcessID(rawValue: siblingPID), pidfd: fd, statusFD: -1, restoresForeground: session == .foreground)
                 case Int32(CN_RECORD_READY_TO_PERSIST.rawValue):
-                    try persistNamespaces(of: process)
+                    try persistNamespaces(of: sibling ?? process)
                     persisted = true
                     guard writeByte(persistGo!.writeEnd) else { throw lostChild() }
                 default:
                     throw SandboxError(report: report, pid: ProcessID(rawValue: pid), command: command, sandbox: self, mounts: mounts)
                 }
             }
-            process.setNamespaces(ids)
+            (sibling ?? process).setNamespaces(ids)
         } catch {
+            sibling?.killAndReap()
             process.killAndReap()
             if persisted { unpersist() }
             throw error
         }
-        return process
+        guard let sibling else { return process }
+        // The child that forked the command has left once the pipe closed: reap it.
+        _ = try? process.wait()
+        return sibling
     }
 
     /// Checks every field that can be wrong before anything is started.

@@ -1,0 +1,82 @@
+import Foundation
+import Glibc
+import LinuxNamespaces
+import SystemPackage
+import Testing
+
+/// A pid or time namespace applies to children only, so the child that joins or creates one
+/// forks once more. Into a pid namespace without an init, that fork is the caller's own child
+/// (CLONE_PARENT): the handle is the command's process itself, no supervisor stands between,
+/// and the child that forked it is gone. Into a time namespace the fork is a copy and the
+/// child supervises it.
+@Suite struct ForkIntoNamespacesTests {
+    /// The fields of /proc/PID/status.
+    func status(_ pid: ProcessID) -> [String: String] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid.rawValue)/status", encoding: .utf8)) ?? ""
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        return fields
+    }
+
+    @Test func joiningAPidNamespaceHandsTheCallerTheCommandItself() throws {
+        var first = Sandbox(create: [.user, .pid, .mount])
+        first.userMapping = .root
+        first.pidOne = .command
+        let target = try first.spawn(SandboxCommand("sleep", ["60"]))
+        defer { try? target.signal(SIGKILL); _ = try? target.wait() }
+        var second = Sandbox()
+        second.join(.user, .process(target.pid))
+        second.join(.pid, .process(target.pid))
+        let process = try second.spawn(SandboxCommand("sleep", ["30"]))
+        let info = status(process.pid)
+        #expect(info["Name"] == "sleep" && info["PPid"] == String(getpid()), "\(info)")
+        // Pid 2 inside: the target's own command is pid 1 there.
+        #expect(info["NSpid"]?.split(separator: "\t").last == "2", "\(info["NSpid"] ?? "")")
+        #expect(process.namespaces[.pid] == target.namespaces[.pid])
+        // Signals reach the command directly, and its own status comes back.
+        try process.signal(SIGTERM)
+        #expect(try process.wait() == .signaled(SIGTERM))
+    }
+
+    @Test func theTimeNamespaceReportedIsTheCommandsAsRootAnd65534() throws {
+        // A fork into a time namespace is a copy that the child supervises: a child sharing
+        // memory would stay in our time namespace until execve (and on kernels before 6.1 for
+        // good). What the handle reports is what the command is in, and not ours.
+        let ours = try NamespaceID(.time).inode
+        for prefix in [[], asUnprivileged] {
+            let result = try runCommand(prefix + ["sh", "-c",
+                "exec \(NSBox.path) run -r -T --monotonic 1000 --json-status-fd 3 -- readlink /proc/self/ns/time 3>&1"])
+            let reported = result.stdout.split(separator: "\n").first { $0.hasPrefix("{\"child-pid\"") }
+                .flatMap { $0.split(separator: "\"time-namespace\": ").last?.prefix { $0.isNumber } }
+            #expect(result.status == 0 && reported != nil && result.stdout.contains("time:[\(reported ?? "")]")
+                && reported != Substring(String(ours)), "\(prefix): \(result.stdout) \(result.stderr)")
+        }
+    }
+
+    @Test func killingTheSupervisorOfATimeNamespaceTakesTheCommandAlong() throws {
+        // The supervisor stays outside the new pid namespace, so its death alone would not end
+        // the namespace: the command's parent-death signal does.
+        var sandbox = Sandbox(create: [.user, .pid, .mount, .time])
+        sandbox.userMapping = .root
+        sandbox.pidOne = .command
+        let marker = String(Int.random(in: 100_000...999_999))
+        let process = try sandbox.spawn(SandboxCommand("sleep", [marker]))
+        #expect(eventually { !processes(matching: "sleep \(marker)").isEmpty })
+        try process.signal(SIGKILL)
+        #expect(try process.wait() == .signaled(SIGKILL))
+        #expect(eventually { processes(matching: "sleep \(marker)").isEmpty }, "the command outlived its supervisor")
+    }
+
+    @Test func aFailureAfterTheForkLeavesNoChildAsRootAnd65534() throws {
+        // setresuid to an unmapped id fails in the forked process; and a command that exits 3.
+        for run in [Probe.run, Probe.runUnprivileged] {
+            let result = try run(["churn", "90", "3"])
+            let f = result.fields
+            #expect(result.stdout.contains("outcome child=18") && result.stdout.contains("outcome exited 3=18"), "\(result.stdout)")
+            #expect(f["fds_after"] == f["fds_before"] && f["children_after"] == "0", "\(result.stdout)")
+        }
+    }
+}
