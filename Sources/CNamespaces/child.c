@@ -158,7 +158,8 @@ static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*
 
 /// Whether the fork goes into a new or joined time namespace. Such a fork must be a copy: a
 /// child that shares its parent's memory stays in the parent's time namespace (the clock
-/// offsets belong to the memory), and only kernels since 6.1 move it at execve.
+/// offsets belong to the memory); recent kernels (6.18 here) move it at execve, older ones
+/// leave it there.
 static int enters_time_namespace(const struct cn_plan *plan) {
     if (plan->unshare_flags & CN_CLONE_NEWTIME) return 1;
     for (int i = 0; i < plan->join_count; i++)

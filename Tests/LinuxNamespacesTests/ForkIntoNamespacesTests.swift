@@ -43,7 +43,7 @@ import Testing
 
     @Test func theTimeNamespaceReportedIsTheCommandsAsRootAnd65534() throws {
         // A fork into a time namespace is a copy that the child supervises: a child sharing
-        // memory would stay in our time namespace until execve (and on kernels before 6.1 for
+        // memory would stay in our time namespace until execve (and on older kernels for
         // good). What the handle reports is what the command is in, and not ours.
         let ours = try NamespaceID(.time).inode
         for prefix in [[], asUnprivileged] {

@@ -7,8 +7,10 @@ import SystemPackage
 ///
 /// With a new pid namespace and the default `PIDOne.initProcess`, `pid` is the sandbox's init
 /// (pid 1 inside) and the command is its child; `wait()` still reports the command's own exit,
-/// which the init passes back exactly. Call `wait()` once the command should be done: until
-/// then the process stays a zombie after it exits.
+/// which the init passes back exactly. Joining a pid namespace, `pid` is the command itself
+/// (the caller's own child, though another process forked it inside); with a new time
+/// namespace, a supervisor outside it whose death takes the command along. Call `wait()` once
+/// the command should be done: until then the process stays a zombie after it exits.
 public final class SandboxProcess: Sendable {
     /// The process `spawn` created, in the caller's pid namespace.
     public let pid: ProcessID
@@ -46,8 +48,8 @@ public final class SandboxProcess: Sendable {
     }
 
     /// The file that names the sandbox's namespace of `kind`. For pid and time, the
-    /// `*_for_children` file: the namespace the command is in, whether `pid` is its init or a
-    /// supervisor left outside it.
+    /// `*_for_children` file: the namespace the command is in, whether `pid` is the command,
+    /// its init, or a supervisor left outside it.
     public func namespacePath(_ kind: NamespaceKind) -> String {
         let suffix = kind == .pid || kind == .time ? "_for_children" : ""
         return "/proc/\(pid.rawValue)/ns/\(kind.procName)\(suffix)"
