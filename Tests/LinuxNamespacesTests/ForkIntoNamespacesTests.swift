@@ -21,11 +21,16 @@ import Testing
         return fields
     }
 
+    /// A sandbox to join: `sleep 60` as pid 1 of new user, pid and mount namespaces.
+    func pidNamespaceTarget() throws -> SandboxProcess {
+        var sandbox = Sandbox(create: [.user, .pid, .mount])
+        sandbox.userMapping = .root
+        sandbox.pidOne = .command
+        return try sandbox.spawn(SandboxCommand("sleep", ["60"]))
+    }
+
     @Test func joiningAPidNamespaceHandsTheCallerTheCommandItself() throws {
-        var first = Sandbox(create: [.user, .pid, .mount])
-        first.userMapping = .root
-        first.pidOne = .command
-        let target = try first.spawn(SandboxCommand("sleep", ["60"]))
+        let target = try pidNamespaceTarget()
         defer { try? target.signal(SIGKILL); _ = try? target.wait() }
         var second = Sandbox()
         second.join(.user, .process(target.pid))
@@ -47,10 +52,7 @@ import Testing
     @Test func withoutPidfdOpenTheChildStaysAsASupervisor() throws {
         // The caller could not hold the command's process (no pidfd_open: seccomp here, Linux
         // before 5.3 elsewhere), so the child that joined stays and passes its status back.
-        var first = Sandbox(create: [.user, .pid, .mount])
-        first.userMapping = .root
-        first.pidOne = .command
-        let target = try first.spawn(SandboxCommand("sleep", ["60"]))
+        let target = try pidNamespaceTarget()
         defer { try? target.signal(SIGKILL); _ = try? target.wait() }
         let enosys = Probe.sharedCopy(of: "enosys")
         let result = try runCommand([enosys, "pidfd_open", "--", NSBox.path, "enter", "-t", String(target.pid.rawValue), "-U", "-p", "--",
