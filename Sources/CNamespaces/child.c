@@ -319,9 +319,10 @@ static void report_namespaces(const struct child *c) {
 
 /// Puts every caught signal back to its default action before the mask is restored, so that
 /// no handler of the caller can run here between that and execve (posix_spawn(3) does the
-/// same). Raw rt_sigaction: glibc's refuses its own signals (32, 33), which a child must not
-/// handle either.
+/// same). Raw rt_sigaction where we know the kernel's struct (handler, flags, restorer, mask):
+/// glibc's refuses its own signals (32, 33), which a child must not handle either.
 static void reset_caught_signals(void) {
+#if defined(__x86_64__) || defined(__aarch64__)
     struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } action;
     for (int sig = 1; sig <= 64; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
@@ -332,6 +333,17 @@ static void reset_caught_signals(void) {
         action.mask = 0;
         syscall(SYS_rt_sigaction, sig, &action, (void *)0, sizeof action.mask);
     }
+#else
+    struct sigaction action;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sigaction(sig, (struct sigaction *)0, &action) != 0) continue;
+        if (action.sa_handler == SIG_DFL || action.sa_handler == SIG_IGN) continue;
+        action.sa_handler = SIG_DFL;
+        action.sa_flags = 0;
+        sigemptyset(&action.sa_mask);
+        sigaction(sig, &action, (struct sigaction *)0);
+    }
+#endif
 }
 
 /// The last steps, in the process that executes the command.
