@@ -133,6 +133,20 @@ static void set_credentials(const struct child *c) {
         fail(c, CN_STEP_SETUID, plan->uid);
 }
 
+/// Clones `next` on our memory (CLONE_VM | CLONE_VFORK plus `flags`, on a stack of its own,
+/// unmapped once it has executed or exited) and returns its pid; -2 when no stack could be
+/// mapped. `ptid` receives the pid for CLONE_PARENT_SETTID.
+static pid_t clone_on_our_memory(struct child *c, int (*next)(void *), int flags, pid_t *ptid) {
+    char *stack = cn_map_child_stack();
+    if (!stack) return -2;
+    pid_t child = clone(next, stack + CN_CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | flags | SIGCHLD, c, ptid);
+    if (child < 0) fail(c, CN_STEP_FORK, 0);
+    // It has executed or exited: its stack is free (and is the caller's memory when we share
+    // the caller's).
+    munmap(stack, CN_CHILD_STACK_SIZE);
+    return child;
+}
+
 /// Forks; the parent becomes the supervisor of the child and never returns, the child goes on
 /// with `next`. A child that will only execute shares our memory (CLONE_VM | CLONE_VFORK, on a
 /// stack of its own) and we wait until it has executed: no page tables copied. One that will
@@ -142,13 +156,8 @@ static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*
     // A supervisor killed outside a pid namespace (or with SIGKILL, which it cannot pass on)
     // must not leave the command running unsupervised.
     c->supervised = 1;
-    char *stack = next_executes ? cn_map_child_stack() : (char *)0;
-    pid_t child;
-    if (stack) {
-        child = clone(next, stack + CN_CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
-        if (child < 0) fail(c, CN_STEP_FORK, 0);
-        munmap(stack, CN_CHILD_STACK_SIZE);
-    } else {
+    pid_t child = next_executes ? clone_on_our_memory(c, next, 0, (pid_t *)0) : -2;
+    if (child == -2) {
         child = raw_fork();
         if (child < 0) fail(c, CN_STEP_FORK, 0);
         if (child == 0) _exit(next(c));
@@ -174,14 +183,7 @@ static int enters_time_namespace(const struct cn_plan *plan) {
 static void __attribute__((noreturn)) fork_as_sibling(struct child *c, int (*next)(void *)) {
     c->expected_parent = getppid();
     c->sibling = 0;
-    char *stack = cn_map_child_stack();
-    if (!stack) fail(c, CN_STEP_FORK, 0);
-    pid_t child = clone(next, stack + CN_CHILD_STACK_SIZE,
-                        CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, c, &c->sibling);
-    if (child < 0) fail(c, CN_STEP_FORK, 0);
-    // It has executed or exited: its stack is free (and is the caller's memory when we share
-    // the caller's).
-    munmap(stack, CN_CHILD_STACK_SIZE);
+    if (clone_on_our_memory(c, next, CLONE_PARENT | CLONE_PARENT_SETTID, &c->sibling) == -2) fail(c, CN_STEP_FORK, 0);
     _exit(0);
 }
 

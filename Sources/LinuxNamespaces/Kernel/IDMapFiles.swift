@@ -83,16 +83,27 @@ private func writeProcFile(_ pid: ProcessID, _ name: String, _ text: String) thr
             errno == .noSuchFileOrDirectory ? "process \(pid) is gone" : nil)
     }
     defer { close(fd) }
-    guard cn_fd_is_procfs(fd) == 1 else {
-        throw failure(nil, "is not on procfs; something is mounted over /proc",
-            "mount a real proc file system on /proc")
-    }
+    guard cn_fd_is_procfs(fd) == 1 else { throw idMapWriteError(pid, name, errno: nil, notProcfs: true) }
     let written = text.withCString { write(fd, $0, strlen($0)) }
     guard written == text.utf8.count else {
         let errno: Errno? = written < 0 ? .current : nil
-        throw failure(errno, written < 0 ? "the kernel refused" : "short write",
-            idMapWriteHint(name: name, errno: errno, alreadyWritten: alreadyWritten(name, pid)))
+        throw idMapWriteError(pid, name, errno: errno, alreadyWritten: alreadyWritten(name, pid))
     }
+}
+
+/// How writing the id map file `name` (setgroups, uid_map, gid_map) of `pid` failed, worded
+/// the same whoever wrote it: this process, or the child itself from inside. `errno` nil is a
+/// short write; `notProcfs`, a file that something mounted over /proc hides.
+func idMapWriteError(
+    _ pid: ProcessID, _ name: String, errno: Errno?, notProcfs: Bool = false, alreadyWritten: Bool = false
+) -> NamespaceError {
+    let path = FilePath("\(pid.procDirectory)/\(name)")
+    if notProcfs {
+        return NamespaceError(.writeIDMap, path: path, pid: pid, detail: "is not on procfs; something is mounted over /proc",
+            hint: "mount a real proc file system on /proc")
+    }
+    return NamespaceError(.writeIDMap, path: path, pid: pid, errno: errno, detail: errno == nil ? "short write" : "the kernel refused",
+        hint: idMapWriteHint(name: name, errno: errno, alreadyWritten: alreadyWritten))
 }
 
 /// Whether `/proc/PID/name` holds a map already.
@@ -101,7 +112,7 @@ private func alreadyWritten(_ name: String, _ pid: ProcessID) -> Bool {
 }
 
 /// Why writing the id map file `name` failed and what to do about it.
-func idMapWriteHint(name: String, errno: Errno?, alreadyWritten: Bool) -> String? {
+private func idMapWriteHint(name: String, errno: Errno?, alreadyWritten: Bool) -> String? {
     switch (name, errno) {
     case ("setgroups", .notPermitted?):
         return "setgroups can no longer change once gid_map is written, and cannot be 'allow' "

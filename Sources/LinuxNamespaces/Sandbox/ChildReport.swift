@@ -25,12 +25,10 @@ extension SandboxError {
                 hint: mount.hasPrefix("proc") && errno == .notPermitted
                     ? "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it" : nil)
         case Int(CN_STEP_ID_MAPS.rawValue):
-            // The same error as when this process writes the maps (writeIDMaps).
+            // The same error as when this process writes the maps (writeIDMaps); the child's
+            // cn_write_proc_file says EXDEV for a file that is not on procfs.
             let name = ["setgroups", "uid_map", "gid_map"][min(max(Int(detail), 0), 2)]
-            let notProc = errno == .improperLink
-            self.init(.idMaps, step: "\(pid.procDirectory)/\(name)", errno: notProc ? nil : errno,
-                detail: notProc ? "is not on procfs; something is mounted over /proc" : "the kernel refused",
-                hint: notProc ? "mount a real proc file system on /proc" : idMapWriteHint(name: name, errno: errno, alreadyWritten: false))
+            self.init(idMaps: idMapWriteError(pid, name, errno: errno, notProcfs: errno == .improperLink))
         case Int(CN_STEP_UNSHARE.rawValue):
             self.init(.child, step: "unshare(\(kinds))", errno: errno, detail: "cannot create the namespaces",
                 hint: creationHint(kinds, errno: errno))
@@ -68,5 +66,12 @@ extension SandboxError {
             }
             self.init(.child, step: step, errno: errno, detail: "failed in the child", hint: hint)
         }
+    }
+}
+
+extension SandboxError {
+    /// A failed write of an id map file, as the `.idMaps` step that names the file.
+    init(idMaps error: NamespaceError) {
+        self.init(.idMaps, step: error.path?.string ?? "id maps", errno: error.errno, detail: error.detail, hint: error.hint)
     }
 }

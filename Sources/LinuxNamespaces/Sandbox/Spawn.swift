@@ -95,7 +95,7 @@ extension Sandbox {
         plan.report_flags = create.union(NamespaceSet(joins.map(\.kind))).rawValue
         fillCredentials(&plan, mapping: mapping)
         if ownMaps, let mapping {
-            plan.own_setgroups = UnsafePointer(arena.string("deny\n"))
+            plan.own_setgroups = mapping.setgroups.map { UnsafePointer(arena.string($0.rawValue + "\n")) }
             plan.own_uid_map = UnsafePointer(arena.string(mapping.uidMap.text))
             plan.own_gid_map = UnsafePointer(arena.string(mapping.gidMap.text))
         }
@@ -290,8 +290,7 @@ extension Sandbox {
         do {
             try writeIDMaps(of: pid, uidMap: mapping.uidMap, gidMap: mapping.gidMap, setgroups: mapping.setgroups)
         } catch {
-            throw SandboxError(.idMaps, step: error.path?.string ?? "id maps", errno: error.errno,
-                detail: error.detail, hint: error.hint)
+            throw SandboxError(idMaps: error)
         }
     }
 
