@@ -189,16 +189,24 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
     }
     guard fromThread else { spawnAndWait() }
     // From a thread of its own (with die-with-parent: through the library's spawner thread).
-    final class Job { let body: () -> Never; init(_ body: @escaping () -> Never) { self.body = body } }
-    var thread = pthread_t()
-    let job = Unmanaged.passRetained(Job(spawnAndWait)).toOpaque()
-    let started = pthread_create(&thread, nil, { Unmanaged<Job>.fromOpaque($0!).takeRetainedValue().body() }, job)
-    guard started == 0 else {
-        print("error: pthread_create for the spawning thread:", started)
+    guard let thread = startThread({ spawnAndWait() }) else {
+        print("error: pthread_create for the spawning thread failed")
         exit(125)
     }
     pthread_join(thread, nil)
     exit(125)
+}
+
+/// Runs `body` on a new joinable thread; nil when pthread_create fails.
+func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+    final class Job { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+    var thread = pthread_t()
+    let job = Unmanaged.passRetained(Job(body)).toOpaque()
+    guard pthread_create(&thread, nil, { Unmanaged<Job>.fromOpaque($0!).takeRetainedValue().body(); return nil }, job) == 0 else {
+        Unmanaged<Job>.fromOpaque(job).release()
+        return nil
+    }
+    return thread
 }
 
 /// The number of open fds and of live or zombie children of this process.
@@ -288,14 +296,7 @@ func churn(_ rounds: Int, threads: Int) {
             results.withLock { $0.outcomes[outcome, default: 0] += 1; $0.latencies.append(micros) }
         }
     }
-    var workers: [pthread_t] = []
-    final class Job { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
-    for worker in 0..<threads {
-        var thread = pthread_t()
-        let job = Unmanaged.passRetained(Job { work(worker) }).toOpaque()
-        pthread_create(&thread, nil, { Unmanaged<Job>.fromOpaque($0!).takeRetainedValue().body(); return nil }, job)
-        workers.append(thread)
-    }
+    let workers = (0..<threads).compactMap { worker in startThread { work(worker) } }
     for thread in workers { pthread_join(thread, nil) }
     let after = resources()
     let (outcomes, latencies) = results.withLock { ($0.outcomes, $0.latencies.sorted()) }
