@@ -85,12 +85,6 @@ private final class ConfigFile {
     }
 }
 
-/// The first child of `pid` (`/proc/PID/task/PID/children`).
-private func firstChild(of pid: Int32) -> Int32? {
-    let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
-    return text?.split(separator: " ").first.flatMap { Int32($0) }
-}
-
 /// A holder for namespaces to join: `unshare --fork` of every kind, with sleep as its child
 /// in the new pid and time namespaces; `prefix` runs it as another user.
 private func startHolder(prefix: [String] = []) throws -> (TargetProcess, Int32) {

@@ -6,13 +6,13 @@ import Testing
 /// (CLONE_VM | CLONE_VFORK) and writes one-line maps of the caller's own ids itself; one that
 /// supervises, or whose maps the parent writes, is a copy. Checked on the system calls made.
 @Suite struct SharedMemorySpawnTests {
-    /// The clone calls of `nsbox run ARGS -- true`, each as "clone3 FLAGS" or "clone FLAGS",
+    /// The clone calls of `nsbox run ARGS -- true` (or another subcommand), each as "clone3 FLAGS" or "clone FLAGS",
     /// and the files the processes opened under /proc.
-    func cloneCalls(_ prefix: [String], _ args: [String]) throws -> (clones: [String], procFiles: [String], result: CommandResult) {
+    func cloneCalls(_ prefix: [String], _ args: [String], subcommand: [String] = ["run"]) throws -> (clones: [String], procFiles: [String], result: CommandResult) {
         let scratch = ScratchDirectory()
         chmod(scratch.path, 0o777)  // strace writes the trace as the user it runs as
         let trace = scratch.path + "/trace"
-        let result = try runCommand(prefix + ["strace", "-f", "-qq", "-o", trace, "-e", "trace=clone,clone3,openat", NSBox.path, "run"] + args + ["--", "true"])
+        let result = try runCommand(prefix + ["strace", "-f", "-qq", "-o", trace, "-e", "trace=clone,clone3,openat", NSBox.path] + subcommand + args + ["--", "true"])
         let lines = (try? String(contentsOfFile: trace, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
         let clones = lines.compactMap { line -> String? in
             guard let call = line.range(of: #"clone3?\("#, options: .regularExpression) else { return nil }
@@ -52,6 +52,23 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(clones.count == 1 && clones[0].hasPrefix("clone3 ") && !clones[0].contains("CLONE_VM"), "\(clones)")
         #expect(files.count == 2 && files.allSatisfy { !$0.hasPrefix("/proc/self/") }, "\(files)")
+    }
+
+    @Test func joiningAPidNamespaceForksTheCommandAsTheCallersChildAsRootAnd65534() throws {
+        for prefix in [[], asUnprivileged] {
+            // The target: `sleep` as pid 1 of that user's own sandbox (it dies with its nsbox).
+            let target = try TargetProcess(prefix + [NSBox.path, "run", "--die-with-parent", "-r", "-p", "--as-pid-1", "--", "sleep", "60"],
+                differingIn: [], ready: { firstChild(of: $0) != nil })
+            defer { target.kill() }
+            let sleeper = String(firstChild(of: target.pid) ?? 0)
+            let (clones, _, result) = try cloneCalls(prefix, [], subcommand: ["enter", "-t", sleeper, "-U", "-p", "--preserve-credentials"])
+            #expect(result.status == 0, "\(prefix): \(result.stderr)")
+            // A copy that joins (it makes itself non-dumpable), then the command's process as
+            // our own child, on the copy's memory: no supervisor.
+            #expect(clones.count == 2 && clones[0].hasPrefix("clone3 ") && !clones[0].contains("CLONE_VM")
+                && clones[1].contains("CLONE_PARENT") && clones[1].contains("CLONE_VM") && clones[1].contains("CLONE_VFORK"),
+                "\(prefix): \(clones)")
+        }
     }
 
     @Test(arguments: ["setgroups", "uid_map", "gid_map"])

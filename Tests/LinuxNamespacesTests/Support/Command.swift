@@ -152,3 +152,9 @@ struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// The first child of `pid` (`/proc/PID/task/PID/children`).
+func firstChild(of pid: Int32) -> Int32? {
+    let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
+    return text?.split(separator: " ").first.flatMap { Int32($0) }
+}
