@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -35,12 +36,19 @@ struct child {
                                // take us along (SIGKILL unless pdeathsig names another signal)
     pid_t sibling;             // after a fork as the caller's child: its pid, as the kernel
                                // stored it (CLONE_PARENT_SETTID) in the caller's pid namespace
+    jmp_buf *in_place;         // cn_exec_in_place: where a failure goes back to, instead of
+                               // the error pipe and _exit (this is the caller's own process)
+    struct cn_report *failure; // cn_exec_in_place: the failed step, for the caller
 };
 
 /// Reports a failed step to the parent and exits: 127 when the command is not found, 126 when
 /// it cannot be executed, 125 for any other setup failure (the conventions of env(1)).
 static void __attribute__((noreturn)) fail(const struct child *c, int step, long detail) {
     struct cn_report report = {step, errno, detail};
+    if (c->in_place) {
+        *c->failure = report;
+        longjmp(*c->in_place, 1);
+    }
     if (c->report_fd >= 0) {
         ssize_t ignored = write(c->report_fd, &report, sizeof report);
         (void)ignored;
@@ -109,6 +117,7 @@ static void enter_namespaces(const struct child *c) {
             close(plan->ready_fd);
         }
         wait_for_parent(c);
+        write_own_maps(c);
     }
     for (int k = 0; k < pending_count; k++) {
         const struct cn_join *join = &plan->joins[pending[k]];
@@ -405,7 +414,7 @@ static int __attribute__((noreturn)) set_up_inside_after_fork(void *state) {
 }
 
 void cn_child_main(const struct cn_plan *plan) {
-    struct child c = {plan, plan->error_fd, plan->exec_fd, 0, 0, 0};
+    struct child c = {plan, plan->error_fd, plan->exec_fd, 0, 0, 0, (jmp_buf *)0, (struct cn_report *)0};
     for (int i = 0; i < 5; i++)
         if (plan->parent_ends[i] >= 0) close(plan->parent_ends[i]);
     // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.
@@ -436,5 +445,16 @@ void cn_child_main(const struct cn_plan *plan) {
         if (plan->fork_as_sibling) fork_as_sibling(&c, set_up_inside_after_fork);
         fork_and_supervise(&c, set_up_inside_after_fork, !plan->run_init && !enters_time_namespace(plan));
     }
+    set_up_inside(&c);
+}
+
+int cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure) {
+    jmp_buf back;
+    struct child c = {plan, -1, plan->exec_fd, 0, 0, 0, &back, failure};
+    if (setjmp(back) != 0) return -1;
+    enter_namespaces(&c);
+    if (cn_write_time_offsets(plan) != 0) fail(&c, CN_STEP_TIME_OFFSETS, 0);
+    // As in a child: this memory is inside the sandbox until execve replaces it.
+    prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
     set_up_inside(&c);
 }

@@ -41,8 +41,10 @@ struct NSBox: ParsableCommand {
                 Glibc.exit(0)
             }
             var plan: (() throws -> (Sandbox, SandboxCommand))?
+            var fork = false
             if arguments.first == "run", let (options, words) = FastRun.parse(arguments.dropFirst()) {
                 plan = { try options.plan(words) }
+                fork = options.fork
             } else if arguments.first == "enter", let (options, words) = FastEnter.parse(arguments.dropFirst()) {
                 plan = { try options.plan(words) }
             }
@@ -51,7 +53,7 @@ struct NSBox: ParsableCommand {
                     var (sandbox, command) = try plan()
                     command.inheritsSignalMask = true
                     if getenv("NSBOX_PRINT_PLAN") != nil { printLine("fast path") }
-                    try runToCompletion(sandbox, command, jsonStatusFD: nil)
+                    try runToCompletion(sandbox, command, jsonStatusFD: nil, fork: fork)
                 }
             }
         }
@@ -132,31 +134,39 @@ extension Failure {
     }
 }
 
-/// Spawns, reports the child through `--json-status-fd` if asked, waits, and exits with the
-/// command's status (128+N for signal N).
-func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD: Int32?) throws -> Never {
+/// Runs the command: in place of nsbox where the sandbox allows (`Sandbox.execute`) unless
+/// `fork` (`run -f`, as unshare's), else spawned, reported through `--json-status-fd` if
+/// asked, waited for, and nsbox exits with its status (128+N for signal N).
+func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD: Int32?, fork: Bool = false) throws -> Never {
     // For the tests: the plan both parsers made, instead of running it.
     if getenv("NSBOX_PRINT_PLAN") != nil {
         printLine(String(reflecting: sandbox))
         printLine(String(reflecting: command))
+        printLine("fork: \(fork)")
         exit(0)
+    }
+    // Nothing to report afterwards: nsbox becomes the command where it can (as unshare and
+    // nsenter do), or waits for it and exits with its status.
+    guard let fd = jsonStatusFD else {
+        if fork {
+            let process: SandboxProcess
+            do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
+            do { exit(try process.wait().shellStatus) } catch { throw Failure(error) }
+        }
+        do { try sandbox.execute(command) } catch { throw Failure(error) }
     }
     let process: SandboxProcess
     do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
-    if let fd = jsonStatusFD {
-        var fields = [("child-pid", String(process.pid.rawValue))]
-        for (kind, id) in process.namespaces.sorted(by: { $0.key.procName < $1.key.procName }) {
-            fields.append(("\(kind.procName)-namespace", String(id.inode)))
-        }
-        writeLine(fd, jsonObject(fields))
+    var fields = [("child-pid", String(process.pid.rawValue))]
+    for (kind, id) in process.namespaces.sorted(by: { $0.key.procName < $1.key.procName }) {
+        fields.append(("\(kind.procName)-namespace", String(id.inode)))
     }
+    writeLine(fd, jsonObject(fields))
     let termination: Termination
     do { termination = try process.wait() } catch { throw Failure(error) }
-    if let fd = jsonStatusFD {
-        switch termination {
-        case .exited(let code): writeLine(fd, jsonObject([("exit-code", String(code))]))
-        case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal))]))
-        }
+    switch termination {
+    case .exited(let code): writeLine(fd, jsonObject([("exit-code", String(code))]))
+    case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal))]))
     }
     exit(termination.shellStatus)
 }

@@ -11,8 +11,10 @@ struct Run: ParsableCommand {
         discussion: """
             Options follow unshare(1) where it has them, and bwrap(1) for the rest. --KIND=FILE \
             keeps a created namespace by bind-mounting it on FILE; --KIND=NAME (no '/') names it \
-            (/run/netns/NAME for net, as ip netns does; /run/nsbox/KIND/NAME otherwise). nsbox always forks: -f is \
-            accepted for compatibility. With a new pid namespace a small init is pid 1 (use \
+            (/run/netns/NAME for net, as ip netns does; /run/nsbox/KIND/NAME otherwise). Where nothing needs a parent, \
+            nsbox becomes the command (no fork, as unshare without -f); -f forks and waits, as \
+            a pid or time namespace, --kill-child, --die-with-parent, --new-session and \
+            --json-status-fd always do. With a new pid namespace a small init is pid 1 (use \
             --as-pid-1 to run the command as pid 1); with new pid and mount namespaces /proc is \
             mounted fresh. A new network namespace gets lo up (bwrap does; unshare does not).
 
@@ -55,7 +57,7 @@ struct Run: ParsableCommand {
     var mapAuto = false
     @Option(help: "allow or deny setgroups(2) in the user namespace.") var setgroups: SetgroupsPolicy?
 
-    @Flag(name: [.customShort("f"), .long], help: "Fork (always done; accepted for unshare compatibility).")
+    @Flag(name: [.customShort("f"), .long], help: "Fork and wait for the command (done anyway where something needs it).")
     var fork = false
     @Flag(name: .customLong("mount-proc"), help: "Mount /proc (--mount-proc=DIR elsewhere); implies -m.")
     var mountProc = false
@@ -119,7 +121,7 @@ struct Run: ParsableCommand {
                 throw Failure(message: "--json-status-fd \(fd): not an open file descriptor")
             }
         }
-        try runToCompletion(sandbox, spawned, jsonStatusFD: jsonStatusFD)
+        try runToCompletion(sandbox, spawned, jsonStatusFD: jsonStatusFD, fork: fork)
     }
 
     /// The parsed options as plain values, shared with the fast path (`FastRun`).

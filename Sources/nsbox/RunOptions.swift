@@ -13,7 +13,7 @@ struct RunOptions: Equatable, NamespaceFlags {
     var mapUsers: [String] = [], mapGroups: [String] = []
     var mapAuto = false
     var setgroups: SetgroupsPolicy?
-    /// -f/--fork: accepted for unshare compatibility and without effect (nsbox always forks).
+    /// -f/--fork: nsbox forks and waits for the command even where it could become it.
     var fork = false
     var mountProc = false
     var mountProcAt: String?

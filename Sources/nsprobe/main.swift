@@ -10,9 +10,11 @@
 //   nsprobe write-maps PID UIDMAP GIDMAP SETGROUPS   ("-" for none; lines split by ',')
 //   nsprobe spawn [--create KINDS] [--map root|current|auto] [--join KIND=PID|PATH]...
 //                 [--as-pid-1] [--die-with-parent] [--preserve-credentials] [--new-session]
-//                 [--foreground] [--from-thread] -- COMMAND...
+//                 [--foreground] [--from-thread] [--execute] [--with-thread] -- COMMAND...
 //                                            Sandbox.spawn (from a thread of its own with
-//                                            --from-thread), then `termination ...`
+//                                            --from-thread), then `termination ...`;
+//                                            Sandbox.execute with --execute (--with-thread
+//                                            starts a second thread first)
 //   nsprobe closure NAME INPUT KINDS         Sandbox.run(entryPoint:) with a root mapping;
 //                                            prints `reply ...` and `termination ...`
 //   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
@@ -147,6 +149,7 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
     var args = arguments
     var sandbox = Sandbox()
     var fromThread = false
+    var execute = false
     while let option = args.popFirst(), option != "--" {
         switch option {
         case "--create": sandbox.create = try NamespaceSet(parsing: args.popFirst() ?? "")
@@ -170,6 +173,12 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
         case "--new-session": sandbox.session = .newSession
         case "--foreground": sandbox.session = .foreground
         case "--from-thread": fromThread = true
+        case "--execute": execute = true
+        case "--with-thread":
+            // A second thread that lives on: this process is multithreaded from here.
+            guard startThread({ while true { pause() } }) != nil else {
+                throw NamespaceError(.parse, detail: "pthread_create failed")
+            }
         default: throw NamespaceError(.parse, detail: "unknown spawn option \(option)")
         }
     }
@@ -177,6 +186,7 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
     let command = SandboxCommand(executable, Array(args))
     let spawnAndWait = { [sandbox] () -> Never in
         do throws(SandboxError) {
+            if execute { try sandbox.execute(command) }
             let process = try sandbox.spawn(command)
             let termination = try process.wait()
             print("termination", termination)

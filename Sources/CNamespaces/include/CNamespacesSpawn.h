@@ -170,6 +170,16 @@ struct cn_plan {
 /// stack kept per thread, and returns once the child executed or exited.
 pid_t cn_spawn(const struct cn_plan *plan, int *pidfd);
 
+/// Carries out `plan` in the calling process instead of a child, as unshare(1) and nsenter(1)
+/// do, and executes the command: returns only when a step failed, -1 with that step in
+/// *failure (whatever succeeded before it stays done: the caller should exit). Only for a plan
+/// that needs no parent: no clone flags, no fork (pid and time namespaces apply to children),
+/// no init, no pipes (error_fd, ready_fd, go_fd, status_fd and persist_go_fd -1), no
+/// parent-death signal, session CN_SESSION_INHERIT; the user namespace, if any, is unshared
+/// (unshare_user) and its own maps written from inside. Creating or entering a user or mount
+/// namespace needs a single-threaded caller.
+int cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure);
+
 /// The step a failed cn_spawn call reports (CN_STEP_CLONE), for symmetry with child reports.
 static const int cn_step_clone = CN_STEP_CLONE;
 

@@ -64,7 +64,7 @@ extension SandboxError {
                 hint = "the working directory must exist inside the sandbox"
             default: break
             }
-            self.init(.child, step: step, errno: errno, detail: "failed in the child", hint: hint)
+            self.init(.child, step: step, errno: errno, detail: "failed during the set-up", hint: hint)
         }
     }
 }

@@ -24,13 +24,7 @@ extension Sandbox {
         try validate(command)
         try validateEnvironment()
         let geometry = ProcessGeometry(self)
-        var searchPath = command.searchPath
-        if !joins.contains(where: { $0.kind == .mount }) && newRoot == nil && command.executableFD == nil {
-            let rest = try ExecutableLookup.check(command)
-            // The child sees the same files unless something is mounted over a PATH directory:
-            // only then must it search PATH from the start.
-            if let rest, effectiveMounts.allSatisfy({ $0.source == .proc && $0.target == "/proc" }) { searchPath = rest }
-        }
+        let searchPath = try searchPath(for: command)
         let (uid, gid) = (geteuid(), getegid())
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
         // Maps of the caller's own ids the child writes itself, when the clone makes its user
@@ -38,23 +32,8 @@ extension Sandbox {
         let ownMaps = mapping.map { !geometry.unshareUser && $0.writableFromInside(uid: uid, gid: gid) } ?? false
         let parentMaps = mapping != nil && !ownMaps
 
-        var handles: [NamespaceHandle] = []
+        let handles = try openJoins()
         defer { for handle in handles { try? handle.close() } }
-        for (index, join) in joins.enumerated() {
-            do {
-                handles.append(try NamespaceHandle.open(path: join.path, expecting: join.kind))
-            } catch {
-                throw SandboxError(invalid: "joins[\(index)] (\(join.kind))", error.description)
-            }
-            // setns(2) refuses the user namespace one is already in with a bare EINVAL.
-            if join.kind == .user, let target = try? handles[handles.count - 1].id(),
-                let own = try? NamespaceID(.user), target == own
-            {
-                throw SandboxError(
-                    invalid: "joins[\(index)] (user)", "\(join.path) is the caller's own user namespace, which the kernel does not let a process enter again",
-                    hint: "remove the join: the sandbox is in that user namespace already")
-            }
-        }
 
         var errors = try SpawnPipe()
         var go = parentMaps ? try SpawnPipe() : nil
@@ -73,19 +52,7 @@ extension Sandbox {
         let arena = CArena()
         var plan = cn_plan()
         geometry.fill(&plan)
-        plan.join_count = 0
-        plan.user_join_fd = -1
-        withUnsafeMutableBytes(of: &plan.joins) { raw in
-            let joinsOut = raw.bindMemory(to: cn_join.self)
-            for handle in handles {
-                if handle.kind == .user {
-                    plan.user_join_fd = handle.fileDescriptor.rawValue
-                } else {
-                    joinsOut[Int(plan.join_count)] = cn_join(fd: handle.fileDescriptor.rawValue, nstype: handle.kind.cloneFlag)
-                    plan.join_count += 1
-                }
-            }
-        }
+        fillJoins(&plan, handles)
         plan.ready_fd = ready?.writeEnd ?? -1
         plan.go_fd = go?.readEnd ?? -1
         plan.error_fd = errors.writeEnd
@@ -94,11 +61,7 @@ extension Sandbox {
         plan.parent_ends = (go?.writeEnd ?? -1, persistGo?.writeEnd ?? -1, errors.readEnd, status?.readEnd ?? -1, ready?.readEnd ?? -1)
         plan.report_flags = create.union(NamespaceSet(joins.map(\.kind))).rawValue
         fillCredentials(&plan, mapping: mapping)
-        if ownMaps, let mapping {
-            plan.own_setgroups = mapping.setgroups.map { UnsafePointer(arena.string($0.rawValue + "\n")) }
-            plan.own_uid_map = UnsafePointer(arena.string(mapping.uidMap.text))
-            plan.own_gid_map = UnsafePointer(arena.string(mapping.gidMap.text))
-        }
+        if ownMaps, let mapping { fillOwnMaps(&plan, arena, mapping) }
         // The child needs nothing from us before it executes, never supervises and joins no
         // namespace (where others could already be, to ptrace it): it may run on our memory
         // (no page tables copied) while this thread waits.
@@ -107,26 +70,7 @@ extension Sandbox {
         fillEnvironment(&plan, arena, mounts: mounts)
         plan.pdeathsig = parentDeathSignal ?? 0
         plan.parent_pidfd = parentPidfd
-        plan.session = switch session {
-        case .inherit: Int32(CN_SESSION_INHERIT.rawValue)
-        case .newSession: Int32(CN_SESSION_NEW.rawValue)
-        case .foreground: Int32(CN_SESSION_FOREGROUND.rawValue)
-        }
-        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
-        plan.path = UnsafePointer(arena.string(command.executable))
-        plan.exec_fd = command.executableFD ?? -1
-        plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(searchPath))
-        plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
-        plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
-        let fds = command.descriptorPairs
-        plan.fd_count = Int32(fds.count)
-        plan.fd_targets = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].target })
-        plan.fd_sources = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].source })
-        if command.inheritsSignalMask {
-            cn_current_signal_mask(&plan.mask)
-        } else {
-            sigemptyset(&plan.mask)
-        }
+        fillProcess(&plan, arena, command, searchPath: searchPath)
 
         var pidfd: Int32 = -1
         // PR_SET_PDEATHSIG fires when the thread that cloned exits. The main thread lives as
@@ -222,6 +166,92 @@ extension Sandbox {
         return sibling
     }
 
+    /// The PATH the child searches for `command`: checked here first where the child sees our
+    /// files, and then only the directories from the first match on (the child sees the same
+    /// files unless something is mounted over a PATH directory: then it searches from the start).
+    func searchPath(for command: SandboxCommand) throws(SandboxError) -> String {
+        guard !joins.contains(where: { $0.kind == .mount }) && newRoot == nil && command.executableFD == nil,
+            let rest = try ExecutableLookup.check(command),
+            effectiveMounts.allSatisfy({ $0.source == .proc && $0.target == "/proc" })
+        else { return command.searchPath }
+        return rest
+    }
+
+    /// Opens every namespace to join, checked: the caller closes them.
+    func openJoins() throws(SandboxError) -> [NamespaceHandle] {
+        var handles: [NamespaceHandle] = []
+        do throws(SandboxError) {
+            for (index, join) in joins.enumerated() {
+                do {
+                    handles.append(try NamespaceHandle.open(path: join.path, expecting: join.kind))
+                } catch {
+                    throw SandboxError(invalid: "joins[\(index)] (\(join.kind))", error.description)
+                }
+                // setns(2) refuses the user namespace one is already in with a bare EINVAL.
+                if join.kind == .user, let target = try? handles[handles.count - 1].id(),
+                    let own = try? NamespaceID(.user), target == own
+                {
+                    throw SandboxError(
+                        invalid: "joins[\(index)] (user)", "\(join.path) is the caller's own user namespace, which the kernel does not let a process enter again",
+                        hint: "remove the join: the sandbox is in that user namespace already")
+                }
+            }
+        } catch {
+            for handle in handles { try? handle.close() }
+            throw error
+        }
+        return handles
+    }
+
+    /// The plan's joins: the user namespace apart, the others in order.
+    func fillJoins(_ plan: inout cn_plan, _ handles: [NamespaceHandle]) {
+        plan.join_count = 0
+        plan.user_join_fd = -1
+        withUnsafeMutableBytes(of: &plan.joins) { raw in
+            let joinsOut = raw.bindMemory(to: cn_join.self)
+            for handle in handles {
+                if handle.kind == .user {
+                    plan.user_join_fd = handle.fileDescriptor.rawValue
+                } else {
+                    joinsOut[Int(plan.join_count)] = cn_join(fd: handle.fileDescriptor.rawValue, nstype: handle.kind.cloneFlag)
+                    plan.join_count += 1
+                }
+            }
+        }
+    }
+
+    /// The one-line maps the new user namespace's process writes itself.
+    func fillOwnMaps(_ plan: inout cn_plan, _ arena: CArena, _ mapping: ResolvedMapping) {
+        plan.own_setgroups = mapping.setgroups.map { UnsafePointer(arena.string($0.rawValue + "\n")) }
+        plan.own_uid_map = UnsafePointer(arena.string(mapping.uidMap.text))
+        plan.own_gid_map = UnsafePointer(arena.string(mapping.gidMap.text))
+    }
+
+    /// The plan's process: session, working directory, executable, arguments, environment,
+    /// fds and signal mask.
+    func fillProcess(_ plan: inout cn_plan, _ arena: CArena, _ command: SandboxCommand, searchPath: String) {
+        plan.session = switch session {
+        case .inherit: Int32(CN_SESSION_INHERIT.rawValue)
+        case .newSession: Int32(CN_SESSION_NEW.rawValue)
+        case .foreground: Int32(CN_SESSION_FOREGROUND.rawValue)
+        }
+        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
+        plan.path = UnsafePointer(arena.string(command.executable))
+        plan.exec_fd = command.executableFD ?? -1
+        plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(searchPath))
+        plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
+        plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
+        let fds = command.descriptorPairs
+        plan.fd_count = Int32(fds.count)
+        plan.fd_targets = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].target })
+        plan.fd_sources = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].source })
+        if command.inheritsSignalMask {
+            cn_current_signal_mask(&plan.mask)
+        } else {
+            sigemptyset(&plan.mask)
+        }
+    }
+
     /// Checks every field that can be wrong before anything is started.
     func validate(_ command: SandboxCommand) throws(SandboxError) {
         var seen = NamespaceSet()
@@ -260,7 +290,7 @@ extension Sandbox {
     /// refusal is an error; in one whose setgroups is "deny" (every rootless one) the call is
     /// skipped, and in a joined one or one mapped by newgidmap it is best effort: where nsenter
     /// fails, the child goes on without.
-    private func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
+    func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
         let joinedUser = joins.first { $0.kind == .user }
         let becomeRoot = joinedUser != nil && !preserveCredentials
         if let gid = gid ?? (becomeRoot ? 0 : nil) {

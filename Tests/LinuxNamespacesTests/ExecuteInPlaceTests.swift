@@ -1,0 +1,106 @@
+import Glibc
+import Testing
+
+/// Where nothing in the sandbox needs a parent, nsbox (`Sandbox.execute`) becomes the command,
+/// as unshare(1) and nsenter(1) do: no clone, the same pid; otherwise it forks and waits.
+/// Checked on pids and on the system calls made, as root and as uid 65534.
+@Suite struct ExecuteInPlaceTests {
+    /// Runs `sh -c 'echo $$; exec "$@"' sh TOOL...`: the pid that starts `TOOL` first, then
+    /// what the tool's command printed.
+    func outerAndInner(_ prefix: [String], _ tool: [String]) throws -> (outer: Substring, inner: [Substring], result: CommandResult) {
+        let result = try runCommand(prefix + ["sh", "-c", "echo $$; exec \"$@\"", "sh"] + tool)
+        let lines = result.stdout.split(separator: "\n")
+        return (lines.first ?? "", Array(lines.dropFirst()), result)
+    }
+
+    @Test func runBecomesTheCommandAsRootAnd65534() throws {
+        for prefix in [[], asUnprivileged] {
+            let (outer, inner, result) = try outerAndInner(prefix, [
+                NSBox.path, "run", "-r", "-n", "--", "sh", "-c", "echo $$; id -u; readlink /proc/self/ns/net; ls /proc/$$/fd | tr '\\n' ' '",
+            ])
+            #expect(result.status == 0, "\(prefix): \(result.stderr)")
+            #expect(inner.count == 4 && inner[0] == outer, "\(prefix): \(result.stdout)")
+            #expect(inner.dropFirst().first == "0")
+            #expect(inner.dropFirst(2).first != "net:[\(ourNamespace("net"))]" && inner.dropFirst(2).first?.hasPrefix("net:[") == true)
+            // Only the standard fds reach the command.
+            #expect(inner.last == "0 1 2 ", "\(prefix): \(inner)")
+            let (clones, files, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, ["-r", "-n"])
+            #expect(traced.status == 0 && clones.isEmpty, "\(prefix): \(clones) \(traced.stderr)")
+            #expect(files == ["/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map"], "\(files)")
+        }
+    }
+
+    @Test func enterBecomesTheCommandWithoutAPidOrTimeNamespaceAsRootAnd65534() throws {
+        for prefix in [[], asUnprivileged] {
+            let target = try TargetProcess(prefix + ["unshare", "-Urnu", "sleep", "60"], differingIn: ["net", "uts", "user"])
+            defer { target.kill() }
+            let (outer, inner, result) = try outerAndInner(prefix, [
+                NSBox.path, "enter", "-t", String(target.pid), "-U", "-n", "-u", "--", "sh", "-c",
+                "echo $$; id -u; readlink /proc/self/ns/net /proc/self/ns/uts",
+            ])
+            #expect(result.status == 0, "\(prefix): \(result.stderr)")
+            #expect(inner == [outer, "0", "net:[\(target.namespace("net") ?? 0)]", "uts:[\(target.namespace("uts") ?? 0)]"],
+                "\(prefix): \(result.stdout)")
+            let (clones, _, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, [], subcommand: ["enter", "-t", String(target.pid), "-a"])
+            #expect(traced.status == 0 && clones.isEmpty, "\(prefix): \(clones) \(traced.stderr)")
+        }
+    }
+
+    /// A pid or time namespace applies to children only; a parent-death signal, a new session
+    /// and a status report need nsbox around, and -f asks for it: it forks, waits and passes the
+    /// status on.
+    @Test(arguments: [
+        ["-r", "-p"], ["-r", "-p", "--as-pid-1"], ["-r", "-T"], ["-r", "--die-with-parent"], ["-r", "--kill-child"],
+        ["-r", "--new-session"], ["-r", "--json-status-fd", "2"], ["-r", "-f"],
+    ])
+    func whatNeedsAParentKeepsNsboxAsTheParent(arguments: [String]) throws {
+        for prefix in [[], asUnprivileged] {
+            let (clones, _, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, arguments)
+            #expect(traced.status == 0 && !clones.isEmpty, "\(prefix) \(arguments): \(clones) \(traced.stderr)")
+            let exited = try runCommand(prefix + [NSBox.path, "run"] + arguments + ["--", "sh", "-c", "exit 3"])
+            #expect(exited.status == 3, "\(prefix) \(arguments): \(exited.stderr)")
+        }
+    }
+
+    @Test func aStepThatFailsInPlaceIsNamedWithOurStatusAsRootAnd65534() throws {
+        for prefix in [[], asUnprivileged] {
+            // PATH's directories hidden by tmpfs mounts: execve fails after the set-up. (A PATH
+            // of ours: a directory 65534 may not search would make it EACCES, 126.)
+            let missing = try runCommand(prefix + ["env", "PATH=/usr/bin:/bin", NSBox.path, "run", "-r", "-m", "--tmpfs", "/usr/bin", "--tmpfs", "/bin", "--", "true"])
+            #expect(missing.status == 127 && missing.stderr == "nsbox: command not found: execve true: ENOENT (No such file or directory): no such command inside the sandbox; check the name and PATH as the sandbox's mount namespace sees them\n",
+                "\(prefix): \(missing.stderr)")
+            let chdir = try runCommand(prefix + [NSBox.path, "run", "-r", "-w", "/nonexistent-in-place", "--", "true"])
+            #expect(chdir.status == 125 && chdir.stderr.hasPrefix("nsbox: chdir /nonexistent-in-place: ENOENT"), "\(prefix): \(chdir.stderr)")
+            // The kernel's refusals, injected.
+            let strace = ["strace", "-f", "-qq", "-o", "/dev/null"]
+            let unshare = try runCommand(prefix + strace + ["-e", "trace=unshare", "-e", "inject=unshare:error=EPERM", NSBox.path, "run", "-r", "--", "true"])
+            #expect(unshare.status == 125 && unshare.stderr.hasPrefix("nsbox: unshare(user): EPERM"), "\(prefix): \(unshare.stderr)")
+            let map = try runCommand(prefix + strace + ["-P", "/proc/self/uid_map", "-e", "trace=openat", "-e", "inject=openat:error=EACCES",
+                NSBox.path, "run", "-r", "--", "true"])
+            let ours = map.stderr.split(separator: "\n").filter { !$0.hasPrefix("strace: ") }
+            #expect(map.status == 125 && ours.count == 1 && ours[0].hasPrefix("nsbox: id maps: /proc/") && ours[0].contains("/uid_map: EACCES"),
+                "\(prefix): \(map.stderr)")
+            let target = try TargetProcess(prefix + ["unshare", "-Urn", "sleep", "60"], differingIn: ["net", "user"])
+            defer { target.kill() }
+            let setns = try runCommand(prefix + strace + ["-e", "trace=setns", "-e", "inject=setns:error=EPERM",
+                NSBox.path, "enter", "-t", String(target.pid), "-U", "-n", "--", "true"])
+            #expect(setns.status == 125 && setns.stderr.hasPrefix("nsbox: setns(user): EPERM"), "\(prefix): \(setns.stderr)")
+        }
+    }
+
+    /// The library call: in place from a single-threaded process, spawned and waited for from
+    /// a multithreaded one (which may not create a user namespace), the status passed on.
+    @Test func executeFallsBackToSpawnInAMultithreadedProcessAsRootAnd65534() throws {
+        for prefix in [[], asUnprivileged] {
+            let script = "echo $$; readlink /proc/self/ns/user; exit 3"
+            let single = try outerAndInner(prefix, [Probe.path, "spawn", "--execute", "--create", "user,net", "--map", "root", "--", "sh", "-c", script])
+            #expect(single.result.status == 3 && single.inner.first == single.outer, "\(prefix): \(single.result.stdout) \(single.result.stderr)")
+            let multi = try outerAndInner(prefix, [
+                Probe.path, "spawn", "--with-thread", "--execute", "--create", "user,net", "--map", "root", "--", "sh", "-c", script,
+            ])
+            #expect(multi.result.status == 3 && multi.inner.count == 2 && multi.inner.first != multi.outer,
+                "\(prefix): \(multi.result.stdout) \(multi.result.stderr)")
+            #expect(multi.inner.last != "user:[\(ourNamespace("user"))]" && multi.inner.last?.hasPrefix("user:[") == true)
+        }
+    }
+}
