@@ -234,23 +234,25 @@ static void arrange_fds(struct child *c) {
             fail(c, CN_STEP_FDS, fd);
         }
     }
-    // Keep the error pipe at highest+1 and the executable at highest+2, close everything
-    // else: no fd of the caller (a host directory among them) stays reachable, even through
-    // /proc/self/fd, while the working directory is resolved and the command starts.
-    int base = highest + 1;
-    if (c->exec_fd == base) {
-        c->exec_fd = fcntl(c->exec_fd, F_DUPFD_CLOEXEC, base + 2);
-        if (c->exec_fd < 0) fail(c, CN_STEP_FDS, base);
+    // Keep the error pipe and the executable (those we have) right above the targets, close
+    // everything else: no fd of the caller (a host directory among them) stays reachable,
+    // even through /proc/self/fd, while the working directory is resolved and the command
+    // starts.
+    int next = highest + 1;
+    for (unsigned k = 0; k < 2; k++) {
+        if (*keep[k] < 0) continue;
+        if (*keep[k] != next) {
+            int *other = keep[1 - k];
+            if (*other == next) {
+                *other = fcntl(*other, F_DUPFD_CLOEXEC, next + 2);
+                if (*other < 0) fail(c, CN_STEP_FDS, next);
+            }
+            if (dup3(*keep[k], next, O_CLOEXEC) < 0) fail(c, CN_STEP_FDS, next);
+            *keep[k] = next;
+        }
+        next++;
     }
-    if (c->report_fd >= 0 && c->report_fd != base) {
-        if (dup3(c->report_fd, base, O_CLOEXEC) < 0) fail(c, CN_STEP_FDS, base);
-        c->report_fd = base;
-    }
-    if (c->exec_fd >= 0 && c->exec_fd != base + 1) {
-        if (dup3(c->exec_fd, base + 1, O_CLOEXEC) < 0) fail(c, CN_STEP_FDS, base + 1);
-        c->exec_fd = base + 1;
-    }
-    cn_close_from(c->exec_fd >= 0 ? base + 2 : base + 1, -1);
+    cn_close_from(next, -1);
 }
 
 /// execve the command: its path as given when it has a slash, else the first match in
@@ -413,6 +415,13 @@ static int __attribute__((noreturn)) set_up_inside_after_fork(void *state) {
     set_up_inside(c);
 }
 
+/// Whether this process writes /proc/self files after entering the namespaces: its own id
+/// maps or clock offsets, or maps the parent writes to /proc/PID (a non-dumpable process's
+/// /proc files belong to root, which may not be mapped).
+static int writes_proc_files_later(const struct cn_plan *plan) {
+    return plan->own_setgroups || plan->own_uid_map || plan->own_gid_map || plan->time_offsets || plan->go_fd >= 0;
+}
+
 void cn_child_main(const struct cn_plan *plan) {
     struct child c = {plan, plan->error_fd, plan->exec_fd, 0, 0, 0, (jmp_buf *)0, (struct cn_report *)0};
     for (int i = 0; i < 5; i++)
@@ -430,6 +439,9 @@ void cn_child_main(const struct cn_plan *plan) {
         write_own_maps(&c);
         wait_for_parent(&c);
     }
+    // Joining namespaces that others are in: non-dumpable before, where no /proc/self file
+    // remains to be written (see below).
+    if (!plan->share_memory && !writes_proc_files_later(plan)) prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
     enter_namespaces(&c);
     if (cn_write_time_offsets(plan) != 0) fail(&c, CN_STEP_TIME_OFFSETS, 0);
     // From here on this process holds a copy of the caller's memory inside the sandbox: keep
@@ -448,13 +460,58 @@ void cn_child_main(const struct cn_plan *plan) {
     set_up_inside(&c);
 }
 
-int cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure) {
+/// The child of the caller's fork in place: a child like any other from here on, whose
+/// failures go on the error pipe.
+static int __attribute__((noreturn)) set_up_inside_after_fork_in_place(void *state) {
+    struct child *c = state;
+    c->in_place = (jmp_buf *)0;
+    c->report_fd = c->plan->error_fd;
+    for (int i = 0; i < 5; i++)
+        if (c->plan->parent_ends[i] >= 0) close(c->plan->parent_ends[i]);
+    set_up_inside_after_fork(c);
+}
+
+/// In place, with a pid or time namespace (they apply to children only): forks the process
+/// that goes on inside them and returns its pid, as unshare --fork and nsenter do. On our
+/// memory (CLONE_VM | CLONE_VFORK) where it only executes; a copy into a time namespace or for
+/// an init (see fork_and_supervise). Every signal is blocked around the fork: no handler of
+/// ours runs in the child.
+static pid_t fork_in_place(struct child *c) {
+    const struct cn_plan *plan = c->plan;
+    // An ignored SIGCHLD would reap the child before we wait for it.
+    struct sigaction dfl;
+    dfl.sa_handler = SIG_DFL;
+    dfl.sa_flags = 0;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, (struct sigaction *)0);
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    c->expected_parent = getpid();
+    pid_t child = -2;
+    if (!plan->run_init && !enters_time_namespace(plan))
+        child = clone_on_our_memory(c, set_up_inside_after_fork_in_place, 0, (pid_t *)0);
+    if (child == -2) {
+        child = raw_fork();
+        if (child == 0) set_up_inside_after_fork_in_place(c);
+    }
+    int saved = errno;
+    sigprocmask(SIG_SETMASK, &old, (sigset_t *)0);
+    errno = saved;
+    if (child < 0) fail(c, CN_STEP_FORK, 0);
+    return child;
+}
+
+pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure) {
     jmp_buf back;
     struct child c = {plan, -1, plan->exec_fd, 0, 0, 0, &back, failure};
     if (setjmp(back) != 0) return -1;
+    // Non-dumpable (see cn_child_main) before entering namespaces others are in, where no
+    // /proc/self file remains to be written; else right after those files.
+    if (!writes_proc_files_later(plan)) prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
     enter_namespaces(&c);
     if (cn_write_time_offsets(plan) != 0) fail(&c, CN_STEP_TIME_OFFSETS, 0);
-    // As in a child: this memory is inside the sandbox until execve replaces it.
     prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (plan->fork_for_children) return fork_in_place(&c);
     set_up_inside(&c);
 }

@@ -6,9 +6,9 @@ import Testing
 /// Checked on pids and on the system calls made, as root and as uid 65534.
 @Suite struct ExecuteInPlaceTests {
     /// Runs `sh -c 'echo $$; exec "$@"' sh TOOL...`: the pid that starts `TOOL` first, then
-    /// what the tool's command printed.
+    /// what the tool's command printed. The tool inherits fds 3 and 4 (open, not close-on-exec).
     func outerAndInner(_ prefix: [String], _ tool: [String]) throws -> (outer: Substring, inner: [Substring], result: CommandResult) {
-        let result = try runCommand(prefix + ["sh", "-c", "echo $$; exec \"$@\"", "sh"] + tool)
+        let result = try runCommand(prefix + ["sh", "-c", "echo $$; exec 3</dev/null 4</dev/null; exec \"$@\"", "sh"] + tool)
         let lines = result.stdout.split(separator: "\n")
         return (lines.first ?? "", Array(lines.dropFirst()), result)
     }
@@ -22,7 +22,7 @@ import Testing
             #expect(inner.count == 4 && inner[0] == outer, "\(prefix): \(result.stdout)")
             #expect(inner.dropFirst().first == "0")
             #expect(inner.dropFirst(2).first != "net:[\(ourNamespace("net"))]" && inner.dropFirst(2).first?.hasPrefix("net:[") == true)
-            // Only the standard fds reach the command.
+            // Only the standard fds reach the command, not nsbox's others.
             #expect(inner.last == "0 1 2 ", "\(prefix): \(inner)")
             let (clones, files, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, ["-r", "-n"])
             #expect(traced.status == 0 && clones.isEmpty, "\(prefix): \(clones) \(traced.stderr)")
@@ -43,6 +43,52 @@ import Testing
                 "\(prefix): \(result.stdout)")
             let (clones, _, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, [], subcommand: ["enter", "-t", String(target.pid), "-a"])
             #expect(traced.status == 0 && clones.isEmpty, "\(prefix): \(clones) \(traced.stderr)")
+        }
+    }
+
+    /// Joining pid and time namespaces (which apply to children only), nsbox joins everything
+    /// itself and forks the command once, as nsenter does: a copy into a time namespace, on
+    /// nsbox's memory otherwise. Statuses and failures after the fork come back as from spawn.
+    @Test func enterJoinsInPlaceAndForksOnceIntoPidAndTimeNamespacesAsRootAnd65534() throws {
+        for prefix in [[], asUnprivileged] {
+            // As in the benchmark's S4: every kind new, `sleep` as pid 1, unshare's child.
+            let target = try TargetProcess(prefix + ["unshare", "-UrmpfniuCT", "--mount-proc", "--kill-child", "sleep", "60"],
+                differingIn: [], ready: { firstChild(of: $0).map { comm($0) == "sleep" } ?? false })
+            defer { target.kill() }
+            let sleeper = firstChild(of: target.pid) ?? 0
+            let enter = [NSBox.path, "enter", "-t", String(sleeper), "-a"] + (prefix.isEmpty ? [] : ["--preserve-credentials"])
+            let (outer, inner, result) = try outerAndInner(prefix, enter + ["--", "sh", "-c", "echo $$; echo $PPID; readlink /proc/self/ns/pid /proc/self/ns/time; exit 4"])
+            // The pid inside the sandbox's pid namespace, whose /proc is mounted: not ours.
+            #expect(result.status == 4 && inner.count == 4 && inner[0] != outer && inner[1] == "0", "\(prefix): \(result.stdout) \(result.stderr)")
+            #expect(inner.dropFirst(2) == ["pid:[\(inode("/proc/\(sleeper)/ns/pid") ?? 0)]", "time:[\(inode("/proc/\(sleeper)/ns/time") ?? 0)]"],
+                "\(prefix): \(inner)")
+            let (withTime, _, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, [], subcommand: Array(enter.dropFirst()))
+            #expect(traced.status == 0 && withTime.count == 1 && withTime[0].hasPrefix("clone ") && !withTime[0].contains("CLONE_VM"),
+                "\(prefix): \(withTime) \(traced.stderr)")
+            let (pidOnly, _, _) = try SharedMemorySpawnTests().cloneCalls(prefix, [], subcommand: ["enter", "-t", String(sleeper), "-U", "-p", "-m", "--preserve-credentials"])
+            #expect(pidOnly.count == 1 && pidOnly[0].contains("CLONE_VM") && pidOnly[0].contains("CLONE_VFORK"), "\(prefix): \(pidOnly)")
+            let killed = try runCommand(prefix + enter + ["--", "sh", "-c", "kill -9 $$"])
+            #expect(killed.status == 137, "\(prefix): \(killed.stderr)")
+            let missing = try runCommand(prefix + ["env", "PATH=/usr/bin:/bin"] + enter + ["--", "no-such-command-in-place"])
+            #expect(missing.status == 127 && missing.stderr.hasPrefix("nsbox: command not found: execve no-such-command-in-place: ENOENT"), "\(prefix): \(missing.stderr)")
+            let chdir = try runCommand(prefix + enter + ["-w", "/nonexistent-in-place", "--", "true"])
+            #expect(chdir.status == 125 && chdir.stderr.hasPrefix("nsbox: chdir /nonexistent-in-place: ENOENT"), "\(prefix): \(chdir.stderr)")
+            #expect(zombieChildren(of: getpid()) == 0)
+        }
+    }
+
+    /// Whoever joins namespaces that others are in (nsbox in place, or spawn's child) is
+    /// non-dumpable before its first setns: a process inside with capabilities there cannot
+    /// ptrace it, or read its memory, even for a moment.
+    @Test func aJoiningProcessIsNonDumpableBeforeItsFirstSetns() throws {
+        let target = try TargetProcess(["unshare", "-Urn", "sleep", "60"], differingIn: ["net", "user"])
+        defer { target.kill() }
+        for extra in [[], ["--json-status-fd", "2"]] {
+            let result = try runCommand(["strace", "-f", "-qq", "-e", "trace=prctl,setns", NSBox.path, "enter", "-t", String(target.pid), "-a"]
+                + extra + ["--", "true"])
+            let calls = result.stderr.split(separator: "\n").filter { $0.contains("prctl(PR_SET_DUMPABLE") || $0.contains("setns(") }
+            #expect(result.status == 0 && calls.first?.contains("prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE)") == true
+                && calls.contains { $0.contains("setns(") }, "\(extra): \(calls)")
         }
     }
 

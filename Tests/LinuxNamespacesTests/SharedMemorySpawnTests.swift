@@ -61,7 +61,8 @@ import Testing
                 differingIn: [], ready: { firstChild(of: $0) != nil })
             defer { target.kill() }
             let sleeper = String(firstChild(of: target.pid) ?? 0)
-            let (clones, _, result) = try cloneCalls(prefix, [], subcommand: ["enter", "-t", sleeper, "-U", "-p", "--preserve-credentials"])
+            // --json-status-fd: Sandbox.spawn, not nsbox joining in place (ExecuteInPlaceTests).
+            let (clones, _, result) = try cloneCalls(prefix, [], subcommand: ["enter", "-t", sleeper, "-U", "-p", "--preserve-credentials", "--json-status-fd", "2"])
             #expect(result.status == 0, "\(prefix): \(result.stderr)")
             // A copy that joins (it makes itself non-dumpable), then the command's process as
             // our own child, on the copy's memory: no supervisor.

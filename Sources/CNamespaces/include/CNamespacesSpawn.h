@@ -171,14 +171,17 @@ struct cn_plan {
 pid_t cn_spawn(const struct cn_plan *plan, int *pidfd);
 
 /// Carries out `plan` in the calling process instead of a child, as unshare(1) and nsenter(1)
-/// do, and executes the command: returns only when a step failed, -1 with that step in
-/// *failure (whatever succeeded before it stays done: the caller should exit). Only for a plan
-/// that needs no parent: no clone flags, no fork (pid and time namespaces apply to children),
-/// no init, no pipes (error_fd, ready_fd, go_fd, status_fd and persist_go_fd -1), no
-/// parent-death signal, session CN_SESSION_INHERIT; the user namespace, if any, is unshared
-/// (unshare_user) and its own maps written from inside. Creating or entering a user or mount
-/// namespace needs a single-threaded caller.
-int cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure);
+/// do. Without fork_for_children it executes the command here and returns only when a step
+/// failed: -1 with that step in *failure (whatever succeeded before it stays done: the caller
+/// should exit). With fork_for_children (pid and time namespaces apply to children only) it
+/// enters and creates the namespaces here, then forks the process that goes on inside them
+/// (the init with run_init) and returns its pid; that child reports its failures on error_fd
+/// and a supervising init the command's status on status_fd, as a spawned child does. Only
+/// for a plan that needs nothing else from a parent: no clone flags, no sibling fork, no
+/// ready_fd, go_fd or persist_go_fd, no parent-death signal, session CN_SESSION_INHERIT; the
+/// user namespace, if any, is unshared (unshare_user) and its own maps written from inside.
+/// Creating or entering a user or mount namespace needs a single-threaded caller.
+pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure);
 
 /// The step a failed cn_spawn call reports (CN_STEP_CLONE), for symmetry with child reports.
 static const int cn_step_clone = CN_STEP_CLONE;

@@ -8,11 +8,13 @@ extension Sandbox {
     /// Where nothing in the sandbox needs a parent, the calling process itself creates and
     /// enters the namespaces and executes the command: no child, no wait. The command keeps
     /// this process's pid, parent and terminal, and its exit status or signal is the process's.
-    /// That needs a single-threaded caller (the kernel lets only such a process create or enter
-    /// a user or mount namespace) and a sandbox with no pid or time namespace (both apply to
-    /// children only), no persisted namespaces, no parent-death signal, `session` `.inherit`
-    /// and, for a new user namespace, a one-line map of the caller's own ids (`.root`,
-    /// `.currentUser`, `.user`) and no joins.
+    /// A sandbox that joins namespaces and has a pid or time namespace (both apply to children
+    /// only) is entered here too; then the command's process is forked, waited for, and this
+    /// process exits with its status, as `nsenter` does. Either way the caller must be
+    /// single-threaded (the kernel lets only such a process create or enter a user or mount
+    /// namespace), and the sandbox must have no persisted namespaces, no parent-death signal,
+    /// `session` `.inherit` and, for a new user namespace, a one-line map of the caller's own
+    /// ids (`.root`, `.currentUser`, `.user`) and no joins.
     ///
     /// Otherwise it spawns the command (`spawn(_:)`), waits for it, and exits with the status
     /// a shell would report: the exit status, or 128 + the signal that ended it.
@@ -35,12 +37,15 @@ extension Sandbox {
         exit(try process.wait().shellStatus)
     }
 
-    /// Whether the calling process can become the command itself (see `execute(_:)`).
+    /// Whether the calling process can do the set-up itself (see `execute(_:)`).
     func runsInPlace(_ mapping: ResolvedMapping?, uid: uid_t, gid: gid_t) -> Bool {
-        let kinds = create.union(NamespaceSet(joins.map(\.kind)))
-        guard kinds.intersection([.pid, .time]).isEmpty, persist.isEmpty, parentDeathSignal == nil,
-            session == .inherit
-        else { return false }
+        guard persist.isEmpty, parentDeathSignal == nil, session == .inherit else { return false }
+        // Creating pid or time namespaces without joins, spawn clones straight into them: in
+        // place would only add an unshare. Joins make spawn fork a copy that enters them and
+        // then forks again; in place that copy is this process.
+        if !create.union(NamespaceSet(joins.map(\.kind))).intersection([.pid, .time]).isEmpty {
+            guard !joins.isEmpty, pidfdOpenWorks else { return false }
+        }
         // Maps of other ids are written from outside (by a parent, or newuidmap); after a join,
         // /proc/self may not show this process (a joined mount namespace's /proc).
         if let mapping, !joins.isEmpty || !mapping.writableFromInside(uid: uid, gid: gid) { return false }
@@ -52,13 +57,22 @@ extension Sandbox {
         let searchPath = try searchPath(for: command)
         let handles = try openJoins()
         defer { for handle in handles { try? handle.close() } }
+        let forks = !create.union(NamespaceSet(joins.map(\.kind))).intersection([.pid, .time]).isEmpty
+        let runInit = create.contains(.pid) && pidOne == .initProcess
+        var errors = forks ? try SpawnPipe() : nil
+        var status = runInit ? try SpawnPipe() : nil
+        defer { errors?.closeBoth() }
         let arena = CArena()
         var plan = cn_plan()
         plan.unshare_user = create.contains(.user) ? 1 : 0
         plan.unshare_flags = create.subtracting(.user).rawValue
+        plan.fork_for_children = forks ? 1 : 0
+        plan.run_init = runInit ? 1 : 0
         fillJoins(&plan, handles)
-        (plan.ready_fd, plan.go_fd, plan.error_fd, plan.status_fd, plan.persist_go_fd) = (-1, -1, -1, -1, -1)
-        plan.parent_ends = (-1, -1, -1, -1, -1)
+        (plan.ready_fd, plan.go_fd, plan.persist_go_fd) = (-1, -1, -1)
+        plan.error_fd = errors?.writeEnd ?? -1
+        plan.status_fd = status?.writeEnd ?? -1
+        plan.parent_ends = (-1, -1, errors?.readEnd ?? -1, status?.readEnd ?? -1, -1)
         plan.parent_pidfd = -1
         fillCredentials(&plan, mapping: mapping)
         if let mapping { fillOwnMaps(&plan, arena, mapping) }
@@ -66,7 +80,20 @@ extension Sandbox {
         fillEnvironment(&plan, arena, mounts: mounts)
         fillProcess(&plan, arena, command, searchPath: searchPath)
         var failure = cn_report()
-        withExtendedLifetime(arena) { _ = cn_exec_in_place(&plan, &failure) }
-        throw SandboxError(report: failure, pid: ProcessID(rawValue: getpid()), command: command, sandbox: self, mounts: mounts)
+        let pid = withExtendedLifetime(arena) { cn_exec_in_place(&plan, &failure) }
+        guard pid > 0 else {
+            status?.closeBoth()
+            throw SandboxError(report: failure, pid: ProcessID(rawValue: getpid()), command: command, sandbox: self, mounts: mounts)
+        }
+        let pidfd = try openPidfd(ofChild: pid)
+        errors?.closeWrite()
+        status?.closeWrite()
+        let process = SandboxProcess(pid: ProcessID(rawValue: pid), pidfd: pidfd, statusFD: status?.readEnd ?? -1, restoresForeground: false)
+        // A failure report, or end of file once the command is executed.
+        if let report = readValue(errors!.readEnd, as: cn_report.self, initial: cn_report()) {
+            process.killAndReap()
+            throw SandboxError(report: report, pid: ProcessID(rawValue: pid), command: command, sandbox: self, mounts: mounts)
+        }
+        exit(try process.wait().shellStatus)
     }
 }

@@ -133,18 +133,10 @@ extension Sandbox {
                         ids.append((kind, NamespaceID(device: report.device, inode: report.inode)))
                     }
                 case Int32(CN_RECORD_SIBLING.rawValue):
-                    // Our child, not yet reaped: its pid cannot have been reused.
                     let siblingPID = pid_t(truncatingIfNeeded: report.detail)
-                    let fd = cn_pidfd_open(siblingPID, 0)
-                    guard fd >= 0 else {
-                        let errno = Errno.current
-                        _ = kill(siblingPID, SIGKILL)
-                        _ = waitpid(siblingPID, nil, 0)
-                        throw SandboxError(.clone, step: "pidfd_open(\(siblingPID))", errno: errno,
-                            detail: "cannot hold the process that runs the command")
-                    }
                     sibling = SandboxProcess(
-                        pid: ProcessID(rawValue: siblingPID), pidfd: fd, statusFD: -1, restoresForeground: session == .foreground)
+                        pid: ProcessID(rawValue: siblingPID), pidfd: try openPidfd(ofChild: siblingPID), statusFD: -1,
+                        restoresForeground: session == .foreground)
                 case Int32(CN_RECORD_READY_TO_PERSIST.rawValue):
                     try persistNamespaces(of: sibling ?? process)
                     persisted = true
@@ -250,6 +242,17 @@ extension Sandbox {
         } else {
             sigemptyset(&plan.mask)
         }
+    }
+
+    /// A pidfd for `child`, our child not yet reaped (so its pid cannot have been reused);
+    /// when none can be had, the child is killed and reaped.
+    func openPidfd(ofChild child: pid_t) throws(SandboxError) -> Int32 {
+        let fd = cn_pidfd_open(child, 0)
+        guard fd < 0 else { return fd }
+        let errno = Errno.current
+        _ = kill(child, SIGKILL)
+        _ = waitpid(child, nil, 0)
+        throw SandboxError(.clone, step: "pidfd_open(\(child))", errno: errno, detail: "cannot hold the process that runs the command")
     }
 
     /// Checks every field that can be wrong before anything is started.
