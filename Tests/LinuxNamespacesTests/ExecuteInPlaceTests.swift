@@ -16,14 +16,15 @@ import Testing
     @Test func runBecomesTheCommandAsRootAnd65534() throws {
         for prefix in [[], asUnprivileged] {
             let (outer, inner, result) = try outerAndInner(prefix, [
-                NSBox.path, "run", "-r", "-n", "--", "sh", "-c", "echo $$; id -u; readlink /proc/self/ns/net; ls /proc/$$/fd | tr '\\n' ' '",
+                NSBox.path, "run", "-r", "-n", "--", "sh", "-c", "echo $$; id -u; readlink /proc/self/ns/net; ls /proc/$$/fd",
             ])
             #expect(result.status == 0, "\(prefix): \(result.stderr)")
-            #expect(inner.count == 4 && inner[0] == outer, "\(prefix): \(result.stdout)")
+            #expect(inner.count >= 3 && inner[0] == outer, "\(prefix): \(result.stdout)")
             #expect(inner.dropFirst().first == "0")
             #expect(inner.dropFirst(2).first != "net:[\(ourNamespace("net"))]" && inner.dropFirst(2).first?.hasPrefix("net:[") == true)
-            // Only the standard fds reach the command, not nsbox's others.
-            #expect(inner.last == "0 1 2 ", "\(prefix): \(inner)")
+            // Only the standard fds reach the command, not nsbox's others. (ls, not a pipeline:
+            // while the shell sets one up, it holds the pipe's fds itself.)
+            #expect(inner.dropFirst(3) == ["0", "1", "2"], "\(prefix): \(inner)")
             let (clones, files, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, ["-r", "-n"])
             #expect(traced.status == 0 && clones.isEmpty, "\(prefix): \(clones) \(traced.stderr)")
             #expect(files == ["/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map"], "\(files)")
