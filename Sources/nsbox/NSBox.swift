@@ -151,7 +151,7 @@ func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD
         if fork {
             let process: SandboxProcess
             do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
-            do { exit(try process.wait().shellStatus) } catch { throw Failure(error) }
+            do { exit(try process.waitPassingOnSignals().shellStatus) } catch { throw Failure(error) }
         }
         do { try sandbox.execute(command) } catch { throw Failure(error) }
     }
@@ -163,7 +163,7 @@ func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD
     }
     writeLine(fd, jsonObject(fields))
     let termination: Termination
-    do { termination = try process.wait() } catch { throw Failure(error) }
+    do { termination = try process.waitPassingOnSignals() } catch { throw Failure(error) }
     switch termination {
     case .exited(let code): writeLine(fd, jsonObject([("exit-code", String(code))]))
     case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal))]))

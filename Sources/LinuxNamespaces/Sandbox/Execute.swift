@@ -17,7 +17,9 @@ extension Sandbox {
     /// ids (`.root`, `.currentUser`, `.user`) and no joins.
     ///
     /// Otherwise it spawns the command (`spawn(_:)`), waits for it, and exits with the status
-    /// a shell would report: the exit status, or 128 + the signal that ended it.
+    /// a shell would report: the exit status, or 128 + the signal that ended it. While it waits,
+    /// SIGINT, SIGTERM, SIGHUP and SIGQUIT do not end this process: another process's are
+    /// passed on to the command (`SandboxProcess/waitPassingOnSignals()`).
     ///
     /// ```swift
     /// var sandbox = Sandbox(create: [.user, .network])
@@ -34,7 +36,7 @@ extension Sandbox {
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
         if runsInPlace(mapping, uid: uid, gid: gid) { try executeInPlace(command, mapping) }
         let process = try spawn(command)
-        exit(try process.wait().shellStatus)
+        exit(try process.waitPassingOnSignals().shellStatus)
     }
 
     /// Whether the calling process can do the set-up itself (see `execute(_:)`).
@@ -79,6 +81,14 @@ extension Sandbox {
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
         fillProcess(&plan, arena, command, searchPath: searchPath)
+        if forks {
+            // Blocked from before the fork (the command gets the mask filled in above), and
+            // passed on while we wait.
+            var passed = sigset_t()
+            sigemptyset(&passed)
+            for signal in SandboxProcess.passedOnSignals { sigaddset(&passed, signal) }
+            pthread_sigmask(SIG_BLOCK, &passed, nil)
+        }
         var failure = cn_report()
         let pid = withExtendedLifetime(arena) { cn_exec_in_place(&plan, &failure) }
         guard pid > 0 else {
@@ -94,6 +104,6 @@ extension Sandbox {
             process.killAndReap()
             throw SandboxError(report: report, pid: ProcessID(rawValue: pid), command: command, sandbox: self, mounts: mounts)
         }
-        exit(try process.wait().shellStatus)
+        exit(try process.waitPassingOnSignals().shellStatus)
     }
 }

@@ -94,6 +94,24 @@ public final class SandboxProcess: Sendable {
         }
     }
 
+    /// The signals `waitPassingOnSignals()` passes on: those a terminal or a service manager
+    /// sends to stop a program.
+    public static let passedOnSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
+    /// Waits as `wait()` does, as a command-line tool that runs the command for its user must:
+    /// `passedOnSignals` are blocked in the calling thread, so that a Ctrl-C or a `kill` does not
+    /// end this process while the command runs on; those another process sends to this one are
+    /// passed on to the process (through its pidfd), those a terminal sends are not (they reach
+    /// the command's process group directly). They stay blocked afterwards: for a program that
+    /// exits with the command's status next (unshare --fork blocks SIGINT and SIGTERM likewise).
+    /// - Throws: `SandboxError` (`.wait`), as `wait()`.
+    public func waitPassingOnSignals() throws(SandboxError) -> Termination {
+        _ = Self.passedOnSignals.withUnsafeBufferPointer {
+            cn_wait_passing_on_signals(pidfd.rawValue, $0.baseAddress, Int32($0.count))
+        }
+        return try wait()
+    }
+
     /// Waits without blocking a Swift concurrency thread: the blocking wait runs on a thread
     /// of its own.
     public func wait() async throws(SandboxError) -> Termination {
