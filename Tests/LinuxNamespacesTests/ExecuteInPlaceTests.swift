@@ -74,7 +74,6 @@ import Testing
             #expect(missing.status == 127 && missing.stderr.hasPrefix("nsbox: command not found: execve no-such-command-in-place: ENOENT"), "\(prefix): \(missing.stderr)")
             let chdir = try runCommand(prefix + enter + ["-w", "/nonexistent-in-place", "--", "true"])
             #expect(chdir.status == 125 && chdir.stderr.hasPrefix("nsbox: chdir /nonexistent-in-place: ENOENT"), "\(prefix): \(chdir.stderr)")
-            #expect(zombieChildren(of: getpid()) == 0)
         }
     }
 
