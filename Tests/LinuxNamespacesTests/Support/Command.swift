@@ -97,10 +97,12 @@ final class TargetProcess: @unchecked Sendable {
 
     /// Starts `arguments` (e.g. `unshare --net sleep 60`), waiting until its namespaces of
     /// `kinds` differ from ours, which means `unshare` has done its work and exec'd.
-    /// `ready` says when the target has finished setting up; by default when it runs `sleep`.
+    /// `ready` says when the target has finished setting up; by default when it runs `sleep`
+    /// and its command line is there (execve names the process before it sets up the new
+    /// memory's arguments: /proc/PID/cmdline is empty in between).
     init(
         _ arguments: [String], differingIn kinds: [String],
-        ready: (Int32) -> Bool = { comm($0) == "sleep" }
+        ready: (Int32) -> Bool = { comm($0) == "sleep" && hasCommandLine($0) }
     ) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -133,6 +135,13 @@ final class TargetProcess: @unchecked Sendable {
     }
 
     deinit { kill() }
+}
+
+/// Whether /proc/PID/cmdline has anything in it.
+func hasCommandLine(_ pid: Int32) -> Bool {
+    guard let file = fopen("/proc/\(pid)/cmdline", "r") else { return false }
+    defer { fclose(file) }
+    return fgetc(file) != EOF
 }
 
 /// The inode of the file at `path` (following symlinks), or nil.
