@@ -58,11 +58,14 @@ import Testing
             defer { target.kill() }
             let sleeper = firstChild(of: target.pid) ?? 0
             let enter = [NSBox.path, "enter", "-t", String(sleeper), "-a"] + (prefix.isEmpty ? [] : ["--preserve-credentials"])
-            let (outer, inner, result) = try outerAndInner(prefix, enter + ["--", "sh", "-c", "echo $$; echo $PPID; readlink /proc/self/ns/pid /proc/self/ns/time; exit 4"])
+            let (outer, inner, result) = try outerAndInner(prefix, enter + ["--", "sh", "-c",
+                "echo $$; echo $PPID; readlink /proc/self/ns/pid /proc/self/ns/time; grep SigBlk /proc/self/status; exit 4"])
             // The pid inside the sandbox's pid namespace, whose /proc is mounted: not ours.
-            #expect(result.status == 4 && inner.count == 4 && inner[0] != outer && inner[1] == "0", "\(prefix): \(result.stdout) \(result.stderr)")
-            #expect(inner.dropFirst(2) == ["pid:[\(inode("/proc/\(sleeper)/ns/pid") ?? 0)]", "time:[\(inode("/proc/\(sleeper)/ns/time") ?? 0)]"],
+            #expect(result.status == 4 && inner.count == 5 && inner[0] != outer && inner[1] == "0", "\(prefix): \(result.stdout) \(result.stderr)")
+            #expect(inner.dropFirst(2).prefix(2) == ["pid:[\(inode("/proc/\(sleeper)/ns/pid") ?? 0)]", "time:[\(inode("/proc/\(sleeper)/ns/time") ?? 0)]"],
                 "\(prefix): \(inner)")
+            // nsbox blocks the signals it passes on while it waits; the command gets our mask.
+            #expect(inner.last == "SigBlk:\t0000000000000000", "\(prefix): \(inner)")
             let (withTime, _, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, [], subcommand: Array(enter.dropFirst()))
             #expect(traced.status == 0 && withTime.count == 1 && withTime[0].hasPrefix("clone ") && !withTime[0].contains("CLONE_VM"),
                 "\(prefix): \(withTime) \(traced.stderr)")

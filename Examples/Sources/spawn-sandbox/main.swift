@@ -52,3 +52,15 @@ do {
     print("failed: \(error)")
     exit(1)
 }
+
+// 4. In place of this process, as `unshare -r` does (only when asked: it never returns).
+if CommandLine.arguments.dropFirst().first == "--in-place" {
+    var inPlace = Sandbox(create: [.user, .network])
+    inPlace.userMapping = .root
+    do {
+        try inPlace.execute(SandboxCommand("ip", ["-o", "link"]))   // only lo, as root; never returns
+    } catch {
+        print("failed: \(error)")
+        exit(error.exitStatus)
+    }
+}
