@@ -186,7 +186,11 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
     let command = SandboxCommand(executable, Array(args))
     let spawnAndWait = { [sandbox] () -> Never in
         do throws(SandboxError) {
-            if execute { try sandbox.execute(command) }
+            if execute {
+                // Buffered, as stdout into a pipe is: execute must not lose it.
+                print("executing")
+                try sandbox.execute(command)
+            }
             let process = try sandbox.spawn(command)
             let termination = try process.wait()
             print("termination", termination)

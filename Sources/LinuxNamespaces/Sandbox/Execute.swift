@@ -19,7 +19,8 @@ extension Sandbox {
     /// Otherwise it spawns the command (`spawn(_:)`), waits for it, and exits with the status
     /// a shell would report: the exit status, or 128 + the signal that ended it. While it waits,
     /// SIGINT, SIGTERM, SIGHUP and SIGQUIT do not end this process: another process's are
-    /// passed on to the command (`SandboxProcess/waitPassingOnSignals()`).
+    /// passed on to the command (`SandboxProcess/waitPassingOnSignals()`). In every case stdio's
+    /// buffers (what `print` wrote into a pipe) are flushed first.
     ///
     /// ```swift
     /// var sandbox = Sandbox(create: [.user, .network])
@@ -34,6 +35,9 @@ extension Sandbox {
         try validateEnvironment()
         let (uid, gid) = (geteuid(), getegid())
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
+        // What this program wrote and stdio still buffers (print into a pipe) goes out before the
+        // command's output: execve would drop it, and a parent's exit would write it after.
+        fflush(nil)
         if runsInPlace(mapping, uid: uid, gid: gid) { try executeInPlace(command, mapping) }
         let process = try spawn(command)
         exit(try process.waitPassingOnSignals().shellStatus)
