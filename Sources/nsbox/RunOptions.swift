@@ -59,7 +59,9 @@ struct RunOptions: Equatable, NamespaceFlags {
         if box.userMapping != nil || sandbox { box.create.insert(.user) }
         if sandbox && box.userMapping == nil { box.userMapping = .root }
         if mountProc || mountProcAt != nil { box.create.insert(.mount) }
-        if let mountProcAt { box.procMount = .at(mountProcAt) }
+        // Asked for, /proc is mounted with or without a new pid namespace, as unshare does (as
+        // an ordinary user the kernel refuses a proc mount without one: a named error).
+        if let mountProcAt { box.procMount = .at(mountProcAt) } else if mountProc { box.procMount = .at("/proc") }
         if privateTmp || sandbox { box.privateTmp = true }
         if let propagation { box.mountPropagation = propagation }
         for entry in persist {

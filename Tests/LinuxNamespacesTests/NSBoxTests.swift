@@ -14,6 +14,17 @@ import Testing
         }
     }
 
+    /// `--mount-proc` without `-p` mounts /proc all the same, as unshare does; where the kernel
+    /// refuses (a new user namespace, which does not own our pid namespace), the error is named.
+    @Test func mountProcWithoutAPidNamespaceMountsOrSaysWhyNot() throws {
+        let mounted = try NSBox.run("run", "-m", "--mount-proc", "--", "sh", "-c", "grep -c ' /proc proc ' /proc/self/mounts")
+        #expect(mounted.status == 0 && mounted.stdout == "2\n", "\(mounted.stdout) \(mounted.stderr)")
+        for run in [{ try NSBox.run($0) }, { try NSBox.runUnprivileged($0) }] as [([String]) throws -> CommandResult] {
+            let refused = try run(["run", "-r", "-m", "--mount-proc", "--", "true"])
+            #expect(refused.status == 125 && refused.stderr.hasPrefix("nsbox: mount proc on /proc: EPERM"), "\(refused.stderr)")
+        }
+    }
+
     @Test func eachNamespaceOptionChangesThatNamespaceOnly() throws {
         let options: [(String, String)] = [
             ("-m", "mnt"), ("-n", "net"), ("-u", "uts"), ("-i", "ipc"), ("-C", "cgroup"), ("-T", "time"), ("-p", "pid"), ("-U", "user"),
