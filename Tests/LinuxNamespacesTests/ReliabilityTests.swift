@@ -129,6 +129,10 @@ import Testing
         let ignored = UInt64(ignoredLine.dropFirst("SigIgn:\t".count), radix: 16) ?? 0
         #expect(ignored & (1 << (SIGINT - 1)) != 0, "\(ours.stdout)")
         #expect(ours.stdout == theirs.stdout)
+        // In place (nsbox becomes the command, as unshare -r does without -f): the same.
+        let inPlace = try runCommand(["python3", "-c", setUp, NSBox.path, "run", "-r", "--"] + show)
+        let unshareInPlace = try runCommand(["python3", "-c", setUp, "unshare", "-r", "--"] + show)
+        #expect(inPlace.stdout == ours.stdout && inPlace.stdout == unshareInPlace.stdout, "\(inPlace.stdout) \(unshareInPlace.stdout)")
         // The library's default: nothing blocked, whatever the calling thread blocks.
         var block = sigset_t(), old = sigset_t()
         sigemptyset(&block)
