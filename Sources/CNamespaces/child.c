@@ -143,16 +143,17 @@ static void set_credentials(const struct child *c) {
 }
 
 /// Clones `next` on our memory (CLONE_VM | CLONE_VFORK plus `flags`, on a stack of its own,
-/// unmapped once it has executed or exited) and returns its pid; -2 when no stack could be
-/// mapped. `ptid` receives the pid for CLONE_PARENT_SETTID.
+/// unmapped once it has executed or exited) and returns its pid; -1 and errno when clone
+/// failed, -2 when no stack could be mapped. `ptid` receives the pid for CLONE_PARENT_SETTID.
 static pid_t clone_on_our_memory(struct child *c, int (*next)(void *), int flags, pid_t *ptid) {
     char *stack = cn_map_child_stack();
     if (!stack) return -2;
     pid_t child = clone(next, stack + CN_CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | flags | SIGCHLD, c, ptid);
-    if (child < 0) fail(c, CN_STEP_FORK, 0);
-    // It has executed or exited: its stack is free (and is the caller's memory when we share
-    // the caller's).
+    // It has executed or exited (or was never made): its stack is free (and is the caller's
+    // memory when we share the caller's).
+    int saved = errno;
     munmap(stack, CN_CHILD_STACK_SIZE);
+    errno = saved;
     return child;
 }
 
@@ -168,9 +169,9 @@ static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*
     pid_t child = next_executes ? clone_on_our_memory(c, next, 0, (pid_t *)0) : -2;
     if (child == -2) {
         child = raw_fork();
-        if (child < 0) fail(c, CN_STEP_FORK, 0);
         if (child == 0) _exit(next(c));
     }
+    if (child < 0) fail(c, CN_STEP_FORK, 0);
     cn_supervise(c->plan, child);
 }
 
@@ -192,7 +193,7 @@ static int enters_time_namespace(const struct cn_plan *plan) {
 static void __attribute__((noreturn)) fork_as_sibling(struct child *c, int (*next)(void *)) {
     c->expected_parent = getppid();
     c->sibling = 0;
-    if (clone_on_our_memory(c, next, CLONE_PARENT | CLONE_PARENT_SETTID, &c->sibling) == -2) fail(c, CN_STEP_FORK, 0);
+    if (clone_on_our_memory(c, next, CLONE_PARENT | CLONE_PARENT_SETTID, &c->sibling) < 0) fail(c, CN_STEP_FORK, 0);
     _exit(0);
 }
 
@@ -495,6 +496,7 @@ static pid_t fork_in_place(struct child *c) {
         child = raw_fork();
         if (child == 0) set_up_inside_after_fork_in_place(c);
     }
+    // The caller's mask back before a failure goes back to it.
     int saved = errno;
     sigprocmask(SIG_SETMASK, &old, (sigset_t *)0);
     errno = saved;

@@ -75,6 +75,12 @@ import Testing
             #expect(killed.status == 137, "\(prefix): \(killed.stderr)")
             let missing = try runCommand(prefix + ["env", "PATH=/usr/bin:/bin"] + enter + ["--", "no-such-command-in-place"])
             #expect(missing.status == 127 && missing.stderr.hasPrefix("nsbox: command not found: execve no-such-command-in-place: ENOENT"), "\(prefix): \(missing.stderr)")
+            // The fork itself refused, a copy (time namespace) and on our memory (pid only).
+            for kinds in [["-a"], ["-U", "-p", "-m", "--preserve-credentials"]] {
+                let refused = try runCommand(prefix + ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=clone", "-e", "inject=clone:error=EAGAIN",
+                    NSBox.path, "enter", "-t", String(sleeper)] + kinds + (prefix.isEmpty || kinds != ["-a"] ? [] : ["--preserve-credentials"]) + ["--", "true"])
+                #expect(refused.status == 125 && refused.stderr.hasPrefix("nsbox: fork: EAGAIN"), "\(prefix) \(kinds): \(refused.stderr)")
+            }
             let chdir = try runCommand(prefix + enter + ["-w", "/nonexistent-in-place", "--", "true"])
             #expect(chdir.status == 125 && chdir.stderr.hasPrefix("nsbox: chdir /nonexistent-in-place: ENOENT"), "\(prefix): \(chdir.stderr)")
         }
