@@ -49,7 +49,7 @@ extension Sandbox {
         // Creating pid or time namespaces without joins, spawn clones straight into them: in
         // place would only add an unshare. Joins make spawn fork a copy that enters them and
         // then forks again; in place that copy is this process.
-        if !create.union(NamespaceSet(joins.map(\.kind))).intersection([.pid, .time]).isEmpty {
+        if hasChildOnlyNamespaces {
             guard !joins.isEmpty, pidfdOpenWorks else { return false }
         }
         // Maps of other ids are written from outside (by a parent, or newuidmap); after a join,
@@ -58,12 +58,18 @@ extension Sandbox {
         return currentThreadCount() == 1
     }
 
+    /// Whether a pid or time namespace is created or joined: those apply to children only, so
+    /// the command's process must be forked.
+    private var hasChildOnlyNamespaces: Bool {
+        !create.union(NamespaceSet(joins.map(\.kind))).intersection([.pid, .time]).isEmpty
+    }
+
     /// The plan of `execute(_:)` carried out by this process; returns only by throwing.
     private func executeInPlace(_ command: SandboxCommand, _ mapping: ResolvedMapping?) throws(SandboxError) -> Never {
         let searchPath = try searchPath(for: command)
         let handles = try openJoins()
         defer { for handle in handles { try? handle.close() } }
-        let forks = !create.union(NamespaceSet(joins.map(\.kind))).intersection([.pid, .time]).isEmpty
+        let forks = hasChildOnlyNamespaces
         let runInit = create.contains(.pid) && pidOne == .initProcess
         var errors = forks ? try SpawnPipe() : nil
         var status = runInit ? try SpawnPipe() : nil
