@@ -119,11 +119,15 @@ int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status) {
     return 0;
 }
 
+int cn_block_signals(const int *signals, int count, sigset_t *set) {
+    sigemptyset(set);
+    for (int i = 0; i < count; i++) sigaddset(set, signals[i]);
+    return pthread_sigmask(SIG_BLOCK, set, (sigset_t *)0) == 0 ? 0 : -1;
+}
+
 int cn_wait_passing_on_signals(int pidfd, const int *signals, int count) {
     sigset_t set;
-    sigemptyset(&set);
-    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
-    if (pthread_sigmask(SIG_BLOCK, &set, (sigset_t *)0) != 0) return -1;
+    if (cn_block_signals(signals, count, &set) != 0) return -1;
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) return -1;
     for (;;) {

@@ -145,28 +145,27 @@ func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD
         printLine("fork: \(fork)")
         exit(0)
     }
-    // Nothing to report afterwards: nsbox becomes the command where it can (as unshare and
-    // nsenter do), or waits for it and exits with its status.
-    guard let fd = jsonStatusFD else {
-        if fork {
-            let process: SandboxProcess
-            do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
-            do { exit(try process.waitPassingOnSignals().shellStatus) } catch { throw Failure(error) }
-        }
+    // Nothing to report afterwards and no fork asked for: nsbox becomes the command where it
+    // can (as unshare and nsenter do), or waits for it and exits with its status.
+    if jsonStatusFD == nil && !fork {
         do { try sandbox.execute(command) } catch { throw Failure(error) }
     }
     let process: SandboxProcess
     do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
-    var fields = [("child-pid", String(process.pid.rawValue))]
-    for (kind, id) in process.namespaces.sorted(by: { $0.key.procName < $1.key.procName }) {
-        fields.append(("\(kind.procName)-namespace", String(id.inode)))
+    if let fd = jsonStatusFD {
+        var fields = [("child-pid", String(process.pid.rawValue))]
+        for (kind, id) in process.namespaces.sorted(by: { $0.key.procName < $1.key.procName }) {
+            fields.append(("\(kind.procName)-namespace", String(id.inode)))
+        }
+        writeLine(fd, jsonObject(fields))
     }
-    writeLine(fd, jsonObject(fields))
     let termination: Termination
     do { termination = try process.waitPassingOnSignals() } catch { throw Failure(error) }
-    switch termination {
-    case .exited(let code): writeLine(fd, jsonObject([("exit-code", String(code))]))
-    case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal))]))
+    if let fd = jsonStatusFD {
+        switch termination {
+        case .exited(let code): writeLine(fd, jsonObject([("exit-code", String(code))]))
+        case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal))]))
+        }
     }
     exit(termination.shellStatus)
 }

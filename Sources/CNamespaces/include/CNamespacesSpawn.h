@@ -194,6 +194,9 @@ int cn_current_signal_mask(sigset_t *mask);
 /// nohang, in which case *code is 0 when the process is still running.
 int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status);
 
+/// Blocks `signals` in the calling thread; *set receives them. Returns 0, or -1.
+int cn_block_signals(const int *signals, int count, sigset_t *set);
+
 /// Blocks `signals` in the calling thread and waits until the process `pidfd` refers to has
 /// ended (without reaping it), passing on to it each of those signals that a process sent to
 /// us; one a terminal sent (SI_KERNEL) reached the command's process group itself. Returns 0,

@@ -39,7 +39,7 @@ extension Sandbox {
         // command's output: execve would drop it, and a parent's exit would write it after.
         fflush(nil)
         if runsInPlace(mapping, uid: uid, gid: gid) { try executeInPlace(command, mapping) }
-        let process = try spawn(command)
+        let process = try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
         exit(try process.waitPassingOnSignals().shellStatus)
     }
 
@@ -91,14 +91,9 @@ extension Sandbox {
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
         fillProcess(&plan, arena, command, searchPath: searchPath)
-        if forks {
-            // Blocked from before the fork (the command gets the mask filled in above), and
-            // passed on while we wait.
-            var passed = sigset_t()
-            sigemptyset(&passed)
-            for signal in SandboxProcess.passedOnSignals { sigaddset(&passed, signal) }
-            pthread_sigmask(SIG_BLOCK, &passed, nil)
-        }
+        // Blocked from before the fork (the command gets the mask filled in above), and passed
+        // on while we wait.
+        if forks { SandboxProcess.blockPassedOnSignals() }
         var failure = cn_report()
         let pid = withExtendedLifetime(arena) { cn_exec_in_place(&plan, &failure) }
         guard pid > 0 else {

@@ -105,6 +105,13 @@ public final class SandboxProcess: Sendable {
     /// the command's process group directly). They stay blocked afterwards: for a program that
     /// exits with the command's status next (unshare --fork blocks SIGINT and SIGTERM likewise).
     /// - Throws: `SandboxError` (`.wait`), as `wait()`.
+    /// Blocks `passedOnSignals` in the calling thread, as `waitPassingOnSignals()` does; for
+    /// a caller that forks the command itself and must not be ended meanwhile.
+    static func blockPassedOnSignals() {
+        var set = sigset_t()
+        _ = passedOnSignals.withUnsafeBufferPointer { cn_block_signals($0.baseAddress, Int32($0.count), &set) }
+    }
+
     public func waitPassingOnSignals() throws(SandboxError) -> Termination {
         _ = Self.passedOnSignals.withUnsafeBufferPointer {
             cn_wait_passing_on_signals(pidfd.rawValue, $0.baseAddress, Int32($0.count))

@@ -23,10 +23,16 @@ extension Sandbox {
     public func spawn(_ command: SandboxCommand) throws(SandboxError) -> SandboxProcess {
         try validate(command)
         try validateEnvironment()
-        let geometry = ProcessGeometry(self)
-        let searchPath = try searchPath(for: command)
         let (uid, gid) = (geteuid(), getegid())
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
+        return try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
+    }
+
+    /// `spawn(_:)` after the checks, with the id maps already resolved for the caller's `uid`
+    /// and `gid` (`execute(_:)` has done both when it falls back to spawning).
+    func spawnValidated(_ command: SandboxCommand, uid: uid_t, gid: gid_t, mapping: ResolvedMapping?) throws(SandboxError) -> SandboxProcess {
+        let geometry = ProcessGeometry(self)
+        let searchPath = try searchPath(for: command)
         // Maps of the caller's own ids the child writes itself, when the clone makes its user
         // namespace (after joins, a joined mount namespace's /proc may not show the child).
         let ownMaps = mapping.map { !geometry.unshareUser && $0.writableFromInside(uid: uid, gid: gid) } ?? false
