@@ -133,8 +133,8 @@ if [ -z "$SRC" ]; then
     BUILT="HEAD $(git -C "$REPO" rev-parse --short HEAD)"
 fi
 log "built from $BUILT"
-log "trying -Xswiftc -static-executable"
-if swift_build "$SRC" "$REPO/.build-bench-staticexe" -Xswiftc -static-executable --product nsbox; then
+log "building the static executable the README installs (Scripts/build-nsbox.sh)"
+if STATIC_EXE_PATH=$("$SRC/Scripts/build-nsbox.sh" --scratch-path "$REPO/.build-bench-staticexe" 2>>"$RES/build.log"); then
     STATIC_EXE=linked
 else
     STATIC_EXE="failed: $(grep -m1 -iE 'error' "$RES/build.log" | cut -c1-200)"
@@ -145,7 +145,7 @@ install -m 755 "$REPO/.build-bench/release/nsbox" "$BIN/nsbox"
 install -m 755 "$REPO/.build-bench/release/nsprobe" "$BIN/nsprobe"
 install -m 755 "$REPO/.build-bench-static/release/nsbox" "$BIN/nsbox-static"
 install -m 755 "$REPO/.build-bench-throughput/release/nsthroughput" "$BIN/nsthroughput"
-if [ "$STATIC_EXE" = linked ]; then install -m 755 "$REPO/.build-bench-staticexe/release/nsbox" "$BIN/nsbox-staticexe"; fi
+if [ "$STATIC_EXE" = linked ]; then install -m 755 "$STATIC_EXE_PATH" "$BIN/nsbox-staticexe"; fi
 cc -O2 -Wall -o "$BIN/reference" "$HERE/reference.c" -lpthread
 # The start-up floor: an empty Swift program, dynamic and static.
 printf 'print("hello")\n' >"$WORK/hello.swift"
