@@ -137,6 +137,11 @@ for s, u, n, reason in failures:
         out.append(f"*S6 {USERS[u]}: {n}: {reason}*")
         out.append("")
 
+# ---- interleaved ---------------------------------------------------------------------------
+if os.path.exists(os.path.join(RES, "interleaved.txt")):
+    out += ["### S1, S2, S4 interleaved (interleave.py: the commands take turns; × the first, the util-linux peer)",
+            "", "```", open(os.path.join(RES, "interleaved.txt")).read().rstrip(), "```", ""]
+
 # ---- targets -------------------------------------------------------------------------------
 out.append("### Targets")
 out.append("")

@@ -33,6 +33,7 @@ RSS_RUNS=${RSS_RUNS:-20}
 LOOP_N=${LOOP_N:-500}
 BUSY_N=${BUSY_N:-200}
 SANDBOXES=${SANDBOXES:-200}
+ROUNDS=${ROUNDS:-500} # interleaved rounds (interleave.py) per scenario
 SOURCE=${NSBENCH_SOURCE:-worktree}
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 HF_EXTRA=""
@@ -147,6 +148,7 @@ install -m 755 "$REPO/.build-bench-static/release/nsbox" "$BIN/nsbox-static"
 install -m 755 "$REPO/.build-bench-throughput/release/nsthroughput" "$BIN/nsthroughput"
 if [ "$STATIC_EXE" = linked ]; then install -m 755 "$STATIC_EXE_PATH" "$BIN/nsbox-staticexe"; fi
 cc -O2 -Wall -o "$BIN/reference" "$HERE/reference.c" -lpthread
+install -m 644 "$HERE/interleave.py" "$BIN/interleave.py"
 # The start-up floor: an empty Swift program, dynamic and static.
 printf 'print("hello")\n' >"$WORK/hello.swift"
 swiftc -O "$WORK/hello.swift" -o "$BIN/hello-dynamic" 2>>"$RES/build.log"
@@ -267,6 +269,20 @@ start_sandbox() { # USER UNSHARE-OPTIONS
     TARGET=$inner
 }
 
+# interleaved SCENARIO USER CMD...: the same contestants again with interleave.py, taking turns
+# command by command (hyperfine times one contestant's runs in a block, so a slow drift of this
+# shared VM lands on whoever runs then). The first command is the util-linux peer.
+interleaved() {
+    local scenario=$1 who=$2
+    shift 2
+    quiet "$scenario/$who interleaved"
+    {
+        echo "$scenario as $who ($ROUNDS rounds):"
+        as_user "$who" python3 "$BIN/interleave.py" "$ROUNDS" "$@" 2>&1 || echo "failed"
+        echo
+    } >>"$RES/interleaved.txt"
+}
+
 # ---- S0 start-up ---------------------------------------------------------------------------
 for who in root nobody; do
     rows=("C true|/bin/true" "swift hello (dynamic)|$BIN/hello-dynamic" "swift hello (static stdlib)|$BIN/hello-static-stdlib")
@@ -295,6 +311,9 @@ for who in root nobody; do
         "nsbox --sandbox -C$FAST_NAME|$FAST run --sandbox -C true" \
         "unshare|unshare -UrmpfniuC --mount-proc true" \
         "bwrap|bwrap --unshare-all --uid 0 --ro-bind / / --proc /proc true"
+    interleaved S1 "$who" "$(command -v unshare) -r /bin/true" "$FAST run -r /bin/true" "$BIN/reference s1"
+    interleaved S2 "$who" "$(command -v unshare) -Urmpf --mount-proc /bin/true" "$FAST run -rmpf --mount-proc /bin/true" \
+        "$FAST run -rmpf --mount-proc --as-pid-1 /bin/true" "$BIN/reference s2"
 done
 
 # ---- S4 enter ------------------------------------------------------------------------------
@@ -314,6 +333,8 @@ for who in root nobody; do
         "nsbox (static stdlib)|$BIN/nsbox-static enter$keep -t $target -a true")
     [ -x "$BIN/nsbox-staticexe" ] && rows+=("nsbox (static executable)|$BIN/nsbox-staticexe enter$keep -t $target -a true")
     bench S4 "$who" "$RUNS" "${rows[@]}" "nsenter|nsenter$keep -t $target -a true"
+    interleaved S4 "$who" "$(command -v nsenter)$keep -t $target -a /bin/true" "$FAST enter$keep -t $target -a /bin/true" \
+        "$BIN/reference s4 $target$ckeep"
     cleanup
 done
 
@@ -391,5 +412,5 @@ log "report"
 python3 "$HERE/report.py" "$RES" | tee "$RES/report.md"
 mkdir -p "$HERE/results"
 rm -f "$HERE/results/"*
-cp "$RES"/*.json "$RES"/*.tsv "$RES/machine.txt" "$RES/quiet.txt" "$RES/report.md" "$HERE/results/" 2>/dev/null || true
+cp "$RES"/*.json "$RES"/*.tsv "$RES/machine.txt" "$RES/quiet.txt" "$RES/interleaved.txt" "$RES/report.md" "$HERE/results/" 2>/dev/null || true
 log "done in $(($(date +%s) - START)) s; results in $RES and $HERE/results"
