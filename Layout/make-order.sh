@@ -44,17 +44,29 @@ SCENARIOS=(
     "run -rmpf --mount-proc true"
     "run -rmpfniuC --mount-proc true"
     "run -rmpfniuC --mount-proc --as-pid-1 true"
+    "run --sandbox -C true"
     "enter -t $TARGET -a true"
     "id"
     "ls --json"
 )
+# The same as an ordinary user (its own paths: maps it may write, no setgroups), where it can.
+UNPRIVILEGED=(
+    "run -r true"
+    "run -rmpf --mount-proc true"
+    "run -rmpfniuC --mount-proc true"
+)
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+chmod 755 "$WORK" "$WORK/steptrace"
 n=0
-for s in "${SCENARIOS[@]}"; do
+trace() { # PREFIX-WORDS... -- NSBOX-ARGUMENTS (one string)
+    local s=${*: -1}
     n=$((n + 1))
     # shellcheck disable=SC2086
-    "$WORK/steptrace" "$NSBOX" $s >"$WORK/traces/$n" </dev/null
-    echo "make-order.sh: $s: $(wc -l <"$WORK/traces/$n") instruction addresses" >&2
-done
+    "${@:1:$#-1}" "$WORK/steptrace" "$NSBOX" $s >"$WORK/traces/$(printf %02d $n)" </dev/null
+    echo "make-order.sh: ${*:1:$#-1} nsbox $s: $(wc -l <"$WORK/traces/$(printf %02d $n)") instruction addresses" >&2
+}
+for s in "${SCENARIOS[@]}"; do trace "$s"; done
+for s in "${UNPRIVILEGED[@]}"; do trace "${AS_NOBODY[@]}" "$s"; done
 python3 "$HERE/symbols.py" functions "$NSBOX" "$WORK"/traces/* >"$ORDER"
 echo "make-order.sh: $(wc -l <"$ORDER") functions" >&2
 
