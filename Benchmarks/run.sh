@@ -271,7 +271,9 @@ start_sandbox() { # USER UNSHARE-OPTIONS
 
 # interleaved SCENARIO USER CMD...: the same contestants again with interleave.py, taking turns
 # command by command (hyperfine times one contestant's runs in a block, so a slow drift of this
-# shared VM lands on whoever runs then). The first command is the util-linux peer.
+# shared VM lands on whoever runs then). The first command is the util-linux peer. S1 and S4
+# also run both tools in a UTF-8 locale, as a user's shell has it: util-linux then loads its locale
+# (setlocale), nsbox has none to load; everything else here runs with LC_ALL=C.
 interleaved() {
     local scenario=$1 who=$2
     shift 2
@@ -311,7 +313,8 @@ for who in root nobody; do
         "nsbox --sandbox -C$FAST_NAME|$FAST run --sandbox -C true" \
         "unshare|unshare -UrmpfniuC --mount-proc true" \
         "bwrap|bwrap --unshare-all --uid 0 --ro-bind / / --proc /proc true"
-    interleaved S1 "$who" "$(command -v unshare) -r /bin/true" "$FAST run -r /bin/true" "$BIN/reference s1"
+    interleaved S1 "$who" "$(command -v unshare) -r /bin/true" "$FAST run -r /bin/true" "$BIN/reference s1" \
+        "LC_ALL= LANG=C.UTF-8 $(command -v unshare) -r /bin/true" "LC_ALL= LANG=C.UTF-8 $FAST run -r /bin/true"
     interleaved S2 "$who" "$(command -v unshare) -Urmpf --mount-proc /bin/true" "$FAST run -rmpf --mount-proc /bin/true" \
         "$FAST run -rmpf --mount-proc --as-pid-1 /bin/true" "$BIN/reference s2"
 done
@@ -334,7 +337,8 @@ for who in root nobody; do
     [ -x "$BIN/nsbox-staticexe" ] && rows+=("nsbox (static executable)|$BIN/nsbox-staticexe enter$keep -t $target -a true")
     bench S4 "$who" "$RUNS" "${rows[@]}" "nsenter|nsenter$keep -t $target -a true"
     interleaved S4 "$who" "$(command -v nsenter)$keep -t $target -a /bin/true" "$FAST enter$keep -t $target -a /bin/true" \
-        "$BIN/reference s4 $target$ckeep"
+        "$BIN/reference s4 $target$ckeep" "LC_ALL= LANG=C.UTF-8 $(command -v nsenter)$keep -t $target -a /bin/true" \
+        "LC_ALL= LANG=C.UTF-8 $FAST enter$keep -t $target -a /bin/true"
     cleanup
 done
 
