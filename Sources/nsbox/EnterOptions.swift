@@ -106,4 +106,5 @@ enum FastEnter {
     /// The long name of a one-letter flag, as nsenter spells them.
     private static func longName(_ letter: Character) -> String? {
         letter == "a" ? "--all" : PlainFlags.namespaceFlagName(letter)
-    }}
+    }
+}

@@ -31,10 +31,7 @@ extension Sandbox {
     ///   that fails in place (a mount, the execve) is thrown after the steps before it took
     ///   effect: this process may then be in some of the namespaces, and should exit.
     public func execute(_ command: SandboxCommand) throws(SandboxError) -> Never {
-        try validate(command)
-        try validateEnvironment()
-        let (uid, gid) = (geteuid(), getegid())
-        let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
+        let (uid, gid, mapping) = try checked(command)
         // What this program wrote and stdio still buffers (print into a pipe) goes out before the
         // command's output: execve would drop it, and a parent's exit would write it after.
         fflush(nil)
@@ -61,7 +58,7 @@ extension Sandbox {
     /// Whether a pid or time namespace is created or joined: those apply to children only, so
     /// the command's process must be forked.
     private var hasChildOnlyNamespaces: Bool {
-        !create.union(NamespaceSet(joins.map(\.kind))).intersection([.pid, .time]).isEmpty
+        !createdOrJoined.intersection([.pid, .time]).isEmpty
     }
 
     /// The plan of `execute(_:)` carried out by this process; returns only by throwing.
@@ -70,16 +67,15 @@ extension Sandbox {
         let handles = try openJoins()
         defer { for handle in handles { try? handle.close() } }
         let forks = hasChildOnlyNamespaces
-        let runInit = create.contains(.pid) && pidOne == .initProcess
         var errors = forks ? try SpawnPipe() : nil
-        var status = runInit ? try SpawnPipe() : nil
+        var status = runsInit ? try SpawnPipe() : nil
         defer { errors?.closeBoth() }
         let arena = CArena()
         var plan = cn_plan()
         plan.unshare_user = create.contains(.user) ? 1 : 0
         plan.unshare_flags = create.subtracting(.user).rawValue
         plan.fork_for_children = forks ? 1 : 0
-        plan.run_init = runInit ? 1 : 0
+        plan.run_init = runsInit ? 1 : 0
         fillJoins(&plan, handles)
         (plan.ready_fd, plan.go_fd, plan.persist_go_fd) = (-1, -1, -1)
         plan.error_fd = errors?.writeEnd ?? -1

@@ -22,7 +22,7 @@ struct ProcessGeometry {
 
     init(_ sandbox: Sandbox) {
         let create = sandbox.create
-        let joined = NamespaceSet(sandbox.joins.map(\.kind))
+        let joined = sandbox.joinedKinds
         if joined.isEmpty {
             // The command as pid 1 and a time namespace: both must come from the same late fork.
             let latePID = create.contains(.time) && sandbox.pidOne == .command ? create.intersection(.pid) : []
@@ -35,11 +35,11 @@ struct ProcessGeometry {
             unshareFlags = create.subtracting(.user)
         }
         forkForChildren = !unshareFlags.union(joined).intersection([.pid, .time]).isEmpty
-        runInit = create.contains(.pid) && sandbox.pidOne == .initProcess
+        runInit = sandbox.runsInit
         // The caller then holds the command's process by a pidfd it opens itself. Not into a
         // time namespace: that fork must be a copy (see enters_time_namespace in child.c), so
         // it cannot tell when the command has been executed; the child stays and supervises.
-        let time = create.union(joined).contains(.time)
+        let time = sandbox.createdOrJoined.contains(.time)
         forkAsSibling = forkForChildren && !runInit && !time && pidfdOpenWorks
         mayHaveSupervisor = runInit || (forkForChildren && !forkAsSibling)
     }
@@ -61,5 +61,13 @@ let pidfdOpenWorks: Bool = {
     return fd >= 0
 }()
 
-extension ProcessGeometry {
+extension Sandbox {
+    /// The kinds of the namespaces this sandbox joins.
+    var joinedKinds: NamespaceSet { NamespaceSet(joins.map(\.kind)) }
+
+    /// The kinds of the namespaces the command ends up in that are not the caller's.
+    var createdOrJoined: NamespaceSet { create.union(joinedKinds) }
+
+    /// Whether an init runs as pid 1 of a new pid namespace, with the command as its child.
+    var runsInit: Bool { create.contains(.pid) && pidOne == .initProcess }
 }

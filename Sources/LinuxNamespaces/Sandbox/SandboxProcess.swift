@@ -98,13 +98,6 @@ public final class SandboxProcess: Sendable {
     /// sends to stop a program.
     public static let passedOnSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
 
-    /// Waits as `wait()` does, as a command-line tool that runs the command for its user must:
-    /// `passedOnSignals` are blocked in the calling thread, so that a Ctrl-C or a `kill` does not
-    /// end this process while the command runs on; those another process sends to this one are
-    /// passed on to the process (through its pidfd), those a terminal sends are not (they reach
-    /// the command's process group directly). They stay blocked afterwards: for a program that
-    /// exits with the command's status next (unshare --fork blocks SIGINT and SIGTERM likewise).
-    /// - Throws: `SandboxError` (`.wait`), as `wait()`.
     /// Blocks `passedOnSignals` in the calling thread, as `waitPassingOnSignals()` does; for
     /// a caller that forks the command itself and must not be ended meanwhile.
     static func blockPassedOnSignals() {
@@ -112,6 +105,13 @@ public final class SandboxProcess: Sendable {
         _ = passedOnSignals.withUnsafeBufferPointer { cn_block_signals($0.baseAddress, Int32($0.count), &set) }
     }
 
+    /// Waits as `wait()` does, as a command-line tool that runs the command for its user must:
+    /// `passedOnSignals` are blocked in the calling thread, so that a Ctrl-C or a `kill` does not
+    /// end this process while the command runs on; those another process sends to this one are
+    /// passed on to the process (through its pidfd), those a terminal sends are not (they reach
+    /// the command's process group directly). They stay blocked afterwards: for a program that
+    /// exits with the command's status next (unshare --fork blocks SIGINT and SIGTERM likewise).
+    /// - Throws: `SandboxError` (`.wait`), as `wait()`.
     public func waitPassingOnSignals() throws(SandboxError) -> Termination {
         _ = Self.passedOnSignals.withUnsafeBufferPointer {
             cn_wait_passing_on_signals(pidfd.rawValue, $0.baseAddress, Int32($0.count))

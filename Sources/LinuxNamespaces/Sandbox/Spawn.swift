@@ -21,11 +21,18 @@ extension Sandbox {
     /// Safe to call from any thread, concurrently.
     /// - Throws: `SandboxError`.
     public func spawn(_ command: SandboxCommand) throws(SandboxError) -> SandboxProcess {
+        let (uid, gid, mapping) = try checked(command)
+        return try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
+    }
+
+    /// The checks `spawn(_:)` and `execute(_:)` make before anything happens, and the id maps
+    /// resolved for the caller's effective ids.
+    func checked(_ command: SandboxCommand) throws(SandboxError) -> (uid: uid_t, gid: gid_t, mapping: ResolvedMapping?) {
         try validate(command)
         try validateEnvironment()
         let (uid, gid) = (geteuid(), getegid())
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
-        return try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
+        return (uid, gid, mapping)
     }
 
     /// `spawn(_:)` after the checks, with the id maps already resolved for the caller's `uid`
@@ -65,7 +72,7 @@ extension Sandbox {
         plan.status_fd = status?.writeEnd ?? -1
         plan.persist_go_fd = persistGo?.readEnd ?? -1
         plan.parent_ends = (go?.writeEnd ?? -1, persistGo?.writeEnd ?? -1, errors.readEnd, status?.readEnd ?? -1, ready?.readEnd ?? -1)
-        plan.report_flags = create.union(NamespaceSet(joins.map(\.kind))).rawValue
+        plan.report_flags = createdOrJoined.rawValue
         fillCredentials(&plan, mapping: mapping)
         if ownMaps, let mapping { fillOwnMaps(&plan, arena, mapping) }
         // The child needs nothing from us before it executes, never supervises and joins no
