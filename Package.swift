@@ -36,9 +36,11 @@ let package = Package(
         .executableTarget(name: "nsprobe", dependencies: ["LinuxNamespaces", .product(name: "SystemPackage", package: "swift-system")]),
         // Runs a command with chosen system calls failing with ENOSYS, to test the fallbacks.
         .executableTarget(name: "enosys"),
+        // Moves the test runner into a mount namespace of its own before main (see isolation.c).
+        .target(name: "TestIsolation", path: "Tests/TestIsolation"),
         .testTarget(
             name: "LinuxNamespacesTests",
-            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox", "enosys"]
+            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox", "enosys", "TestIsolation"]
         ),
     ]
 )

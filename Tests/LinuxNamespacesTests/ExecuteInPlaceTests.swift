@@ -13,7 +13,7 @@ import Testing
         return (lines.first ?? "", Array(lines.dropFirst()), result)
     }
 
-    @Test func runBecomesTheCommandAsRootAnd65534() throws {
+    @Test(.requiresTool("strace", package: "strace")) func runBecomesTheCommandAsRootAnd65534() throws {
         for prefix in [[], asUnprivileged] {
             let (outer, inner, result) = try outerAndInner(prefix, [
                 NSBox.path, "run", "-r", "-n", "--", "sh", "-c", "echo $$; id -u; readlink /proc/self/ns/net; ls /proc/$$/fd",
@@ -31,7 +31,7 @@ import Testing
         }
     }
 
-    @Test func enterBecomesTheCommandWithoutAPidOrTimeNamespaceAsRootAnd65534() throws {
+    @Test(.requiresTool("strace", package: "strace")) func enterBecomesTheCommandWithoutAPidOrTimeNamespaceAsRootAnd65534() throws {
         for prefix in [[], asUnprivileged] {
             let target = try TargetProcess(prefix + ["unshare", "-Urnu", "sleep", "60"], differingIn: ["net", "uts", "user"])
             defer { target.kill() }
@@ -50,7 +50,7 @@ import Testing
     /// Joining pid and time namespaces (which apply to children only), nsbox joins everything
     /// itself and forks the command once, as nsenter does: a copy into a time namespace, on
     /// nsbox's memory otherwise. Statuses and failures after the fork come back as from spawn.
-    @Test func enterJoinsInPlaceAndForksOnceIntoPidAndTimeNamespacesAsRootAnd65534() throws {
+    @Test(.requiresTool("strace", package: "strace")) func enterJoinsInPlaceAndForksOnceIntoPidAndTimeNamespacesAsRootAnd65534() throws {
         for prefix in [[], asUnprivileged] {
             // As in the benchmark's S4: every kind new, `sleep` as pid 1, unshare's child.
             let target = try TargetProcess(prefix + ["unshare", "-UrmpfniuCT", "--mount-proc", "--kill-child", "sleep", "60"],
@@ -89,7 +89,7 @@ import Testing
     /// Whoever joins namespaces that others are in (nsbox in place, or spawn's child) is
     /// non-dumpable before its first setns: a process inside with capabilities there cannot
     /// ptrace it, or read its memory, even for a moment.
-    @Test func aJoiningProcessIsNonDumpableBeforeItsFirstSetns() throws {
+    @Test(.requiresTool("strace", package: "strace")) func aJoiningProcessIsNonDumpableBeforeItsFirstSetns() throws {
         let target = try TargetProcess(["unshare", "-Urn", "sleep", "60"], differingIn: ["net", "user"])
         defer { target.kill() }
         for extra in [[], ["--json-status-fd", "2"]] {
@@ -104,7 +104,7 @@ import Testing
     /// A pid or time namespace applies to children only; a parent-death signal, a new session
     /// and a status report need nsbox around, and -f asks for it: it forks, waits and passes the
     /// status on.
-    @Test(arguments: [
+    @Test(.requiresTool("strace", package: "strace"), arguments: [
         ["-r", "-p"], ["-r", "-p", "--as-pid-1"], ["-r", "-T"], ["-r", "--die-with-parent"], ["-r", "--kill-child"],
         ["-r", "--new-session"], ["-r", "--json-status-fd", "2"], ["-r", "-f"],
     ])
@@ -117,7 +117,7 @@ import Testing
         }
     }
 
-    @Test func aStepThatFailsInPlaceIsNamedWithOurStatusAsRootAnd65534() throws {
+    @Test(.requiresTool("strace", package: "strace")) func aStepThatFailsInPlaceIsNamedWithOurStatusAsRootAnd65534() throws {
         for prefix in [[], asUnprivileged] {
             // PATH's directories hidden by tmpfs mounts: execve fails after the set-up. (A PATH
             // of ours: a directory 65534 may not search would make it EACCES, 126.)

@@ -81,7 +81,7 @@ import Testing
         var sandbox = Sandbox(create: [.user, .pid, .mount, .time])
         sandbox.userMapping = .root
         sandbox.pidOne = .command
-        let marker = String(Int.random(in: 100_000...999_999))
+        let marker = "\(getpid())7"
         let process = try sandbox.spawn(SandboxCommand("sleep", [marker]))
         #expect(eventually { !processes(matching: "sleep \(marker)").isEmpty })
         try process.signal(SIGKILL)

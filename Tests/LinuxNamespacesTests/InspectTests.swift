@@ -256,11 +256,10 @@ import Testing
     }
 }
 
-/// Runs `body` with an empty file in the shared test directory, for a namespace to be
-/// bind-mounted on; then unmounts and removes it.
+/// Runs `body` with an empty file in the run's directory, for a namespace to be bind-mounted on;
+/// then unmounts and removes it.
 func withMountFile(_ name: String, _ body: (String) throws -> Void) throws {
-    mkdir("/tmp/swift-linux-namespaces-tests", 0o755)
-    let file = "/tmp/swift-linux-namespaces-tests/\(name).\(getpid())"
+    let file = TestRun.directory + "/\(name)"
     close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0o644))
     defer {
         _ = try? runCommand(["umount", file])

@@ -35,7 +35,7 @@ import Testing
         #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
     }
 
-    @Test func enterTakesTheFastPathToTheSamePlanAndLeavesTheRest() throws {
+    @Test(.requiresTool("ip", package: "iproute2")) func enterTakesTheFastPathToTheSamePlanAndLeavesTheRest() throws {
         let target = try TargetProcess(["unshare", "-Urnu", "sleep", "60"], differingIn: ["net", "uts", "user"])
         defer { target.kill() }
         let pid = String(target.pid)

@@ -26,8 +26,8 @@ import Testing
     func aSignalSentToNsboxIsPassedOnAndItsStatusReportedAsRootAnd65534(id: Int, arguments: [String]) throws {
         for (index, prefix) in [[], asUnprivileged].enumerated() {
             for (signal, number) in [("TERM", SIGTERM), ("HUP", SIGHUP)] {
-                // Unique per case: the cases run in parallel.
-                let marker = "30\(id).\(index)\(number)"
+                // Unique per case (the cases run in parallel) and per run (suites run at once).
+                let marker = "\(getpid())30\(id).\(index)\(number)"
                 let (status, stderr, orphaned) = try signalNsbox(prefix, arguments, signal, marker: marker)
                 #expect(status == 128 + number && !orphaned, "\(prefix) \(arguments) \(signal): status \(status), orphaned \(orphaned): \(stderr)")
             }
@@ -41,7 +41,7 @@ import Testing
             defer { target.kill() }
             let sleeper = String(firstChild(of: target.pid) ?? 0)
             let enter = ["enter", "-t", sleeper, "-a"] + (prefix.isEmpty ? [] : ["--preserve-credentials"])
-            let (status, stderr, orphaned) = try signalNsbox(prefix, enter, "TERM", marker: "31\(index).5")
+            let (status, stderr, orphaned) = try signalNsbox(prefix, enter, "TERM", marker: "\(getpid())31\(index).5")
             #expect(status == 143 && !orphaned, "\(prefix): status \(status), orphaned \(orphaned): \(stderr)")
         }
     }

@@ -101,7 +101,7 @@ import Testing
         #expect(bare.stdout == "-n\n-c\n")
     }
 
-    @Test func bwrapStyleOptionsShapeTheSandbox() throws {
+    @Test(.requiresTool("ip", package: "iproute2")) func bwrapStyleOptionsShapeTheSandbox() throws {
         let scratch = ScratchDirectory()
         let data = scratch.sub("data")
         FileManager.default.createFile(atPath: data + "/file", contents: Data("hello\n".utf8))

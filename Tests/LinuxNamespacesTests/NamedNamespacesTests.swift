@@ -5,7 +5,7 @@ import Testing
 
 /// Named namespaces, compatible with ip netns.
 @Suite struct NamedNamespacesTests {
-    @Test func aNamedNetworkNamespaceIsSharedWithIpNetnsAndRemovable() throws {
+    @Test(.requiresTool("ip", package: "iproute2")) func aNamedNetworkNamespaceIsSharedWithIpNetnsAndRemovable() throws {
         let name = "nsbox-test-\(getpid())"
         let made = try NSBox.run("run", "-U", "-r", "-n", "--net=\(name)", "--", "true")
         #expect(made.status == 0, "\(made.stderr)")
@@ -23,7 +23,7 @@ import Testing
         #expect(again.status == 125 && again.stderr.contains("there is no net namespace named '\(name)'"))
     }
 
-    @Test func otherKindsLiveUnderRunNsboxAndIpNetnsNamesAreOurs() throws {
+    @Test(.requiresTool("ip", package: "iproute2")) func otherKindsLiveUnderRunNsboxAndIpNetnsNamesAreOurs() throws {
         let name = "nsbox-test-uts-\(getpid())"
         #expect(try NSBox.run("run", "-u", "--hostname", "named", "--uts=\(name)", "--", "true").status == 0)
         #expect(try NSBox.run("names", "uts").stdout.contains("uts \(name)\n"))
@@ -39,7 +39,7 @@ import Testing
 
     @Test func badNamesAndOrdinaryUsersAreRefused() throws {
         #expect(throws: NamespaceError.self) { try NamedNamespaces.prepare(.network, "../escape") }
-        let denied = try NSBox.runUnprivileged("run", "-U", "-n", "--net=nsbox-denied", "--", "true")
+        let denied = try NSBox.runUnprivileged("run", "-U", "-n", "--net=\(TestRun.name("nsbox-denied"))", "--", "true")
         #expect(denied.status == 125)
         #expect(denied.stderr.contains("needs root") || denied.stderr.contains("EACCES") || denied.stderr.contains("EPERM"), "\(denied.stderr)")
     }

@@ -50,7 +50,7 @@ import Testing
         #expect(parent.status == 0, "\(parent.stderr)")
     }
 
-    @Test(arguments: [
+    @Test(.requiresTool("strace", package: "strace"), arguments: [
         ("unshare", 1, "unshare(time)"), ("mount", 1, "mount propagation"), ("mount", 2, "mount proc on /proc"),
         ("mount", 3, "mount tmpfs on /tmp"), ("sethostname", 1, "sethostname box"), ("ioctl", 2, "bringing lo up"),
         ("prctl", 1, "prctl(PR_SET_PDEATHSIG)"), ("execve", 2, "execve"), ("setgroups", 1, "setgroups"),
@@ -63,12 +63,12 @@ import Testing
         try injectFailure(syscall: syscall, when: when, step: step, extra: ["--die-with-parent"])
     }
 
-    @Test func anInjectedCloneFailureIsNamedAndLeavesNothing() throws {
+    @Test(.requiresTool("strace", package: "strace")) func anInjectedCloneFailureIsNamedAndLeavesNothing() throws {
         try injectFailure(syscall: "clone3", when: 1, step: "clone3(", extra: [])
     }
 
     func injectFailure(syscall: String, when: Int, step: String, extra: [String]) throws {
-        let marker = "box"
+        let marker = TestRun.name("box")
         // Other suites mount under scratch directories meanwhile: compare what would be ours.
         func ourMountPoints() -> [String] { hostMountPoints(["/", "/tmp"], under: "/proc") }
         let mountsBefore = ourMountPoints()
@@ -85,7 +85,7 @@ import Testing
         #expect(eventually { processes(matching: "--hostname \(marker) --private-tmp").isEmpty }, "a helper survived")
     }
 
-    @Test func nestedInsideARootlessUnshareAsRootAnd65534() throws {
+    @Test(.requiresTool("ip", package: "iproute2")) func nestedInsideARootlessUnshareAsRootAnd65534() throws {
         for prefix in [["unshare", "-r"], asUnprivileged + ["unshare", "-r"]] {
             let full = try runCommand(prefix + [NSBox.path, "run", "-r", "-p", "-m", "-n", "-u", "-i", "--private-tmp", "--hostname", "nested",
                 "--", "sh", "-c", "id -u; hostname; ip -o link | wc -l; ps -o pid= | wc -l; ls -A /tmp | wc -l"])
@@ -115,7 +115,7 @@ import Testing
         }
     }
 
-    @Test func theCallersSignalMaskAndIgnoredSignalsReachTheCommandAsWithUnshare() throws {
+    @Test(.requiresTool("python3", package: "python3")) func theCallersSignalMaskAndIgnoredSignalsReachTheCommandAsWithUnshare() throws {
         // SIGUSR1 blocked, SIGINT ignored by the caller of nsbox / unshare.
         let setUp = "import signal, os, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1}); "
             + "signal.signal(signal.SIGINT, signal.SIG_IGN); os.execvp(sys.argv[1], sys.argv[1:])"

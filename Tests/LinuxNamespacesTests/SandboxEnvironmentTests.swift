@@ -4,34 +4,6 @@ import LinuxNamespaces
 import SystemPackage
 import Testing
 
-/// A fresh directory under /tmp, readable by everyone, removed (and unmounted) at the end.
-final class ScratchDirectory {
-    let path: String
-    init() {
-        path = "/tmp/nsbox-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        mkdir(path, 0o755)
-    }
-    func sub(_ name: String) -> String {
-        let sub = path + "/" + name
-        mkdir(sub, 0o755)
-        return sub
-    }
-    deinit {
-        // Every mount at or below the directory, deepest first, so that nothing stays mounted.
-        let mounts = hostMountinfo().split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 && (fields[4] == path || fields[4].hasPrefix(path + "/")) ? String(fields[4]) : nil
-        }
-        for mount in mounts.sorted(by: { $0.count > $1.count }) { umount2(mount, Int32(MNT_DETACH)) }
-        _ = try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
-/// The host's mount table, one line per mount.
-func hostMountinfo() -> String {
-    (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-}
-
 /// "ID MOUNTPOINT" of the host's mounts on `points` or below `prefix`: what changes when a
 /// mount is added or removed there, and not when another test flips propagation flags.
 func hostMountPoints(_ points: Set<String>, under prefix: String) -> [String] {
@@ -66,8 +38,10 @@ func hostMountPoints(_ points: Set<String>, under prefix: String) -> [String] {
     @Test func aMountInsideStaysInsideEvenWhenTheHostRootIsShared() throws {
         let scratch = ScratchDirectory()
         let target = scratch.sub("target")
+        // Only in the runner's own mount namespace: the host's / is never touched.
+        try #require(TestRun.hasPrivateMounts, "the runner has no mount namespace of its own")
         #expect(try runCommand(["mount", "--make-shared", "/"]).status == 0)
-        defer { _ = try? runCommand(["mount", "--make-private", "/"]) }
+        defer { _ = try? runCommand(["mount", "--make-slave", "/"]) }
         for propagation in [MountPropagation.private, .slave, .shared] {
             var sandbox = Sandbox(create: [.mount])
             sandbox.mountPropagation = propagation
@@ -160,7 +134,7 @@ func hostMountPoints(_ points: Set<String>, under prefix: String) -> [String] {
         }
     }
 
-    @Test func onlyLoopbackExistsItIsUpAndAnswers() throws {
+    @Test(.requiresTool("python3", package: "python3"), .requiresTool("ip", package: "iproute2")) func onlyLoopbackExistsItIsUpAndAnswers() throws {
         let script = """
             ip -o link | cut -d: -f2 | tr -d ' \\n'; echo
             ip -o link show lo | grep -q '<LOOPBACK,UP' && echo up || echo down

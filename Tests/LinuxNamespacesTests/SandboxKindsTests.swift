@@ -31,25 +31,20 @@ import Testing
         }
     }
 
-    @Test func subordinateRangesAreMappedWithNewuidmapForAnOrdinaryUser() throws {
-        let files = ["/etc/subuid", "/etc/subgid"]
-        let saved = files.map { (try? String(contentsOfFile: $0, encoding: .utf8)) }
-        defer {
-            for (file, text) in zip(files, saved) {
-                if let text { try? text.write(toFile: file, atomically: true, encoding: .utf8) } else { unlink(file) }
-            }
-        }
-        for (file, text) in zip(files, saved) {
-            try ((text ?? "") + "nobody:300000:65536\n").write(toFile: file, atomically: true, encoding: .utf8)
-            chmod(file, 0o644)
-        }
-        let result = try Probe.runUnprivileged("spawn", "--create", "user", "--map", "auto", "--", "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map")
+    @Test(.requiresTool("newuidmap", package: "uidmap"))
+    func subordinateRangesAreMappedWithNewuidmapForAnOrdinaryUser() throws {
+        let host = try? String(contentsOfFile: "/etc/subuid", encoding: .utf8)
+        let spawn = asUnprivileged + [Probe.path, "spawn", "--create", "user", "--map", "auto", "--"]
+        let result = try runWithSubordinateIDs(
+            subuid: "nobody:300000:65536\n", subgid: "nobody:400000:65536\n",
+            spawn + ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map"])
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
-        #expect(lines == ["0 300000 65536", "0 300000 65536", "termination exited 0"], "\(result.stdout) \(result.stderr)")
+        #expect(lines == ["0 300000 65536", "0 400000 65536", "termination exited 0"], "\(result.stdout) \(result.stderr)")
         // Without an entry: a clear error that says where to add one.
-        for file in files { try (saved[0] ?? "").write(toFile: file, atomically: true, encoding: .utf8) }
-        let missing = try Probe.runUnprivileged("spawn", "--create", "user", "--map", "auto", "--", "true")
+        let missing = try runWithSubordinateIDs(subuid: "root:100000:65536\n", subgid: "nobody:400000:65536\n", spawn + ["true"])
         #expect(missing.stdout.contains("no range for nobody in /etc/subuid"), "\(missing.stdout)")
         #expect(missing.status == 125)
+        // The host's file was never touched.
+        #expect((try? String(contentsOfFile: "/etc/subuid", encoding: .utf8)) == host)
     }
 }

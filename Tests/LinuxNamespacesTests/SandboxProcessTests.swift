@@ -46,7 +46,7 @@ import Testing
         // The orphans end after sh has become `sleep`, which never waits for anything (while sh
         // still loops, its waits reap orphans too: hence 3 s, longer than the 100 forks take on
         // a loaded machine). Polled, not timed.
-        let marker = "3.\(getpid() % 1000)"
+        let marker = "3.\(getpid())"
         let script = "for i in $(seq 100); do (sleep \(marker) &); done; exec sleep 30"
         for pidOne in [PIDOne.initProcess, .command] {
             var sandbox = Sandbox(create: [.user, .pid])
@@ -88,7 +88,7 @@ import Testing
 
     @Test func killingTheParentKillsTheSandboxWhenAsked() throws {
         for dieWithParent in [true, false] {
-            let marker = "\(Int.random(in: 100_000...999_999)).\(dieWithParent ? 1 : 2)"
+            let marker = "\(getpid()).\(dieWithParent ? 1 : 2)"
             var options = ["spawn", "--create", "user,pid", "--map", "root"]
             if dieWithParent { options.append("--die-with-parent") }
             let parent = try TargetProcess(

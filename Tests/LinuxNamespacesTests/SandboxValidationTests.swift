@@ -107,17 +107,18 @@ import Testing
 
     @Test func aSpawnerThreadThatCannotStartIsAnErrorNotAHang() throws {
         // With die-with-parent, a spawn from a thread other than the main one clones from the
-        // library's spawner thread. Uid 65533 (no other test uses it) may have 2 tasks: the
-        // main thread and the spawning one, so the spawner thread cannot start. One more task
-        // allowed: the spawner starts, and the clone is what the limit refuses.
-        let probe = ["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups", Probe.path, "spawn", "--from-thread", "--die-with-parent",
+        // library's spawner thread. A uid of this run's own (no other test or suite uses it) may
+        // have 2 tasks: the main thread and the spawning one, so the spawner thread cannot start.
+        // One more task allowed: the spawner starts, and the clone is what the limit refuses.
+        let asOwnUser = ["setpriv", "--reuid=\(TestRun.ownUID)", "--regid=\(TestRun.ownUID)", "--clear-groups"]
+        let probe = asOwnUser + [Probe.path, "spawn", "--from-thread", "--die-with-parent",
             "--create", "user", "--map", "root", "--", "true"]
         let noThread = try runCommand(["prlimit", "--nproc=2:2"] + probe, timeout: 30)
         #expect(noThread.status == 125, "\(noThread.stdout) \(noThread.stderr)")
         #expect(noThread.stdout.contains("starting the spawner thread: EAGAIN") && noThread.stdout.contains("RLIMIT_NPROC"), "\(noThread.stdout)")
         let noChild = try runCommand(["prlimit", "--nproc=3:3"] + probe, timeout: 30)
         #expect(noChild.status == 125 && noChild.stdout.contains("(user): EAGAIN"), "\(noChild.stdout) \(noChild.stderr)")
-        let fine = try runCommand(["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups", Probe.path, "spawn", "--from-thread",
+        let fine = try runCommand(asOwnUser + [Probe.path, "spawn", "--from-thread",
             "--die-with-parent", "--create", "user,pid", "--map", "root", "--", "sh", "-c", "echo $$"], timeout: 30)
         #expect(fine.status == 0 && fine.stdout.hasPrefix("2\n"), "\(fine.stdout) \(fine.stderr)")
     }

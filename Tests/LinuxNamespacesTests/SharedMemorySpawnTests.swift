@@ -5,15 +5,20 @@ import Testing
 /// A child that needs nothing from its parent before it executes runs on the parent's memory
 /// (CLONE_VM | CLONE_VFORK) and writes one-line maps of the caller's own ids itself; one that
 /// supervises, or whose maps the parent writes, is a copy. Checked on the system calls made.
-@Suite struct SharedMemorySpawnTests {
+@Suite(.requiresTool("strace", package: "strace")) struct SharedMemorySpawnTests {
     /// The clone calls of `nsbox run ARGS -- true` (or another subcommand), each as "clone3 FLAGS" or "clone FLAGS",
     /// and the files the processes opened under /proc.
     func cloneCalls(_ prefix: [String], _ args: [String], subcommand: [String] = ["run"]) throws -> (clones: [String], procFiles: [String], result: CommandResult) {
         let scratch = ScratchDirectory()
         chmod(scratch.path, 0o777)  // strace writes the trace as the user it runs as
         let trace = scratch.path + "/trace"
-        let result = try runCommand(prefix + ["strace", "-f", "-qq", "-o", trace, "-e", "trace=clone,clone3,openat", NSBox.path] + subcommand + args + ["--", "true"])
-        let lines = (try? String(contentsOfFile: trace, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        let result = try runCommand(prefix + ["strace", "-f", "-qq", "-o", trace, "-e", "trace=clone,clone3,openat,execve", NSBox.path] + subcommand + args + ["--", "true"])
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        // A trace that missed the run (strace failed, or followed nothing) would pass any "no
+        // clone" check: it must have followed the run down to the command's own execve (nsbox's
+        // and the command's; once the ids change strace may not read the arguments).
+        try #require(lines.filter { $0.contains(" execve(") }.count >= 2,
+            "strace did not trace the command: \(result.stderr) \(lines)")
         let clones = lines.compactMap { line -> String? in
             guard let call = line.range(of: #"clone3?\("#, options: .regularExpression) else { return nil }
             let name = line[call].dropLast()
@@ -74,7 +79,7 @@ import Testing
 
     @Test(arguments: ["setgroups", "uid_map", "gid_map"])
     func aMapTheChildCannotWriteIsNamedAndLeavesNothing(file: String) throws {
-        let marker = "own-map-\(file)"
+        let marker = "own-map-\(file)-\(getpid())"
         for prefix in [[], asUnprivileged] {
             let result = try runCommand(prefix + [
                 "strace", "-f", "-qq", "-o", "/dev/null", "-P", "/proc/self/\(file)", "-e", "trace=openat", "-e", "inject=openat:error=EPERM",

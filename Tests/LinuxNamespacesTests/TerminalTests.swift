@@ -36,7 +36,7 @@ import Testing
             print("refused", e.errno)
         """
 
-    @Test func newSessionStopsTiocstiAsRootAndUnprivileged() throws {
+    @Test(.requiresTool("python3", package: "python3")) func newSessionStopsTiocstiAsRootAndUnprivileged() throws {
         for prefix in [[], asUnprivileged] {
             let refused = try onATerminal(prefix + [NSBox.path, "run", "-r", "--new-session", "--", "python3", "-c", Self.inject])
             #expect(refused.contains("refused 1") && !refused.contains("injected"), "\(refused)")
@@ -48,7 +48,7 @@ import Testing
         }
     }
 
-    @Test func foregroundSessionHandsTheTerminalToTheCommandAndBack() throws {
+    @Test(.requiresTool("python3", package: "python3")) func foregroundSessionHandsTheTerminalToTheCommandAndBack() throws {
         // The command reports whether it leads its own process group and whether that group is
         // the terminal's foreground group (what an interactive shell inside needs).
         let show = "import os; print('own', os.getpgrp() == os.getpid(), 'fg', os.tcgetpgrp(0) == os.getpgrp())"

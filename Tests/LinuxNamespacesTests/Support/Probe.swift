@@ -17,12 +17,9 @@ enum Probe {
             dir = dir.deletingLastPathComponent()
         }
         let built = dir.appendingPathComponent(name).path
-        // One fixed directory, reused by every run: nothing piles up in /tmp. The copy is renamed
-        // into place, so a concurrent run never sees half a file.
-        let shared = "/tmp/swift-linux-namespaces-tests"
-        mkdir(shared, 0o755)
-        chmod(shared, 0o755)
-        let copy = shared + "/" + name
+        // The run's own directory (removed at exit). The copy is renamed into place, so a test
+        // of this run never sees half a file.
+        let copy = TestRun.directory + "/" + name
         let partial = copy + ".\(getpid())"
         unlink(partial)
         copyFile(built, to: partial)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prints what the test suite promises to leave as it found it on the host: the propagation of /,
+# /etc/subuid and /etc/subgid, the mount table of this shell's mount namespace (mount points,
+# options and propagation; not the ids, which are not reused), what is under /run/netns and
+# /run/nsbox, and the processes the suite starts (nsbox, nsprobe, its per-run directories).
+# `.ci/run` diffs a snapshot from before the run with ones taken during and after it.
+#   Scripts/host-snapshot.sh              print a snapshot
+#   Scripts/host-snapshot.sh --self-test  show that a snapshot sees a leftover mount (the
+#                                         negative control of the comparison); as root
+set -euo pipefail
+
+snapshot() {
+    echo "propagation of /: $(findmnt -no PROPAGATION /)"
+    for file in /etc/subuid /etc/subgid; do
+        if [ -e "$file" ]; then echo "$file: $(sha256sum < "$file" | cut -d' ' -f1)"; else echo "$file: absent"; fi
+    done
+    # Fields 5.. of mountinfo: mount point, options, optional fields (propagation), fs, source.
+    cut -d' ' -f5- /proc/self/mountinfo | sort
+    for dir in /run/netns /run/nsbox; do
+        if [ -e "$dir" ]; then find "$dir" | sort; else echo "$dir: absent"; fi
+    done
+    # Everything the suite starts runs one of its helpers or from its per-run directory.
+    pgrep -a -f 'swift-linux-namespaces-tests|/nsbox |/nsprobe ' | grep -v -e pgrep -e host-snapshot | sed 's/^[0-9]* /process: /' || true
+}
+
+if [ "${1:-}" = --self-test ]; then
+    before=$(snapshot)
+    dir=$(mktemp -d)
+    trap 'umount "$dir" 2>/dev/null; rmdir "$dir"' EXIT
+    mount -t tmpfs snapshot-self-test "$dir"
+    if [ "$(snapshot)" = "$before" ]; then
+        echo "host-snapshot: a tmpfs mounted on $dir went unseen" >&2
+        exit 1
+    fi
+    umount "$dir"
+    [ "$(snapshot)" = "$before" ] || { echo "host-snapshot: differs after the self-test's mount was removed" >&2; exit 1; }
+    echo "host-snapshot: self-test passed (a leftover mount is seen)"
+    exit 0
+fi
+snapshot
