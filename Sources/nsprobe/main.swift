@@ -269,11 +269,14 @@ func churn(_ rounds: Int, threads: Int) {
     let before = resources()
     let mountsBefore = sandboxMountCount()
     let rssBefore = residentKilobytes()
-    let results = Mutex<(outcomes: [String: Int], latencies: [Double])>(([:], []))
+    let results = Mutex<(outcomes: [String: Int], latencies: [Double], mountNamespaces: Set<NamespaceID>)>(([:], [], []))
     let work: @Sendable (Int) -> Void = { worker in
         for round in stride(from: worker, to: rounds, by: threads) {
             var sandbox = Sandbox(create: [.user, .pid, .network, .mount, .uts, .ipc])
             sandbox.userMapping = .root
+            // Each sandbox mounts (a tmpfs on /tmp) in its own mount namespace: neither the mount
+            // nor the namespace may outlive it.
+            sandbox.privateTmp = true
             // Ten rounds in three: an init; the command as pid 1, its child sharing our memory
             // until it executes while other threads spawn beside it; that and a new time
             // namespace, so that the child forks the command's process as our own child.
@@ -300,6 +303,7 @@ func churn(_ rounds: Int, threads: Int) {
             let outcome: String
             do throws(SandboxError) {
                 let process = try sandbox.spawn(command)
+                if let id = process.namespaces[.mount] { results.withLock { _ = $0.mountNamespaces.insert(id) } }
                 if killedMidRun { try process.signal(SIGKILL) }
                 outcome = "\(try process.wait())"
             } catch {
@@ -313,13 +317,23 @@ func churn(_ rounds: Int, threads: Int) {
     let workers = (0..<threads).compactMap { worker in startThread { work(worker) } }
     for thread in workers { pthread_join(thread, nil) }
     let after = resources()
-    let (outcomes, latencies) = results.withLock { ($0.outcomes, $0.latencies.sorted()) }
+    let (outcomes, latencies, spawnedNamespaces) = results.withLock { ($0.outcomes, $0.latencies.sorted(), $0.mountNamespaces) }
+    // The negative control of the scan below: a sandbox still running is seen.
+    var control = Sandbox(create: [.user, .mount])
+    control.userMapping = .root
+    if let running = try? control.spawn(SandboxCommand("sleep", ["30"])), let id = running.namespaces[.mount] {
+        print("control_seen", mountNamespacesInUse(among: [id]).count)
+        try? running.signal(SIGKILL)
+        _ = try? running.wait()
+    }
     for (outcome, count) in outcomes.sorted(by: { $0.key < $1.key }) { print("outcome", "\(outcome)=\(count)") }
     print("fds_before", before.fds)
     print("fds_after", after.fds)
     print("children_after", after.children)
     print("mounts_before", mountsBefore)
     print("mounts_after", sandboxMountCount())
+    print("mount_namespaces", spawnedNamespaces.count)
+    print("mount_namespaces_left", mountNamespacesInUse(among: spawnedNamespaces).count)
     print("rss_kb_before", rssBefore)
     print("rss_kb_after", residentKilobytes())
     if !latencies.isEmpty {
@@ -336,6 +350,19 @@ func sandboxMountCount() -> Int {
         let point = line.split(separator: " ")[4]
         return point == "/" || point == "/tmp" || point == "/proc" || point.hasPrefix("/proc/")
     }.count
+}
+
+/// Which of `ids` some process still has as its mount namespace (`/proc/*/ns/mnt`).
+func mountNamespacesInUse(among ids: Set<NamespaceID>) -> Set<NamespaceID> {
+    guard let dir = opendir("/proc") else { return [] }
+    defer { closedir(dir) }
+    var found: Set<NamespaceID> = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard Int32(name) != nil, let id = try? NamespaceID(path: FilePath("/proc/\(name)/ns/mnt")) else { continue }
+        if ids.contains(id) { found.insert(id) }
+    }
+    return found
 }
 
 func residentKilobytes() -> Int {

@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
+import LinuxNamespaces
 import Testing
 
 /// Every kind of bad input, through nsbox, as root and as uid 65534: exit 125, one line on
 /// stderr naming what was wrong, nothing on stdout, and nothing left behind (no process, no
-/// mount on the host).
-@Suite struct BadInputCatalogueTests {
+/// mount on the host). Serialized: the negative control mounts on /mnt for a moment.
+@Suite(.serialized) struct BadInputCatalogueTests {
     static let kinds = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]
 
     /// (nsbox arguments before the command, text the error must contain).
@@ -63,6 +64,73 @@ import Testing
                 #expect(hostMounts() == mounts)
             }
         }
+    }
+
+    /// Input only the kernel refuses, in the child after the clone (or in place, after
+    /// nsbox's own unshare): (arguments, text of the error, exit status).
+    static func refusedAfterTheClone(newRoot: String) -> [([String], String, Int32)] {
+        [
+            (["-r", "-p", "-S", "5"], "setresuid(5): EINVAL", 125),
+            (["-r", "-S", "5"], "setresuid(5): EINVAL", 125),
+            (["-r", "-p", "-m", "--bind", "/dev/null", "/mnt"], "mount bind /dev/null on /mnt: EINVAL", 125),
+            (["-r", "-p", "-m", "--ro-bind", "/tmp", "/proc/self"], "mount read-only bind /tmp on /proc/self: EINVAL", 125),
+            (["-r", "-m", "-p", "--as-pid-1", "--new-root", newRoot], "command not found: execve sh: ENOENT", 127),
+            (["-r", "-m", "--new-root", newRoot], "command not found: execve sh: ENOENT", 127),
+        ]
+    }
+
+    @Test func inputTheKernelRefusesAfterTheCloneIsOneLineAndLeavesNothingAsRootAnd65534() throws {
+        // A new root that is not a mount point and has no shell in it (the sandbox binds it
+        // onto itself; the command is what is missing).
+        let scratch = ScratchDirectory()
+        let newRoot = scratch.sub("root")
+        for dir in ["proc", "mnt", "tmp"] { _ = scratch.sub("root/" + dir) }
+        for prefix in [[], asUnprivileged] {
+            for (index, (options, needle, status)) in Self.refusedAfterTheClone(newRoot: newRoot).enumerated() {
+                let marker = "refused-\(getpid())-\(index)"
+                let mounts = hostMounts()
+                let result = try runCommand(prefix + [NSBox.path, "run"] + options + ["--", "sh", "-c", "echo ran # \(marker)"])
+                let who = prefix.isEmpty ? "root" : "65534"
+                #expect(result.status == status, "\(who) \(options): \(result.status) \(result.stderr)")
+                #expect(result.stderr.hasPrefix("nsbox: ") && result.stderr.contains(needle), "\(who) \(options): \(result.stderr)")
+                #expect(result.stderr.split(separator: "\n").count == 1, "\(who) \(options): \(result.stderr)")
+                #expect(result.stdout.isEmpty, "\(who) \(options): the command ran")
+                #expect(processes(matching: marker).isEmpty)
+                #expect(zombieChildren(of: getpid()) == 0)
+                #expect(hostMounts() == mounts)
+            }
+        }
+    }
+
+    @Test(.requiresTool("newuidmap", package: "uidmap"))
+    func idMapsNewuidmapRefusesAreOneLineAndLeaveNothing() throws {
+        let marker = "refused-map-\(getpid())"
+        let mounts = hostMounts()
+        // No subordinate range for nobody: newuidmap refuses after the clone.
+        let result = try runWithSubordinateIDs(subuid: "", subgid: "", asUnprivileged + [
+            NSBox.path, "run", "-U", "-p", "--map-users", "0:100000:1", "--map-groups", "0:100000:1", "--", "sh", "-c", "echo ran # \(marker)",
+        ])
+        #expect(result.status == 125 && result.stderr.hasPrefix("nsbox: id maps: newuidmap: exited with status 1"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1 && result.stdout.isEmpty, "\(result.stdout) \(result.stderr)")
+        #expect(processes(matching: marker).isEmpty)
+        #expect(hostMounts() == mounts)
+    }
+
+    @Test func theLeftoverChecksSeeALeftover() throws {
+        // Negative controls of "no process, no mount left": a process with the marker in its
+        // command line, and a mount on /mnt (in the runner's own mount namespace), are seen.
+        let marker = "leftover-\(getpid())"
+        let mounts = hostMounts()
+        let leftover = try Sandbox().spawn(SandboxCommand("sh", ["-c", "sleep 60; true # \(marker)"]))
+        #expect(eventually { !processes(matching: marker).isEmpty })
+        try leftover.signal(SIGKILL)
+        _ = try leftover.wait()
+        #expect(processes(matching: marker).isEmpty)
+        try #require(TestRun.hasPrivateMounts, "the runner has no mount namespace of its own to mount in")
+        #expect(try runCommand(["mount", "-t", "tmpfs", "leftover", "/mnt"]).status == 0)
+        #expect(hostMounts() != mounts)
+        #expect(try runCommand(["umount", "/mnt"]).status == 0)
+        #expect(hostMounts() == mounts)
     }
 
     @Test func aGidMapWithSetgroupsAllowIsRefusedToAnOrdinaryUser() throws {

@@ -122,27 +122,29 @@ import Testing
 
     @Test func jsonOutputParsesAndMatchesProc() throws {
         let ids = try NSBox.run("id", "--json")
-        let object = try JSONSerialization.jsonObject(with: Data(ids.stdout.utf8)) as! [String: Any]
-        let namespaces = object["namespaces"] as! [[String: Any]]
+        #expect(ids.status == 0, "\(ids.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(ids.stdout.utf8)) as? [String: Any], "\(ids.stdout)")
+        let namespaces = try #require(object["namespaces"] as? [[String: Any]], "\(object)")
         #expect(namespaces.count == 8)
-        let pid = object["pid"] as! Int
+        let pid = try #require(object["pid"] as? Int, "\(object)")
         for entry in namespaces {
-            #expect(entry["ns"] as? Int == Int(inode("/proc/self/ns/\(entry["type"] as! String)")!), "\(entry) of \(pid)")
+            let kind = try #require(entry["type"] as? String, "\(entry)")
+            #expect(entry["ns"] as? Int == inode("/proc/self/ns/\(kind)").map { Int($0) }, "\(entry) of \(pid)")
         }
 
         let fds = makePipe()
-        var status = try runCommandPassing(fd: fds[1], [NSBox.path, "run", "-r", "-n", "-p", "--json-status-fd", "\(fds[1])", "--", "sh", "-c", "exit 9"])
+        let status = try runCommandPassing(fd: fds[1], [NSBox.path, "run", "-r", "-n", "-p", "--json-status-fd", "\(fds[1])", "--", "sh", "-c", "exit 9"])
         close(fds[1])
         let lines = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
             .split(separator: "\n")
-        #expect(lines.count == 2, "\(lines)")
-        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect(status == 9, "nsbox passes the command's status on")
+        try #require(lines.count == 2, "\(lines)")
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any], "\(lines[0])")
         #expect(first["child-pid"] is Int)
         #expect(first["net-namespace"] is Int && first["user-namespace"] is Int && first["pid-namespace"] is Int)
         #expect((first["net-namespace"] as? Int).map(UInt64.init) != inode("/proc/self/ns/net"))
-        let last = try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as! [String: Any]
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any], "\(lines[1])")
         #expect(last["exit-code"] as? Int == 9)
-        status = 0
     }
 
     @Test func enterJoinsATargetLikeNsenter() throws {
@@ -170,7 +172,8 @@ import Testing
     }
 }
 
-/// Runs a command with `fd` left open in it (for --json-status-fd); returns its exit status.
+/// Runs a command with `fd` left open in it (for --json-status-fd); returns its exit status
+/// (128+N when a signal N ended it).
 func runCommandPassing(fd: Int32, _ arguments: [String]) throws -> Int32 {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -182,6 +185,6 @@ func runCommandPassing(fd: Int32, _ arguments: [String]) throws -> Int32 {
     var pid: pid_t = 0
     guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { throw TestFailure("posix_spawn") }
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    return status
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return status & 0x7f != 0 ? 128 + (status & 0x7f) : (status >> 8) & 0xff
 }

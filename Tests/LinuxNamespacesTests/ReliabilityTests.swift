@@ -22,7 +22,12 @@ import Testing
                 #expect(result.stdout.contains("outcome child=200") && result.stdout.contains("outcome command not found=400"))
                 #expect(f["fds_after"] == f["fds_before"])
                 #expect(f["children_after"] == "0")
+                // The sandboxes mounted in their own namespaces: nothing reached ours, and no
+                // namespace outlived its sandbox (the scan sees a running one: control_seen; the
+                // namespaces of the 100 killed mid-run, at least, are read while they run).
                 #expect(f["mounts_after"] == f["mounts_before"])
+                #expect(f["control_seen"] == "1" && f["mount_namespaces_left"] == "0" && (Int(f["mount_namespaces"] ?? "") ?? 0) >= 100,
+                    "\(result.stdout)")
                 // RSS stays flat: under 8 MiB of growth over 1,000 spawns.
                 #expect((Int(f["rss_kb_after"] ?? "") ?? .max) - (Int(f["rss_kb_before"] ?? "") ?? 0) < 8192, "\(result.stdout)")
             }
@@ -50,24 +55,26 @@ import Testing
         #expect(parent.status == 0, "\(parent.stderr)")
     }
 
+    /// Each step's one right exit status: 126 where the command could not be executed, 125
+    /// where nsbox failed before it.
     @Test(.requiresTool("strace", package: "strace"), arguments: [
-        ("unshare", 1, "unshare(time)"), ("mount", 1, "mount propagation"), ("mount", 2, "mount proc on /proc"),
-        ("mount", 3, "mount tmpfs on /tmp"), ("sethostname", 1, "sethostname box"), ("ioctl", 2, "bringing lo up"),
-        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)"), ("execve", 2, "execve"), ("setgroups", 1, "setgroups"),
-        ("setresuid", 1, "setresuid(7)"), ("setresgid", 1, "setresgid(7)"), ("write", 1, "id maps"),
+        ("unshare", 1, "unshare(time)", 125), ("mount", 1, "mount propagation", 125), ("mount", 2, "mount proc on /proc", 125),
+        ("mount", 3, "mount tmpfs on /tmp", 125), ("sethostname", 1, "sethostname \(TestRun.name("box"))", 125), ("ioctl", 2, "bringing lo up", 125),
+        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)", 125), ("execve", 2, "execve", 126), ("setgroups", 1, "setgroups", 125),
+        ("setresuid", 1, "setresuid(7)", 125), ("setresgid", 1, "setresgid(7)", 125), ("write", 1, "id maps", 125),
         // nsbox spawns from its main thread, which clones directly even with die-with-parent
         // (only other threads hand the clone to the spawner thread); clone is the init's fork.
-        ("clone3", 1, "clone3("), ("clone", 1, "fork"),
-    ] as [(String, Int, String)])
-    func anInjectedFailureAtEachStepIsNamedAndLeavesNothing(syscall: String, when: Int, step: String) throws {
-        try injectFailure(syscall: syscall, when: when, step: step, extra: ["--die-with-parent"])
+        ("clone3", 1, "clone3(", 125), ("clone", 1, "fork", 125),
+    ] as [(String, Int, String, Int32)])
+    func anInjectedFailureAtEachStepIsNamedAndLeavesNothing(syscall: String, when: Int, step: String, status: Int32) throws {
+        try injectFailure(syscall: syscall, when: when, step: step, status: status, extra: ["--die-with-parent"])
     }
 
     @Test(.requiresTool("strace", package: "strace")) func anInjectedCloneFailureIsNamedAndLeavesNothing() throws {
-        try injectFailure(syscall: "clone3", when: 1, step: "clone3(", extra: [])
+        try injectFailure(syscall: "clone3", when: 1, step: "clone3(", status: 125, extra: [])
     }
 
-    func injectFailure(syscall: String, when: Int, step: String, extra: [String]) throws {
+    func injectFailure(syscall: String, when: Int, step: String, status: Int32, extra: [String]) throws {
         let marker = TestRun.name("box")
         // Other suites mount under scratch directories meanwhile: compare what would be ours.
         func ourMountPoints() -> [String] { hostMountPoints(["/", "/tmp"], under: "/proc") }
@@ -77,7 +84,7 @@ import Testing
             NSBox.path, "run", "-U", "--map-users", "0:100000:1000", "--map-groups", "0:100000:1000", "-S", "7", "-G", "7", "-m", "-p", "-n",
             "-u", "-T", "--hostname", marker, "--private-tmp",
         ] + extra + ["--", "true"])
-        #expect(result.status == 125 || result.status == 126, "\(syscall)#\(when): \(result.status) \(result.stderr)")
+        #expect(result.status == status, "\(syscall)#\(when): \(result.status) \(result.stderr)")
         #expect(result.stderr.hasPrefix("nsbox: ") && result.stderr.contains(step) && result.stderr.contains("EPERM"),
             "\(syscall)#\(when): \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
