@@ -171,8 +171,10 @@ import Testing
     }
 
     @Test func dieWithParentHoldsUnderARaceLoopInsideAPidNamespace() throws {
-        func survivorsOfRaces(_ rounds: Range<Int>, dieWithParent: Bool, delay: (Int) -> UInt32) -> Int {
-            var survivors = 0
+        /// Rounds whose sandbox outlived nsbox, and rounds where nsbox had cloned before it
+        /// was killed (a round killed earlier has no sandbox to leave behind).
+        func survivorsOfRaces(_ rounds: Range<Int>, dieWithParent: Bool, delay: (Int) -> UInt32) -> (survivors: Int, pastTheClone: Int) {
+            var survivors = 0, pastTheClone = 0
             for round in rounds {
                 let marker = "race-\(getpid())-\(round)"
                 var actions = posix_spawn_file_actions_t()
@@ -186,6 +188,7 @@ import Testing
                 posix_spawn_file_actions_destroy(&actions)
                 for pointer in argv { free(pointer) }
                 usleep(delay(round))
+                if firstChild(of: pid) != nil { pastTheClone += 1 }
                 kill(pid, SIGKILL)
                 waitpid(pid, nil, 0)
                 if !eventually(within: 2, { processes(matching: marker).isEmpty }) {
@@ -193,10 +196,14 @@ import Testing
                     for leftover in processes(matching: marker) { kill(leftover, SIGKILL) }
                 }
             }
-            return survivors
+            return (survivors, pastTheClone)
         }
         // Negative control: without the option, a sandbox that got going outlives nsbox.
-        #expect(survivorsOfRaces(0..<3, dieWithParent: false, delay: { _ in 100_000 }) == 3)
-        #expect(survivorsOfRaces(0..<200, dieWithParent: true, delay: { UInt32($0 % 11) * 1000 }) == 0)
+        let control = survivorsOfRaces(0..<3, dieWithParent: false, delay: { _ in 100_000 })
+        #expect(control.survivors == 3 && control.pastTheClone == 3, "\(control)")
+        // The race: killed 0-10 ms in, many rounds after the clone (else it proves nothing).
+        let raced = survivorsOfRaces(0..<200, dieWithParent: true, delay: { UInt32($0 % 11) * 1000 })
+        #expect(raced.survivors == 0, "\(raced)")
+        #expect(raced.pastTheClone >= 50, "too few rounds got past the clone to race anything: \(raced)")
     }
 }
