@@ -303,7 +303,10 @@ func churn(_ rounds: Int, threads: Int) {
             let outcome: String
             do throws(SandboxError) {
                 let process = try sandbox.spawn(command)
-                if let id = process.namespaces[.mount] { results.withLock { _ = $0.mountNamespaces.insert(id) } }
+                // Read while it runs (the sleeping rounds run until killed); the ids the child
+                // reported, where it did, for the others.
+                let running = killedMidRun ? try? NamespaceID(path: FilePath(process.namespacePath(.mount))) : nil
+                if let id = running ?? process.namespaces[.mount] { results.withLock { _ = $0.mountNamespaces.insert(id) } }
                 if killedMidRun { try process.signal(SIGKILL) }
                 outcome = "\(try process.wait())"
             } catch {
