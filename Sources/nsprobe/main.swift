@@ -266,6 +266,9 @@ func churn(_ rounds: Int, threads: Int) {
     _ = "#!/nonexistent/interpreter\n".withCString { write(fd, $0, strlen($0)) }
     close(fd)
     defer { unlink(badInterpreter) }
+    // The sleeps carry our pid (sleep adds its arguments): a process of ours that outlived its
+    // sandbox is told from another run's by it (namespace inodes are reused).
+    let sleepMarked = ["30", "0.\(getpid())"]
     let before = resources()
     let mountsBefore = sandboxMountCount()
     let rssBefore = residentKilobytes()
@@ -290,7 +293,7 @@ func churn(_ rounds: Int, threads: Int) {
             var command = SandboxCommand("true")
             // Half of the rounds that would run true run a long sleep and are killed mid-run.
             let killedMidRun = round % 10 == 5
-            if killedMidRun { command = SandboxCommand("sleep", ["30"]) }
+            if killedMidRun { command = SandboxCommand("sleep", sleepMarked) }
             switch round % 5 {
             case 1: command = SandboxCommand("sh", ["-c", "exit 3"])
             case 2: sandbox.uid = 4242  // not mapped: setresuid fails in the child
@@ -324,8 +327,10 @@ func churn(_ rounds: Int, threads: Int) {
     // The negative control of the scan below: a sandbox still running is seen.
     var control = Sandbox(create: [.user, .mount])
     control.userMapping = .root
-    if let running = try? control.spawn(SandboxCommand("sleep", ["30"])), let id = running.namespaces[.mount] {
-        print("control_seen", mountNamespacesInUse(among: [id]).count)
+    if let running = try? control.spawn(SandboxCommand("sleep", sleepMarked)),
+        let id = try? NamespaceID(path: FilePath(running.namespacePath(.mount)))
+    {
+        print("control_seen", mountNamespacesInUse(among: [id], by: sleepMarked).count)
         try? running.signal(SIGKILL)
         _ = try? running.wait()
     }
@@ -336,7 +341,7 @@ func churn(_ rounds: Int, threads: Int) {
     print("mounts_before", mountsBefore)
     print("mounts_after", sandboxMountCount())
     print("mount_namespaces", spawnedNamespaces.count)
-    print("mount_namespaces_left", mountNamespacesInUse(among: spawnedNamespaces).count)
+    print("mount_namespaces_left", mountNamespacesInUse(among: spawnedNamespaces, by: sleepMarked).count)
     print("rss_kb_before", rssBefore)
     print("rss_kb_after", residentKilobytes())
     if !latencies.isEmpty {
@@ -355,14 +360,17 @@ func sandboxMountCount() -> Int {
     }.count
 }
 
-/// Which of `ids` some process still has as its mount namespace (`/proc/*/ns/mnt`).
-func mountNamespacesInUse(among ids: Set<NamespaceID>) -> Set<NamespaceID> {
+/// Which of `ids` a process running `sleep ARGUMENTS` still has as its mount namespace.
+func mountNamespacesInUse(among ids: Set<NamespaceID>, by arguments: [String]) -> Set<NamespaceID> {
+    let commandLine = (["sleep"] + arguments).joined(separator: "\0") + "\0"
     guard let dir = opendir("/proc") else { return [] }
     defer { closedir(dir) }
     var found: Set<NamespaceID> = []
     while let entry = readdir(dir) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard Int32(name) != nil, let id = try? NamespaceID(path: FilePath("/proc/\(name)/ns/mnt")) else { continue }
+        guard Int32(name) != nil, (try? String(readingFile: "/proc/\(name)/cmdline")) == commandLine,
+            let id = try? NamespaceID(path: FilePath("/proc/\(name)/ns/mnt"))
+        else { continue }
         if ids.contains(id) { found.insert(id) }
     }
     return found

@@ -96,7 +96,6 @@ import Testing
                 #expect(result.stderr.split(separator: "\n").count == 1, "\(who) \(options): \(result.stderr)")
                 #expect(result.stdout.isEmpty, "\(who) \(options): the command ran")
                 #expect(processes(matching: marker).isEmpty)
-                #expect(zombieChildren(of: getpid()) == 0)
                 #expect(hostMounts() == mounts)
             }
         }
