@@ -341,7 +341,13 @@ func churn(_ rounds: Int, threads: Int) {
     print("mounts_before", mountsBefore)
     print("mounts_after", sandboxMountCount())
     print("mount_namespaces", spawnedNamespaces.count)
-    print("mount_namespaces_left", mountNamespacesInUse(among: spawnedNamespaces, by: sleepMarked).count)
+    // A command whose supervisor was killed dies of its parent-death signal a moment later.
+    var left = mountNamespacesInUse(among: spawnedNamespaces, by: sleepMarked)
+    for _ in 0..<200 where !left.isEmpty {
+        usleep(10_000)
+        left = mountNamespacesInUse(among: spawnedNamespaces, by: sleepMarked)
+    }
+    print("mount_namespaces_left", left.count)
     print("rss_kb_before", rssBefore)
     print("rss_kb_after", residentKilobytes())
     if !latencies.isEmpty {
