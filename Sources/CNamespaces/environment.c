@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -67,16 +68,49 @@ int cn_write_time_offsets(const struct cn_plan *plan) {
     return cn_write_proc_file("/proc/self/timens_offsets", plan->time_offsets);
 }
 
-/// Makes a mount read-only with its submounts; before Linux 5.12, only the mount itself,
-/// keeping the flags a user namespace may not clear (nosuid, nodev, noexec).
-static int make_read_only(const char *target) {
-    struct cn_mount_attr attr = {cn_mount_attr_rdonly, 0, 0, 0};
-    if (syscall(SYS_mount_setattr, AT_FDCWD, target, cn_at_recursive, &attr, sizeof attr) == 0) return 0;
-    if (errno != ENOSYS) return -1;
+/// Remounts the mount at `target` alone with `flags` (MS_RDONLY, MS_NOSUID, ...) added, keeping
+/// the flags it has: a user namespace may not clear the locked ones (nosuid, nodev, noexec).
+static int remount_adding(const char *target, unsigned long flags) {
     struct statvfs info;
     if (statvfs(target, &info) != 0) return -1;
-    unsigned long keep = info.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
-    return mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, (const void *)0);
+    unsigned long keep = info.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    return mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | flags | keep, (const void *)0);
+}
+
+/// Makes a mount read-only (with `read_only`) and adds MS_NOSUID/MS_NODEV/MS_NOEXEC of
+/// `restrict_flags`, submounts included; before Linux 5.12, on the mount itself only.
+static int restrict_mount(const char *target, int read_only, unsigned long restrict_flags) {
+    // MOUNT_ATTR_RDONLY 0x1, _NOSUID 0x2, _NODEV 0x4, _NOEXEC 0x8: mount_setattr(2).
+    uint64_t set = (read_only ? cn_mount_attr_rdonly : 0) | ((restrict_flags & MS_NOSUID) ? 0x2 : 0) |
+                   ((restrict_flags & MS_NODEV) ? 0x4 : 0) | ((restrict_flags & MS_NOEXEC) ? 0x8 : 0);
+    struct cn_mount_attr attr = {set, 0, 0, 0};
+    if (syscall(SYS_mount_setattr, AT_FDCWD, target, cn_at_recursive, &attr, sizeof attr) == 0) return 0;
+    if (errno != ENOSYS) return -1;
+    return remount_adding(target, (read_only ? MS_RDONLY : 0) | (restrict_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)));
+}
+
+/// Hides what is at `target` (OCI's maskedPaths): an empty read-only tmpfs over a directory,
+/// /dev/null bound read-only over anything else. Returns 1 when `if_exists` and it is missing.
+static int mask(const char *target, int if_exists) {
+    struct stat info;
+    if (stat(target, &info) != 0) return if_exists && errno == ENOENT ? 1 : -1;
+    if (S_ISDIR(info.st_mode))
+        return mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555");
+    if (mount("/dev/null", target, (const char *)0, MS_BIND, (const void *)0) != 0) return -1;
+    return restrict_mount(target, 1, 0);
+}
+
+/// Makes the missing mount point `target`: an empty file where a file (the bind source `tree`)
+/// is mounted, else a directory. Its parent must exist.
+static int make_target(const char *target, int tree) {
+    struct stat info;
+    if (tree >= 0 && fstat(tree, &info) == 0 && !S_ISDIR(info.st_mode)) {
+        int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) return -1;
+        close(fd);
+        return 0;
+    }
+    return mkdir(target, 0755);
 }
 
 /// Closes the fds of `fds` that are open, keeping errno.
@@ -118,19 +152,36 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         const struct cn_mount *m = &plan->mounts[i];
         trees[i] = -1;
         detached[i] = 0;
-        if (m->fstype) continue;
+        if (m->fstype || m->mask || m->rebind) continue;
         unsigned int flags = cn_open_tree_clone | O_CLOEXEC | ((m->flags & MS_REC) ? cn_at_recursive : 0);
         trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
         detached[i] = trees[i] >= 0;
         // Before Linux 5.2: pin the source with an O_PATH fd, bound later through /proc/self/fd.
         if (trees[i] < 0 && errno == ENOSYS) trees[i] = open(m->source, O_PATH | O_CLOEXEC);
+        // A missing source of an if-exists bind: the mount is skipped (detached -1).
+        if (trees[i] < 0 && m->if_exists && errno == ENOENT) { detached[i] = -1; continue; }
         if (trees[i] < 0) { *index = i; close_all(trees, i); return CN_STEP_MOUNT; }
     }
     for (int i = 0; i < plan->mount_count; i++) {
         const struct cn_mount *m = &plan->mounts[i];
         *index = i;
+        if (m->if_exists && (detached[i] < 0 || (!m->mask && access(m->target, F_OK) != 0 && errno == ENOENT))) {
+            if (trees[i] >= 0) close(trees[i]);
+            continue;
+        }
+        if (m->create_target && !m->mask && access(m->target, F_OK) != 0 &&
+            (errno != ENOENT || make_target(m->target, trees[i]) != 0)) {
+            close_all(trees + i, plan->mount_count - i);
+            return CN_STEP_MOUNT;
+        }
         int failed;
-        if (m->fstype) {
+        if (m->mask) {
+            int masked = mask(m->target, m->if_exists);
+            if (masked < 0) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
+            continue;
+        } else if (m->rebind) {
+            failed = mount(m->target, m->target, (const char *)0, MS_BIND | MS_REC, (const void *)0) != 0;
+        } else if (m->fstype) {
             failed = mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;
         } else if (detached[i]) {
             failed = syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path) != 0;
@@ -141,7 +192,10 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         }
         if (failed) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
         if (trees[i] >= 0) close(trees[i]);
-        if (m->read_only && make_read_only(m->target) != 0) return CN_STEP_MOUNT;
+        if ((m->read_only || m->restrict_flags) && restrict_mount(m->target, m->read_only, m->restrict_flags) != 0) {
+            close_all(trees + i + 1, plan->mount_count - i - 1);
+            return CN_STEP_MOUNT;
+        }
     }
     if (plan->new_root) {
         *index = -1;
@@ -154,6 +208,8 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
             return CN_STEP_NEW_ROOT;
         }
         if (chdir("/") != 0) return CN_STEP_NEW_ROOT;
+        // The root itself, not what is mounted on it (/proc, a tmpfs), as runc's readonly root.
+        if (plan->root_read_only && remount_adding("/", MS_RDONLY) != 0) return CN_STEP_NEW_ROOT;
     }
     return 0;
 }

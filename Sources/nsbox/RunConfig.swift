@@ -30,6 +30,17 @@ extension Run {
         sandbox.timeOffsets = fromConfig.timeOffsets
         sandbox.uid = options.uid ?? fromConfig.uid
         sandbox.gid = options.gid ?? fromConfig.gid
+        // The config's file system first; the command line's mounts go on top of it.
+        if fromConfig.newRoot != nil {
+            if options.newRoot != nil {
+                throw Failure(message: "--config \(path) sets the root (root.path); drop --new-root")
+            }
+            sandbox.newRoot = fromConfig.newRoot
+            sandbox.readOnlyRoot = fromConfig.readOnlyRoot
+        }
+        sandbox.mounts = fromConfig.mounts + options.mounts
+        if fromConfig.procMount == .none { sandbox.procMount = .none }
+        if fromConfig.mountPropagation != Sandbox().mountPropagation { sandbox.mountPropagation = fromConfig.mountPropagation }
 
         let words = command == ["--"] || command.isEmpty ? nil : try commandWords(command, subcommand: "run")
         var spawned: SandboxCommand

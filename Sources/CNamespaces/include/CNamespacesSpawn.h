@@ -45,6 +45,12 @@ struct cn_mount {
     const char *data;           // mount options text, or NULL
     unsigned long flags;        // MS_* for mount(2)
     int read_only;              // 1: make it read-only afterwards, submounts included
+    unsigned long restrict_flags; // MS_NOSUID|MS_NODEV|MS_NOEXEC to set afterwards, submounts included
+    int if_exists;              // 1: skip it when the target (or a bind's source) is missing then
+    int create_target;          // 1: make a missing target (a directory; a file for a file's bind)
+    int mask;                   // 1: hide the target: an empty read-only tmpfs on a directory,
+                                // /dev/null bound read-only on anything else (source, fstype NULL)
+    int rebind;                 // 1: bind the target onto itself, recursively, when it is mounted
 };
 
 /// The most mounts one plan may hold.
@@ -107,6 +113,7 @@ struct cn_plan {
     const struct cn_mount *mounts;
     const char *new_root;       // NULL, or the directory to make "/"
     int root_mode;              // enum cn_root_mode
+    int root_read_only;         // 1: make the new root (not its submounts) read-only after pivot
     const char *hostname;       // NULL to keep
     const char *domainname;     // NULL to keep
     int loopback_up;            // 1: bring lo up in the new network namespace

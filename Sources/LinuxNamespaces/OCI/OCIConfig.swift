@@ -10,9 +10,11 @@
 /// A namespace listed without a `path` is created; with a `path` it is joined; a kind not
 /// listed is inherited (config-linux.md, "Namespaces"). Reading checks what the runtime spec
 /// requires and throws `OCIConfigError` naming the JSON path of the first mistake; `sandbox()`
-/// also checks that every `path` is a namespace of its type. Other fields of the runtime spec
-/// (`root`, `mounts`, `process.capabilities`, `linux.resources`, ...) are ignored, as the spec asks of
-/// properties an implementation does not know.
+/// also checks that every `path` is a namespace of its type. The root file system (`root`),
+/// `mounts`, `linux.maskedPaths`, `linux.readonlyPaths`, `linux.rootfsPropagation`,
+/// `process.capabilities` and `process.noNewPrivileges` are applied too. Any other field
+/// (`linux.resources`, `linux.seccomp`, `hooks`, ...) is refused with an error naming it, not
+/// ignored: the command must never run with less isolation than its config asks for.
 public struct OCIConfig: Sendable, Hashable {
     /// `linux.namespaces`, in order.
     public var namespaces: [OCINamespace]
@@ -29,6 +31,19 @@ public struct OCIConfig: Sendable, Hashable {
     /// The JSON path of the `linux` object, for messages: `linux`, or empty when the document
     /// was the `linux` object alone.
     public var linuxPath: String
+    /// `root`: the directory to make `/`; nil keeps the caller's root.
+    public var root: OCIRoot?
+    /// `mounts`, in order.
+    public var mounts: [OCIMount] = []
+    /// `linux.maskedPaths`: paths hidden inside (an empty read-only tmpfs or /dev/null over them).
+    public var maskedPaths: [String] = []
+    /// `linux.readonlyPaths`: paths bound read-only onto themselves.
+    public var readonlyPaths: [String] = []
+    /// `linux.rootfsPropagation`; nil keeps the sandbox's default (private).
+    public var rootfsPropagation: MountPropagation?
+    /// The bundle directory: where `config.json` was read from, which relative `root.path` and
+    /// bind sources are taken from; nil means the working directory.
+    public var bundle: String?
 
     /// A configuration that creates and joins nothing.
     public init(
@@ -81,6 +96,10 @@ public struct OCIProcess: Sendable, Hashable {
     public var uid: UInt32?
     /// `process.user.gid`: the gid inside, as `uid`.
     public var gid: UInt32?
+    /// `process.noNewPrivileges`: `PR_SET_NO_NEW_PRIVS` before the command executes.
+    public var noNewPrivileges: Bool = false
+    /// `process.capabilities`: the capability sets, by name (`CAP_SYS_ADMIN`); nil keeps them.
+    public var capabilities: OCICapabilities?
 
     /// A process description; every field optional.
     public init(args: [String]? = nil, env: [String]? = nil, cwd: String? = nil, uid: UInt32? = nil, gid: UInt32? = nil) {
@@ -89,5 +108,31 @@ public struct OCIProcess: Sendable, Hashable {
         self.cwd = cwd
         self.uid = uid
         self.gid = gid
+    }
+}
+
+/// `process.capabilities`: the names in each set; a set left out is nil.
+public struct OCICapabilities: Sendable, Hashable {
+    /// The bounding set.
+    public var bounding: [String]?
+    /// The effective set.
+    public var effective: [String]?
+    /// The inheritable set.
+    public var inheritable: [String]?
+    /// The permitted set.
+    public var permitted: [String]?
+    /// The ambient set.
+    public var ambient: [String]?
+
+    /// Sets of capability names.
+    public init(
+        bounding: [String]? = nil, effective: [String]? = nil, inheritable: [String]? = nil, permitted: [String]? = nil,
+        ambient: [String]? = nil
+    ) {
+        self.bounding = bounding
+        self.effective = effective
+        self.inheritable = inheritable
+        self.permitted = permitted
+        self.ambient = ambient
     }
 }

@@ -24,6 +24,10 @@ extension OCIConfig {
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch { throw OCIConfigError(syntax: error, source: path) }
         try self.init(json: json)
+        let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
+        let directory = slash.map { String(path[..<$0]) } ?? ""
+        bundle = slash == nil ? nil : directory.isEmpty ? "/" : directory
+        if let bundle, bundle.utf8.first != UInt8(ascii: "/") { self.bundle = currentDirectory() + "/" + bundle }
     }
 
     /// Reads a parsed document: a whole `config.json`, or its `linux` object alone (an object
@@ -47,16 +51,31 @@ extension OCIConfig {
             linuxPath = ""
             linux = document
         } else {
+            try Self.refuseUnknownMembers(of: document, as: "")
             linux = try document.member("linux")
             hostname = try document.member("hostname")?.string()
+            if let domain = try document.member("domainname"), !(try domain.string()).isEmpty {
+                throw domain.failure("setting the NIS domain name is not supported; remove it")
+            }
             if let process = try document.member("process") { self.process = try OCIProcess(process) }
+            if let root = try document.member("root") { self.root = try Self.root(root) }
+            if let list = try document.member("mounts") { mounts = try Self.mounts(list) }
         }
         if let linux {
-            _ = try linux.object()
+            try Self.refuseUnknownMembers(of: linux, as: "linux")
             if let list = try linux.member("namespaces") { namespaces = try Self.namespaces(list) }
             if let list = try linux.member("uidMappings") { uidMappings = try Self.mappings(list) }
             if let list = try linux.member("gidMappings") { gidMappings = try Self.mappings(list) }
             if let offsets = try linux.member("timeOffsets") { timeOffsets = try Self.timeOffsets(offsets) }
+            maskedPaths = try linux.member("maskedPaths")?.strings() ?? []
+            readonlyPaths = try linux.member("readonlyPaths")?.strings() ?? []
+            if let propagation = try linux.member("rootfsPropagation") {
+                let name = try propagation.string()
+                guard let mode = MountPropagation(rawValue: name), mode != .unchanged else {
+                    throw propagation.failure("\(quoted(name)) is not supported; use private, slave or shared")
+                }
+                rootfsPropagation = mode
+            }
         }
         try validate()
     }
@@ -121,11 +140,23 @@ extension OCIProcess {
     /// object.
     init(_ field: JSONField) throws(OCIConfigError) {
         self.init()
-        _ = try field.object()
+        try OCIConfig.refuseUnknownMembers(of: field, as: "process")
         args = try field.member("args")?.strings()
         env = try field.member("env")?.strings()
         cwd = try field.member("cwd")?.string()
+        if let terminal = try field.member("terminal"), try terminal.bool() {
+            throw terminal.failure("a terminal for the process is not made here; set it to false, and run nsbox on a terminal")
+        }
+        noNewPrivileges = try field.member("noNewPrivileges")?.bool() ?? false
+        if let sets = try field.member("capabilities") {
+            try OCIConfig.refuseUnknownMembers(of: sets, as: "process.capabilities")
+            capabilities = OCICapabilities(
+                bounding: try sets.member("bounding")?.strings(), effective: try sets.member("effective")?.strings(),
+                inheritable: try sets.member("inheritable")?.strings(), permitted: try sets.member("permitted")?.strings(),
+                ambient: try sets.member("ambient")?.strings())
+        }
         if let user = try field.member("user") {
+            try OCIConfig.refuseUnknownMembers(of: user, as: "process.user")
             uid = try user.member("uid")?.uint32()
             gid = try user.member("gid")?.uint32()
             if let groups = try user.member("additionalGids"), !(try groups.array()).isEmpty {
@@ -149,3 +180,4 @@ private func readConfigFile(_ path: String) throws(OCIConfigError) -> [UInt8] {
     guard let bytes else { throw OCIConfigError(field: "", "\(path): larger than \(limit) bytes; not a config.json") }
     return bytes
 }
+

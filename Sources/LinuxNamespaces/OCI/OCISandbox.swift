@@ -37,6 +37,8 @@ extension OCIConfig {
         sandbox.timeOffsets = timeOffsets
         sandbox.uid = process.uid
         sandbox.gid = process.gid
+        try applyFileSystem(to: &sandbox)
+        try applyPrivileges(to: &sandbox)
         return sandbox
     }
 

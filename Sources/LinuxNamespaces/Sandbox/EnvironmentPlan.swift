@@ -47,6 +47,10 @@ extension Sandbox {
                 throw SandboxError(invalid: "newRoot", "'\(newRoot)' is not an absolute path to a directory")
             }
         }
+        if readOnlyRoot && (newRoot == nil || rootMode != .pivot) {
+            throw SandboxError(invalid: "readOnlyRoot", "only a new root entered with pivot_root can be made read-only",
+                hint: "set newRoot, and keep rootMode .pivot")
+        }
         if mounts.count > Int(cn_max_mounts) {
             throw SandboxError(invalid: "mounts", "\(mounts.count) mounts; at most \(cn_max_mounts)")
         }
@@ -55,7 +59,7 @@ extension Sandbox {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")
             }
             let target = (newRoot ?? "") + mount.target
-            guard access(target, F_OK) == 0 else {
+            guard mount.ifExists || mount.createsTarget || access(target, F_OK) == 0 else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target \(target) does not exist",
                     hint: "create it first")
             }
@@ -64,7 +68,7 @@ extension Sandbox {
                     throw SandboxError(invalid: "mounts (\(mount.description))",
                         "the source must be an absolute path", hint: "write /full/path/to/\(source)")
                 }
-                guard access(source, F_OK) == 0 else {
+                guard mount.ifExists || access(source, F_OK) == 0 else {
                     throw SandboxError(invalid: "mounts (\(mount.description))", "the source \(source) does not exist")
                 }
             }
@@ -94,26 +98,38 @@ extension Sandbox {
         let lowered = arena.array(of: cn_mount.self, count: mounts.count)
         for (index, mount) in mounts.enumerated() {
             let target = UnsafePointer(arena.string((newRoot ?? "") + mount.target))
+            var entry = cn_mount()
+            entry.target = target
+            entry.read_only = mount.readOnly ? 1 : 0
+            entry.if_exists = mount.ifExists ? 1 : 0
+            entry.create_target = mount.createsTarget ? 1 : 0
+            entry.restrict_flags = (mount.restrictions.contains(.noSetuid) ? CN_MS_NOSUID : 0)
+                | (mount.restrictions.contains(.noDevices) ? CN_MS_NODEV : 0) | (mount.restrictions.contains(.noExecute) ? CN_MS_NOEXEC : 0)
+            func fileSystem(_ type: String, _ options: String?, flags: UInt) {
+                entry.source = UnsafePointer(arena.string(type))
+                entry.fstype = UnsafePointer(arena.string(type))
+                entry.data = options.map { UnsafePointer(arena.string($0)) }
+                entry.flags = flags | entry.restrict_flags
+            }
             switch mount.source {
             case .bind(let source, let recursive):
-                lowered[index] = cn_mount(
-                    source: UnsafePointer(arena.string(source)), target: target, fstype: nil, data: nil,
-                    flags: CN_MS_BIND | (recursive ? CN_MS_REC : 0), read_only: mount.readOnly ? 1 : 0)
-            case .tmpfs(let options):
-                lowered[index] = cn_mount(
-                    source: UnsafePointer(arena.string("tmpfs")), target: target, fstype: UnsafePointer(arena.string("tmpfs")),
-                    data: options.map { UnsafePointer(arena.string($0)) }, flags: CN_MS_NOSUID | CN_MS_NODEV,
-                    read_only: mount.readOnly ? 1 : 0)
-            case .proc:
-                lowered[index] = cn_mount(
-                    source: UnsafePointer(arena.string("proc")), target: target, fstype: UnsafePointer(arena.string("proc")),
-                    data: nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC, read_only: mount.readOnly ? 1 : 0)
+                entry.source = UnsafePointer(arena.string(source))
+                entry.flags = CN_MS_BIND | (recursive ? CN_MS_REC : 0)
+            case .tmpfs(let options): fileSystem("tmpfs", options, flags: CN_MS_NOSUID | CN_MS_NODEV)
+            case .proc: fileSystem("proc", nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC)
+            case .fileSystem(let type, let options): fileSystem(type, options, flags: CN_MS_NOSUID | CN_MS_NODEV)
+            case .mask: entry.mask = 1
+            case .rebind: entry.rebind = 1
             }
+            // Set at the mount itself where the file system is new; binds get them afterwards.
+            if entry.fstype != nil { entry.restrict_flags = 0 }
+            lowered[index] = entry
         }
         plan.mount_count = Int32(mounts.count)
         plan.mounts = UnsafePointer(lowered)
         plan.new_root = newRoot.map { UnsafePointer(arena.string($0)) }
         plan.root_mode = Int32(newRoot == nil ? CN_ROOT_NONE.rawValue : rootMode == .pivot ? CN_ROOT_PIVOT.rawValue : CN_ROOT_CHROOT.rawValue)
+        plan.root_read_only = readOnlyRoot ? 1 : 0
         plan.hostname = hostname.map { UnsafePointer(arena.string($0)) }
         plan.domainname = domainName.map { UnsafePointer(arena.string($0)) }
         plan.loopback_up = loopbackUp && create.contains(.network) ? 1 : 0

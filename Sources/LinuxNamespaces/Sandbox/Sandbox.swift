@@ -52,6 +52,9 @@ public struct Sandbox: Sendable, Hashable {
     public var newRoot: String?
     /// How `newRoot` is entered.
     public var rootMode: RootMode
+    /// Make `newRoot` itself read-only once everything is mounted in it (its submounts, such as
+    /// `/proc` or a tmpfs, keep their own flags), as an OCI `root.readonly`; needs `.pivot`.
+    public var readOnlyRoot: Bool
     /// The hostname inside a new UTS namespace.
     public var hostname: String?
     /// The NIS domain name inside a new UTS namespace.
@@ -82,6 +85,7 @@ public struct Sandbox: Sendable, Hashable {
         self.mounts = []
         self.newRoot = nil
         self.rootMode = .pivot
+        self.readOnlyRoot = false
         self.hostname = nil
         self.domainName = nil
         self.loopbackUp = true

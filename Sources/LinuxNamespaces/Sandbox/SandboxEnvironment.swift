@@ -33,6 +33,17 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         case tmpfs(options: String?)
         /// A new proc file system for the sandbox's pid namespace.
         case proc
+        /// A new file system of `type` (`devpts`, `mqueue`, `sysfs`, `cgroup2`, ...) with mount
+        /// options such as `newinstance,ptmxmode=0666`, as `mount -t TYPE -o OPTIONS`; always
+        /// nosuid and nodev.
+        case fileSystem(type: String, options: String?)
+        /// Hides what is at the target (OCI's `maskedPaths`): an empty read-only tmpfs over a
+        /// directory, `/dev/null` bound read-only over anything else.
+        case mask
+        /// What is at the target when the mount is made, bound onto itself with its submounts,
+        /// so that it can be made read-only or restricted in place (OCI's `readonlyPaths`,
+        /// which name files of a proc mounted just before).
+        case rebind
     }
 
     /// What is mounted.
@@ -41,12 +52,28 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
     public var target: String
     /// Whether it is read-only, submounts included.
     public var readOnly: Bool
+    /// Setuid bits, device files or execution it refuses, submounts included (`nosuid`,
+    /// `nodev`, `noexec`).
+    public var restrictions: MountRestrictions
+    /// Whether the mount is skipped when its target, or a bind's source, does not exist when it
+    /// is made (bwrap's `--bind-try`; OCI's `maskedPaths` and `readonlyPaths`, which name files
+    /// of a proc or sysfs mounted just before).
+    public var ifExists: Bool
+    /// Whether a missing target is made when the mount is (a directory; an empty file for a
+    /// file's bind), as runc and bwrap do; its parent must exist by then.
+    public var createsTarget: Bool
 
     /// A mount of `source` on `target`.
-    public init(_ source: Source, on target: String, readOnly: Bool = false) {
+    public init(
+        _ source: Source, on target: String, readOnly: Bool = false, restrictions: MountRestrictions = [], ifExists: Bool = false,
+        createsTarget: Bool = false
+    ) {
         self.source = source
         self.target = target
         self.readOnly = readOnly
+        self.restrictions = restrictions
+        self.ifExists = ifExists
+        self.createsTarget = createsTarget
     }
 
     /// A recursive bind mount of `source` on `target` (`bwrap --bind`, `--ro-bind`).
@@ -69,8 +96,24 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         case .bind(let path, _): "\(readOnly ? "read-only " : "")bind \(path) on \(target)"
         case .tmpfs: "tmpfs on \(target)"
         case .proc: "proc on \(target)"
+        case .fileSystem(let type, _): "\(type) on \(target)"
+        case .mask: "mask over \(target)"
+        case .rebind: "\(readOnly ? "read-only " : "")rebind of \(target)"
         }
     }
+}
+
+/// What a mount refuses to its files, as the `nosuid`, `nodev` and `noexec` mount options.
+public struct MountRestrictions: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    /// Makes a set from its raw bits.
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// Setuid and setgid bits are ignored (`nosuid`).
+    public static let noSetuid = MountRestrictions(rawValue: 1)
+    /// Device files cannot be opened (`nodev`).
+    public static let noDevices = MountRestrictions(rawValue: 2)
+    /// Files cannot be executed (`noexec`).
+    public static let noExecute = MountRestrictions(rawValue: 4)
 }
 
 /// Offsets of a new time namespace's clocks: time_namespaces(7). `CLOCK_MONOTONIC` and
