@@ -8,11 +8,11 @@
 // rewrites the caller's thread state (a TSan CHECK failure once the caller resumes), in a copy it
 // may wait for a lock held by a thread the copy does not have (a deadlock). So this code calls
 // the kernel through syscall(2), which no sanitizer intercepts, copies bytes with its own loops,
-// and under ThreadSanitizer is built without instrumentation (CN_CHILD_CODE_BEGIN ... END).
+// and is built without sanitizer instrumentation (CN_CHILD_CODE_BEGIN ... END): AddressSanitizer's
+// would print a warning about the child's stack into the command's stderr.
 #ifndef C_NAMESPACES_CHILD_CALLS_H
 #define C_NAMESPACES_CHILD_CALLS_H
 
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
+#if defined(__has_attribute)
+#if __has_attribute(disable_sanitizer_instrumentation)
 #define CN_CHILD_CODE_BEGIN \
     _Pragma("clang attribute push (__attribute__((disable_sanitizer_instrumentation)), apply_to = function)")
 #define CN_CHILD_CODE_END _Pragma("clang attribute pop")
