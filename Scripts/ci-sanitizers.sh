@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# CI: the library's tests under a sanitizer, each in a scratch path of its own. As root (the tests
+# drop to uid 65534 themselves). Exits non-zero on any failure or sanitizer report.
+#
+#   Scripts/ci-sanitizers.sh address     # AddressSanitizer, in .build-asan: the whole suite
+#   Scripts/ci-sanitizers.sh thread      # ThreadSanitizer, in .build-tsan: all but the tests below
+#
+# nsbox, nsprobe and the other helpers the tests run are built with the same sanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+skip=()
+case "${1:-}" in
+address)
+    scratch=.build-asan
+    # Swift programs exit with objects still allocated (the test runner, nsbox before it
+    # executes), and LeakSanitizer cannot stop the world under strace, which several tests run
+    # nsbox in: leaks are not what this run looks for.
+    export ASAN_OPTIONS=detect_leaks=0
+    ;;
+thread)
+    scratch=.build-tsan
+    # What TSan itself changes, not what it finds: its background thread makes every process
+    # multithreaded (thread counts, forkIntoNamespaces' refusal, a thread limit of 1), and its
+    # shadow memory grows the churn's RSS past the 8 MiB the test allows. The churn of nsprobe
+    # also guards its results with Synchronization.Mutex, whose contended lock TSan cannot see
+    # (the kernel takes it, FUTEX_LOCK_PI): a false race report starts llvm-symbolizer, a
+    # child and two fds the churn then counts as left behind.
+    skip=(
+        --skip 'UnshareTests/multithreadedHelperGetsTheSameExplanation'
+        --skip 'EntryPointTests/theDirectFormRunsInTheNamespacesAndRefusesThreads'
+        --skip 'EntryPointTests/aClosureRoundTripsFromAMultithreadedProcessInUserPidAndNetNamespaces'
+        --skip 'SandboxValidationTests/aSpawnerThreadThatCannotStartIsAnErrorNotAHang'
+        --skip 'ReliabilityTests/aThousandSandboxesSequentialAndThirtyTwoAtATimeLeaveNothingBehind'
+        --skip 'SharedMemorySpawnTests/concurrentSpawnsSharingOurMemoryKeepTheirOutcomesApart'
+        --skip 'ForkIntoNamespacesTests/aFailureAfterTheForkLeavesNoChildAsRootAnd65534'
+    )
+    ;;
+*)
+    echo "usage: $0 address|thread" >&2
+    exit 2
+    ;;
+esac
+
+swift build --build-tests --sanitize="$1" --scratch-path "$scratch"
+swift test --skip-build --sanitize="$1" --scratch-path "$scratch" "${skip[@]}"
