@@ -289,8 +289,7 @@ static void exec_command(const struct child *c) {
         sys_execve(name, plan->argv, plan->envp);
         return;
     }
-    size_t name_length = 0;
-    while (name[name_length]) name_length++;
+    size_t name_length = cn_length(name);
     int saw_eacces = 0;
     char candidate[4096];
     while (1) {
