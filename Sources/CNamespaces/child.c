@@ -1,10 +1,11 @@
-// The child side of the executor: carries out a cn_plan with raw system calls only.
-// Async-signal-safe throughout: no allocation, no stdio, no locks, _exit never exit. No
-// globals either: a child may share the caller's memory (plan->share_memory), and with it
-// every other child spawned at the same time.
+// The child side of the executor: carries out a cn_plan with raw system calls only
+// (child_calls.h says why not libc's wrappers). Async-signal-safe throughout: no allocation, no
+// stdio, no locks, exit_group never exit. No globals either: a child may share the caller's
+// memory (plan->share_memory), and with it every other child spawned at the same time.
 #define _GNU_SOURCE
 #include "CNamespaces.h"
 #include "CNamespacesSpawn.h"
+#include "child_calls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +13,14 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+CN_CHILD_CODE_BEGIN
 
 void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
 int cn_write_time_offsets(const struct cn_plan *plan);
@@ -41,6 +45,18 @@ struct child {
     struct cn_report *failure; // cn_exec_in_place: the failed step, for the caller
 };
 
+/// Fills in a child's state field by field (an initializer may compile to a call to memset).
+static void start_child(struct child *c, const struct cn_plan *plan, int report_fd, jmp_buf *in_place, struct cn_report *failure) {
+    c->plan = plan;
+    c->report_fd = report_fd;
+    c->exec_fd = plan->exec_fd;
+    c->expected_parent = 0;
+    c->supervised = 0;
+    c->sibling = 0;
+    c->in_place = in_place;
+    c->failure = failure;
+}
+
 /// Reports a failed step to the parent and exits: 127 when the command is not found, 126 when
 /// it cannot be executed, 125 for any other setup failure (the conventions of env(1)).
 static void __attribute__((noreturn)) fail(const struct child *c, int step, long detail) {
@@ -50,11 +66,11 @@ static void __attribute__((noreturn)) fail(const struct child *c, int step, long
         longjmp(*c->in_place, 1);
     }
     if (c->report_fd >= 0) {
-        ssize_t ignored = write(c->report_fd, &report, sizeof report);
+        ssize_t ignored = sys_write(c->report_fd, &report, sizeof report);
         (void)ignored;
     }
-    if (step == CN_STEP_EXEC) _exit(report.error == ENOENT ? 127 : 126);
-    _exit(125);
+    if (step == CN_STEP_EXEC) sys_exit(report.error == ENOENT ? 127 : 126);
+    sys_exit(125);
 }
 
 /// fork without glibc's fork(): no atfork handlers (the Swift runtime's) run in the child.
@@ -67,12 +83,12 @@ static void arm_parent_death_signal(const struct child *c, pid_t expected_parent
     const struct cn_plan *plan = c->plan;
     int sig = plan->pdeathsig ? plan->pdeathsig : c->supervised ? SIGKILL : 0;
     if (sig == 0) return;
-    if (prctl(CN_PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) fail(c, CN_STEP_PDEATHSIG, 0);
+    if (sys_prctl(CN_PR_SET_PDEATHSIG, (unsigned long)sig) != 0) fail(c, CN_STEP_PDEATHSIG, 0);
     if (expected_parent > 0) {
-        if (getppid() != expected_parent) { errno = ESRCH; fail(c, CN_STEP_PARENT_GONE, 0); }
+        if (sys_getppid() != expected_parent) { errno = ESRCH; fail(c, CN_STEP_PARENT_GONE, 0); }
     } else if (plan->parent_pidfd >= 0) {
         struct pollfd pfd = {plan->parent_pidfd, POLLIN, 0};
-        if (poll(&pfd, 1, 0) != 0) { errno = ESRCH; fail(c, CN_STEP_PARENT_GONE, 0); }
+        if (sys_poll_now(&pfd) != 0) { errno = ESRCH; fail(c, CN_STEP_PARENT_GONE, 0); }
     }
 }
 
@@ -81,9 +97,9 @@ static void wait_for_parent(const struct child *c) {
     if (c->plan->go_fd < 0) return;
     char byte;
     ssize_t n;
-    do { n = read(c->plan->go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
+    do { n = sys_read(c->plan->go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
     if (n != 1) { if (n == 0) errno = EPIPE; fail(c, CN_STEP_SYNC, 0); }
-    close(c->plan->go_fd);
+    sys_close(c->plan->go_fd);
 }
 
 /// Writes the maps of the user namespace the clone made, from inside it, in the order the
@@ -113,8 +129,8 @@ static void enter_namespaces(const struct child *c) {
         if (cn_unshare(CN_CLONE_NEWUSER) != 0) fail(c, CN_STEP_UNSHARE, CN_CLONE_NEWUSER);
         if (plan->ready_fd >= 0) {
             char byte = 1;
-            if (write(plan->ready_fd, &byte, 1) != 1) fail(c, CN_STEP_SYNC, 0);
-            close(plan->ready_fd);
+            if (sys_write(plan->ready_fd, &byte, 1) != 1) fail(c, CN_STEP_SYNC, 0);
+            sys_close(plan->ready_fd);
         }
         wait_for_parent(c);
         write_own_maps(c);
@@ -148,11 +164,11 @@ static void set_credentials(const struct child *c) {
 static pid_t clone_on_our_memory(struct child *c, int (*next)(void *), int flags, pid_t *ptid) {
     char *stack = cn_map_child_stack();
     if (!stack) return -2;
-    pid_t child = clone(next, stack + CN_CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | flags | SIGCHLD, c, ptid);
+    pid_t child = cn_libc_clone(next, stack + CN_CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | flags | SIGCHLD, c, ptid);
     // It has executed or exited (or was never made): its stack is free (and is the caller's
     // memory when we share the caller's).
     int saved = errno;
-    munmap(stack, CN_CHILD_STACK_SIZE);
+    sys_munmap(stack, CN_CHILD_STACK_SIZE);
     errno = saved;
     return child;
 }
@@ -162,14 +178,14 @@ static pid_t clone_on_our_memory(struct child *c, int (*next)(void *), int flags
 /// stack of its own) and we wait until it has executed: no page tables copied. One that will
 /// supervise in turn gets a copy (a plain fork), since we must not wait for it.
 static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*next)(void *), int next_executes) {
-    c->expected_parent = getpid();
+    c->expected_parent = sys_getpid();
     // A supervisor killed outside a pid namespace (or with SIGKILL, which it cannot pass on)
     // must not leave the command running unsupervised.
     c->supervised = 1;
     pid_t child = next_executes ? clone_on_our_memory(c, next, 0, (pid_t *)0) : -2;
     if (child == -2) {
         child = raw_fork();
-        if (child == 0) _exit(next(c));
+        if (child == 0) sys_exit(next(c));
     }
     if (child < 0) fail(c, CN_STEP_FORK, 0);
     cn_supervise(c->plan, child);
@@ -191,16 +207,16 @@ static int enters_time_namespace(const struct cn_plan *plan) {
 /// exits once it has executed or failed. It reports its own pid first (`next` does), so that
 /// the caller knows it before any failure or persist record.
 static void __attribute__((noreturn)) fork_as_sibling(struct child *c, int (*next)(void *)) {
-    c->expected_parent = getppid();
+    c->expected_parent = sys_getppid();
     c->sibling = 0;
     if (clone_on_our_memory(c, next, CLONE_PARENT | CLONE_PARENT_SETTID, &c->sibling) < 0) fail(c, CN_STEP_FORK, 0);
-    _exit(0);
+    sys_exit(0);
 }
 
 /// The parent-death signal in the child of a fork: a pid namespace's first process has no
 /// parent in it (getppid() is 0 then).
 static void arm_after_fork(const struct child *c) {
-    arm_parent_death_signal(c, getppid() == 0 ? 0 : c->expected_parent);
+    arm_parent_death_signal(c, sys_getppid() == 0 ? 0 : c->expected_parent);
 }
 
 /// Gives the command exactly the fds it was told to keep: every target is a copy of its
@@ -214,7 +230,7 @@ static void arrange_fds(struct child *c) {
     int *keep[] = {&c->report_fd, &c->exec_fd};
     for (unsigned k = 0; k < 2; k++) {
         if (*keep[k] < 0 || *keep[k] > highest) continue;
-        int moved = fcntl(*keep[k], F_DUPFD_CLOEXEC, highest + 1);
+        int moved = sys_fcntl(*keep[k], F_DUPFD_CLOEXEC, highest + 1);
         if (moved < 0) fail(c, CN_STEP_FDS, *keep[k]);
         *keep[k] = moved;
     }
@@ -223,15 +239,15 @@ static void arrange_fds(struct child *c) {
     int copies[256];
     if (plan->fd_count > 256) { errno = EMFILE; fail(c, CN_STEP_FDS, 0); }
     for (int i = 0; i < plan->fd_count; i++) {
-        copies[i] = fcntl(plan->fd_sources[i], F_DUPFD_CLOEXEC, highest + 1);
+        copies[i] = sys_fcntl(plan->fd_sources[i], F_DUPFD_CLOEXEC, highest + 1);
         if (copies[i] < 0) fail(c, CN_STEP_FDS, plan->fd_targets[i]);
     }
     for (int fd = 0; fd <= highest; fd++) {
         int wanted = -1;
         for (int i = 0; i < plan->fd_count; i++) if (plan->fd_targets[i] == fd) wanted = i;
         if (wanted < 0) {
-            close(fd);
-        } else if (dup2(copies[wanted], fd) < 0) {
+            sys_close(fd);
+        } else if (sys_dup3(copies[wanted], fd, 0) < 0) {
             fail(c, CN_STEP_FDS, fd);
         }
     }
@@ -245,10 +261,10 @@ static void arrange_fds(struct child *c) {
         if (*keep[k] != next) {
             int *other = keep[1 - k];
             if (*other == next) {
-                *other = fcntl(*other, F_DUPFD_CLOEXEC, next + 2);
+                *other = sys_fcntl(*other, F_DUPFD_CLOEXEC, next + 2);
                 if (*other < 0) fail(c, CN_STEP_FDS, next);
             }
-            if (dup3(*keep[k], next, O_CLOEXEC) < 0) fail(c, CN_STEP_FDS, next);
+            if (sys_dup3(*keep[k], next, O_CLOEXEC) < 0) fail(c, CN_STEP_FDS, next);
             *keep[k] = next;
         }
         next++;
@@ -270,11 +286,10 @@ static void exec_command(const struct child *c) {
     int has_slash = 0;
     for (const char *c = name; *c; c++) if (*c == '/') has_slash = 1;
     if (has_slash || dirs == 0) {
-        execve(name, plan->argv, plan->envp);
+        sys_execve(name, plan->argv, plan->envp);
         return;
     }
-    size_t name_length = 0;
-    while (name[name_length]) name_length++;
+    size_t name_length = cn_length(name);
     int saw_eacces = 0;
     char candidate[4096];
     while (1) {
@@ -287,7 +302,7 @@ static void exec_command(const struct child *c) {
             for (size_t i = 0; i < dir_length; i++) candidate[n++] = dirs[i];
             candidate[n++] = '/';
             for (size_t i = 0; i <= name_length; i++) candidate[n++] = name[i];
-            execve(candidate, plan->argv, plan->envp);
+            sys_execve(candidate, plan->argv, plan->envp);
             if (errno == EACCES) saw_eacces = 1;
             else if (errno != ENOENT && errno != ENOTDIR) return;
         }
@@ -300,7 +315,7 @@ static void exec_command(const struct child *c) {
 /// Writes a record (not a failure) on the report pipe.
 static void record(const struct child *c, int kind, long detail, uint64_t device, uint64_t inode) {
     struct cn_report report = {kind, 0, detail, device, inode};
-    if (write(c->report_fd, &report, sizeof report) != (ssize_t)sizeof report) fail(c, CN_STEP_SYNC, 0);
+    if (sys_write(c->report_fd, &report, sizeof report) != (ssize_t)sizeof report) fail(c, CN_STEP_SYNC, 0);
 }
 
 /// Reports the ids of the sandbox's namespaces, read now that this process is in all of them
@@ -318,60 +333,64 @@ static void report_namespaces(const struct child *c) {
     };
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         struct stat info;
-        if (!(plan->report_flags & files[i].flag) || stat(files[i].path, &info) != 0) continue;
+        if (!(plan->report_flags & files[i].flag) || sys_stat(files[i].path, &info) != 0) continue;
         record(c, CN_RECORD_NAMESPACE, files[i].flag, (uint64_t)info.st_dev, (uint64_t)info.st_ino);
     }
     if (plan->persist_go_fd >= 0) {
         record(c, CN_RECORD_READY_TO_PERSIST, 0, 0, 0);
         char byte;
         ssize_t n;
-        do { n = read(plan->persist_go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
+        do { n = sys_read(plan->persist_go_fd, &byte, 1); } while (n < 0 && errno == EINTR);
         if (n != 1) { if (n == 0) errno = EPIPE; fail(c, CN_STEP_SYNC, 0); }
-        close(plan->persist_go_fd);
+        sys_close(plan->persist_go_fd);
     }
+}
+
+/// Puts `sig` back to its default action: always, or with `caught_only` only where a handler
+/// catches it. Raw rt_sigaction where we know the kernel's struct (handler, flags, restorer,
+/// mask): glibc's refuses its own signals (32, 33), which a child must not handle either.
+static void default_action(int sig, int caught_only) {
+#if defined(__x86_64__) || defined(__aarch64__)
+    struct { void *handler; unsigned long flags; void *restorer; cn_ksigset mask; } action;
+    if (syscall(SYS_rt_sigaction, sig, (void *)0, &action, cn_ksigset_size) != 0) return;
+    if (caught_only && (action.handler == (void *)SIG_DFL || action.handler == (void *)SIG_IGN)) return;
+    action.handler = (void *)SIG_DFL;
+    action.flags = 0;
+    action.mask = 0;
+    syscall(SYS_rt_sigaction, sig, &action, (void *)0, cn_ksigset_size);
+#else
+    struct sigaction action;
+    if (sigaction(sig, (struct sigaction *)0, &action) != 0) return;
+    if (caught_only && (action.sa_handler == SIG_DFL || action.sa_handler == SIG_IGN)) return;
+    action.sa_handler = SIG_DFL;
+    action.sa_flags = 0;
+    sigemptyset(&action.sa_mask);
+    sigaction(sig, &action, (struct sigaction *)0);
+#endif
 }
 
 /// Puts every caught signal back to its default action before the mask is restored, so that
 /// no handler of the caller can run here between that and execve (posix_spawn(3) does the
-/// same). Raw rt_sigaction where we know the kernel's struct (handler, flags, restorer, mask):
-/// glibc's refuses its own signals (32, 33), which a child must not handle either.
+/// same).
 static void reset_caught_signals(void) {
-#if defined(__x86_64__) || defined(__aarch64__)
-    struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } action;
-    for (int sig = 1; sig <= 64; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP) continue;
-        if (syscall(SYS_rt_sigaction, sig, (void *)0, &action, sizeof action.mask) != 0) continue;
-        if (action.handler == (void *)SIG_DFL || action.handler == (void *)SIG_IGN) continue;
-        action.handler = (void *)SIG_DFL;
-        action.flags = 0;
-        action.mask = 0;
-        syscall(SYS_rt_sigaction, sig, &action, (void *)0, sizeof action.mask);
-    }
-#else
-    struct sigaction action;
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sigaction(sig, (struct sigaction *)0, &action) != 0) continue;
-        if (action.sa_handler == SIG_DFL || action.sa_handler == SIG_IGN) continue;
-        action.sa_handler = SIG_DFL;
-        action.sa_flags = 0;
-        sigemptyset(&action.sa_mask);
-        sigaction(sig, &action, (struct sigaction *)0);
-    }
-#endif
+    for (int sig = 1; sig <= 64; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) default_action(sig, 1);
 }
 
 /// The last steps, in the process that executes the command.
 static int __attribute__((noreturn)) launch(void *state) {
     struct child *c = state;
     const struct cn_plan *plan = c->plan;
-    if (plan->session == CN_SESSION_NEW && setsid() < 0) fail(c, CN_STEP_SETSID, 0);
+    if (plan->session == CN_SESSION_NEW && sys_setsid() < 0) fail(c, CN_STEP_SETSID, 0);
     if (plan->session == CN_SESSION_FOREGROUND) {
-        if (setpgid(0, 0) != 0) fail(c, CN_STEP_FOREGROUND, 0);
-        if (isatty(0) && tcsetpgrp(0, getpgrp()) != 0) fail(c, CN_STEP_FOREGROUND, 0);
+        if (sys_setpgid(0, 0) != 0) fail(c, CN_STEP_FOREGROUND, 0);
+        // tcsetpgrp(0, our group) where fd 0 is a terminal (ENOTTY: it is not).
+        pid_t group = sys_getpid();
+        if (sys_ioctl(0, TIOCSPGRP, &group) != 0 && errno != ENOTTY) fail(c, CN_STEP_FOREGROUND, 0);
     }
     arrange_fds(c);
     if (plan->cwd) {
-        if (chdir(plan->cwd) != 0) fail(c, CN_STEP_CHDIR, 0);
+        if (sys_chdir(plan->cwd) != 0) fail(c, CN_STEP_CHDIR, 0);
         // The directory must be reachable from our root (getcwd says "(unreachable)" or fails
         // for one that is not): no escape through a path that leads outside a new root.
         char resolved[4096];
@@ -379,7 +398,7 @@ static int __attribute__((noreturn)) launch(void *state) {
         if (resolved[0] != '/') { errno = EXDEV; fail(c, CN_STEP_CHDIR, 0); }
     }
     reset_caught_signals();
-    if (sigprocmask(SIG_SETMASK, &plan->mask, (sigset_t *)0) != 0) fail(c, CN_STEP_SIGNALS, 0);
+    if (sys_sigprocmask(SIG_SETMASK, &plan->mask, (void *)0) != 0) fail(c, CN_STEP_SIGNALS, 0);
     exec_command(c);
     fail(c, CN_STEP_EXEC, 0);
 }
@@ -404,7 +423,7 @@ static int __attribute__((noreturn)) set_up_inside(void *state) {
     set_credentials(c);
     // Credential changes clear PR_SET_PDEATHSIG: prctl(2). Arm it again.
     if (plan->set_uid || plan->set_gid) arm_parent_death_signal(c, 0);
-    if (plan->run_init && getpid() == 1) fork_and_supervise(c, launch_after_fork, 1);
+    if (plan->run_init && sys_getpid() == 1) fork_and_supervise(c, launch_after_fork, 1);
     launch(c);
 }
 
@@ -419,17 +438,11 @@ static int __attribute__((noreturn)) set_up_inside_after_fork(void *state) {
 /// Closes the parent's ends of the pipes, which a child of the caller holds copies of.
 static void close_parent_ends(const struct cn_plan *plan) {
     for (int i = 0; i < 5; i++)
-        if (plan->parent_ends[i] >= 0) close(plan->parent_ends[i]);
+        if (plan->parent_ends[i] >= 0) sys_close(plan->parent_ends[i]);
 }
 
 /// SIGCHLD back to its default action: ignored, it would reap our children before we wait.
-static void default_sigchld(void) {
-    struct sigaction dfl;
-    dfl.sa_handler = SIG_DFL;
-    dfl.sa_flags = 0;
-    sigemptyset(&dfl.sa_mask);
-    sigaction(SIGCHLD, &dfl, (struct sigaction *)0);
-}
+static void default_sigchld(void) { default_action(SIGCHLD, 0); }
 
 /// Whether this process writes /proc/self files after entering the namespaces: its own id
 /// maps or clock offsets, or maps the parent writes to /proc/PID (a non-dumpable process's
@@ -439,7 +452,8 @@ static int writes_proc_files_later(const struct cn_plan *plan) {
 }
 
 void cn_child_main(const struct cn_plan *plan) {
-    struct child c = {plan, plan->error_fd, plan->exec_fd, 0, 0, 0, (jmp_buf *)0, (struct cn_report *)0};
+    struct child c;
+    start_child(&c, plan, plan->error_fd, (jmp_buf *)0, (struct cn_report *)0);
     close_parent_ends(plan);
     // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.
     default_sigchld();
@@ -452,7 +466,7 @@ void cn_child_main(const struct cn_plan *plan) {
     }
     // Joining namespaces that others are in: non-dumpable before, where no /proc/self file
     // remains to be written (see below).
-    if (!plan->share_memory && !writes_proc_files_later(plan)) prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!plan->share_memory && !writes_proc_files_later(plan)) sys_prctl(CN_PR_SET_DUMPABLE, 0);
     enter_namespaces(&c);
     if (cn_write_time_offsets(plan) != 0) fail(&c, CN_STEP_TIME_OFFSETS, 0);
     // From here on this process holds a copy of the caller's memory inside the sandbox: keep
@@ -461,7 +475,7 @@ void cn_child_main(const struct cn_plan *plan) {
     // Not when we share the caller's memory: the flag belongs to the memory, so it would stick
     // to the caller. Such a child joins no namespace: nothing else is inside with it before it
     // executes, and only those who may ptrace the caller already may enter its namespaces.
-    if (!plan->share_memory) prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!plan->share_memory) sys_prctl(CN_PR_SET_DUMPABLE, 0);
     // The fork is the caller's own child and we leave; or (with an init, or without
     // pidfd_open for the caller) we stay and supervise it.
     if (plan->fork_for_children) {
@@ -511,14 +525,17 @@ static pid_t fork_in_place(struct child *c) {
 
 pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure) {
     jmp_buf back;
-    struct child c = {plan, -1, plan->exec_fd, 0, 0, 0, &back, failure};
+    struct child c;
+    start_child(&c, plan, -1, &back, failure);
     if (setjmp(back) != 0) return -1;
     // Non-dumpable (see cn_child_main) before entering namespaces others are in, where no
     // /proc/self file remains to be written; else right after those files.
-    if (!writes_proc_files_later(plan)) prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!writes_proc_files_later(plan)) sys_prctl(CN_PR_SET_DUMPABLE, 0);
     enter_namespaces(&c);
     if (cn_write_time_offsets(plan) != 0) fail(&c, CN_STEP_TIME_OFFSETS, 0);
-    prctl(CN_PR_SET_DUMPABLE, 0, 0, 0, 0);
+    sys_prctl(CN_PR_SET_DUMPABLE, 0);
     if (plan->fork_for_children) return fork_in_place(&c);
     set_up_inside(&c);
 }
+
+CN_CHILD_CODE_END

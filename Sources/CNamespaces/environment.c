@@ -1,20 +1,21 @@
 // The environment inside the namespaces: time offsets, mounts, a new root, hostname, loopback.
-// Runs in the child after clone: raw system calls only.
+// Runs in the child after clone: raw system calls only (child_calls.h says why).
 #define _GNU_SOURCE
 #include "CNamespaces.h"
 #include "CNamespacesSpawn.h"
+#include "child_calls.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+CN_CHILD_CODE_BEGIN
 
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
@@ -45,18 +46,18 @@ int cn_write_proc_file(const char *path, const char *text);
 /// Writes the whole of `text` to `path` in one write, or returns -1 with errno (EXDEV: the
 /// file is not on procfs).
 int cn_write_proc_file(const char *path, const char *text) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = sys_open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     // Only ever write to procfs: something mounted over /proc must not catch the write.
     if (cn_fd_is_procfs(fd) != 1) {
-        close(fd);
+        sys_close(fd);
         errno = EXDEV;
         return -1;
     }
-    size_t length = strlen(text);
-    ssize_t written = write(fd, text, length);
+    size_t length = cn_length(text);
+    ssize_t written = sys_write(fd, text, length);
     int saved = errno;
-    close(fd);
+    sys_close(fd);
     if (written == (ssize_t)length) return 0;
     errno = written < 0 ? saved : EIO;
     return -1;
@@ -71,10 +72,12 @@ int cn_write_time_offsets(const struct cn_plan *plan) {
 /// Remounts the mount at `target` alone with `flags` (MS_RDONLY, MS_NOSUID, ...) added, keeping
 /// the flags it has: a user namespace may not clear the locked ones (nosuid, nodev, noexec).
 static int remount_adding(const char *target, unsigned long flags) {
-    struct statvfs info;
-    if (statvfs(target, &info) != 0) return -1;
-    unsigned long keep = info.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
-    return mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | flags | keep, (const void *)0);
+    struct statfs info;
+    if (sys_statfs(target, &info) != 0) return -1;
+    // statfs(2)'s f_flags are statvfs(3)'s ST_* flags.
+    unsigned long keep = (unsigned long)info.f_flags &
+                         (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    return sys_mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | flags | keep, (const void *)0);
 }
 
 /// Makes a mount read-only (with `read_only`) and adds MS_NOSUID/MS_NODEV/MS_NOEXEC of
@@ -93,10 +96,10 @@ static int restrict_mount(const char *target, int read_only, unsigned long restr
 /// /dev/null bound read-only over anything else. Returns 1 when `if_exists` and it is missing.
 static int mask(const char *target, int if_exists) {
     struct stat info;
-    if (stat(target, &info) != 0) return if_exists && errno == ENOENT ? 1 : -1;
+    if (sys_stat(target, &info) != 0) return if_exists && errno == ENOENT ? 1 : -1;
     if (S_ISDIR(info.st_mode))
-        return mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555");
-    if (mount("/dev/null", target, (const char *)0, MS_BIND, (const void *)0) != 0) return -1;
+        return sys_mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555");
+    if (sys_mount("/dev/null", target, (const char *)0, MS_BIND, (const void *)0) != 0) return -1;
     return restrict_mount(target, 1, 0);
 }
 
@@ -104,20 +107,20 @@ static int mask(const char *target, int if_exists) {
 /// is mounted, else a directory. Its parent must exist.
 static int make_target(const char *target, int tree) {
     struct stat info;
-    if (tree >= 0 && fstat(tree, &info) == 0 && !S_ISDIR(info.st_mode)) {
-        int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (tree >= 0 && sys_fstat(tree, &info) == 0 && !S_ISDIR(info.st_mode)) {
+        int fd = sys_create(target, 0644);
         if (fd < 0) return -1;
-        close(fd);
+        sys_close(fd);
         return 0;
     }
-    return mkdir(target, 0755);
+    return sys_mkdir(target, 0755);
 }
 
 /// Closes the fds of `fds` that are open, keeping errno.
 static void close_all(const int *fds, int count) {
     int saved = errno;
     for (int i = 0; i < count; i++)
-        if (fds[i] >= 0) close(fds[i]);
+        if (fds[i] >= 0) sys_close(fds[i]);
     errno = saved;
 }
 
@@ -127,7 +130,7 @@ static void fd_path(char *out, int fd) {
     char digits[12];
     int count = 0;
     do { digits[count++] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0);
-    memcpy(out, prefix, sizeof prefix - 1);
+    for (unsigned i = 0; i < sizeof prefix - 1; i++) out[i] = prefix[i];
     for (int i = 0; i < count; i++) out[sizeof prefix - 1 + i] = digits[count - 1 - i];
     out[sizeof prefix - 1 + count] = 0;
 }
@@ -135,10 +138,10 @@ static void fd_path(char *out, int fd) {
 /// Returns 0, or the failing step with errno set; *index names the failing mount.
 int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     if (plan->propagation &&
-        mount((const char *)0, "/", (const char *)0, MS_REC | plan->propagation, (const void *)0) != 0)
+        sys_mount((const char *)0, "/", (const char *)0, MS_REC | plan->propagation, (const void *)0) != 0)
         return CN_STEP_PROPAGATION;
     if (plan->new_root && plan->root_mode == CN_ROOT_PIVOT &&
-        mount(plan->new_root, plan->new_root, (const char *)0, MS_BIND | MS_REC, (const void *)0) != 0) {
+        sys_mount(plan->new_root, plan->new_root, (const char *)0, MS_BIND | MS_REC, (const void *)0) != 0) {
         // pivot_root needs the new root to be a mount point: bind it onto itself.
         *index = -1;
         return CN_STEP_NEW_ROOT;
@@ -157,7 +160,7 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
         detached[i] = trees[i] >= 0;
         // Before Linux 5.2: pin the source with an O_PATH fd, bound later through /proc/self/fd.
-        if (trees[i] < 0 && errno == ENOSYS) trees[i] = open(m->source, O_PATH | O_CLOEXEC);
+        if (trees[i] < 0 && errno == ENOSYS) trees[i] = sys_open(m->source, O_PATH | O_CLOEXEC);
         // A missing source of an if-exists bind: the mount is skipped (detached -1).
         if (trees[i] < 0 && m->if_exists && errno == ENOENT) { detached[i] = -1; continue; }
         if (trees[i] < 0) { *index = i; close_all(trees, i); return CN_STEP_MOUNT; }
@@ -165,33 +168,32 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     for (int i = 0; i < plan->mount_count; i++) {
         const struct cn_mount *m = &plan->mounts[i];
         *index = i;
-        if (m->if_exists && (detached[i] < 0 || (!m->mask && access(m->target, F_OK) != 0 && errno == ENOENT))) {
-            if (trees[i] >= 0) close(trees[i]);
+        if (m->if_exists && (detached[i] < 0 || (!m->mask && !sys_exists(m->target) && errno == ENOENT))) {
+            if (trees[i] >= 0) sys_close(trees[i]);
             continue;
         }
-        if (m->create_target && !m->mask && access(m->target, F_OK) != 0 &&
+        if (m->create_target && !m->mask && !sys_exists(m->target) &&
             (errno != ENOENT || make_target(m->target, trees[i]) != 0)) {
             close_all(trees + i, plan->mount_count - i);
             return CN_STEP_MOUNT;
         }
         int failed;
         if (m->mask) {
-            int masked = mask(m->target, m->if_exists);
-            if (masked < 0) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
+            if (mask(m->target, m->if_exists) < 0) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
             continue;
         } else if (m->rebind) {
-            failed = mount(m->target, m->target, (const char *)0, MS_BIND | MS_REC, (const void *)0) != 0;
+            failed = sys_mount(m->target, m->target, (const char *)0, MS_BIND | MS_REC, (const void *)0) != 0;
         } else if (m->fstype) {
-            failed = mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;
+            failed = sys_mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;
         } else if (detached[i]) {
             failed = syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path) != 0;
         } else {
             char source[32];
             fd_path(source, trees[i]);
-            failed = mount(source, m->target, (const char *)0, m->flags, m->data) != 0;
+            failed = sys_mount(source, m->target, (const char *)0, m->flags, m->data) != 0;
         }
         if (failed) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
-        if (trees[i] >= 0) close(trees[i]);
+        if (trees[i] >= 0) sys_close(trees[i]);
         if ((m->read_only || m->restrict_flags) && restrict_mount(m->target, m->read_only, m->restrict_flags) != 0) {
             close_all(trees + i + 1, plan->mount_count - i - 1);
             return CN_STEP_MOUNT;
@@ -199,15 +201,15 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     }
     if (plan->new_root) {
         *index = -1;
-        if (chdir(plan->new_root) != 0) return CN_STEP_NEW_ROOT;
+        if (sys_chdir(plan->new_root) != 0) return CN_STEP_NEW_ROOT;
         if (plan->root_mode == CN_ROOT_PIVOT) {
             // pivot_root(".", "."), then detach the old root stacked under the new one.
             if (cn_pivot_root(".", ".") != 0) return CN_STEP_NEW_ROOT;
-            if (umount2(".", MNT_DETACH) != 0) return CN_STEP_NEW_ROOT;
-        } else if (chroot(".") != 0) {
+            if (sys_umount2(".", MNT_DETACH) != 0) return CN_STEP_NEW_ROOT;
+        } else if (sys_chroot(".") != 0) {
             return CN_STEP_NEW_ROOT;
         }
-        if (chdir("/") != 0) return CN_STEP_NEW_ROOT;
+        if (sys_chdir("/") != 0) return CN_STEP_NEW_ROOT;
         // The root itself, not what is mounted on it (/proc, a tmpfs), as runc's readonly root.
         if (plan->root_read_only && remount_adding("/", MS_RDONLY) != 0) return CN_STEP_NEW_ROOT;
     }
@@ -215,24 +217,28 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
 }
 
 int cn_set_up_names_and_network(const struct cn_plan *plan) {
-    if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) != 0) return CN_STEP_HOSTNAME;
-    if (plan->domainname && setdomainname(plan->domainname, strlen(plan->domainname)) != 0)
+    if (plan->hostname && sys_sethostname(plan->hostname, cn_length(plan->hostname)) != 0) return CN_STEP_HOSTNAME;
+    if (plan->domainname && sys_setdomainname(plan->domainname, cn_length(plan->domainname)) != 0)
         return CN_STEP_DOMAINNAME;
     if (plan->loopback_up) {
-        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int sock = sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (sock < 0) return CN_STEP_LOOPBACK;
+        // SIOCGIFFLAGS reads the name and writes the flags: nothing else needs clearing.
         struct ifreq request;
-        memset(&request, 0, sizeof request);
-        memcpy(request.ifr_name, "lo", 3);
-        int failed = ioctl(sock, SIOCGIFFLAGS, &request) != 0;
+        request.ifr_name[0] = 'l';
+        request.ifr_name[1] = 'o';
+        request.ifr_name[2] = 0;
+        int failed = sys_ioctl(sock, SIOCGIFFLAGS, &request) != 0;
         if (!failed) {
             request.ifr_flags |= IFF_UP | IFF_RUNNING;
-            failed = ioctl(sock, SIOCSIFFLAGS, &request) != 0;
+            failed = sys_ioctl(sock, SIOCSIFFLAGS, &request) != 0;
         }
         int saved = errno;
-        close(sock);
+        sys_close(sock);
         errno = saved;
         if (failed) return CN_STEP_LOOPBACK;
     }
     return 0;
 }
+
+CN_CHILD_CODE_END

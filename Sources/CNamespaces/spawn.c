@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "CNamespaces.h"
 #include "CNamespacesSpawn.h"
+#include "child_calls.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -22,15 +23,18 @@
 void cn_child_main(const struct cn_plan *plan) __attribute__((noreturn));
 void *cn_map_child_stack(void);
 
+// The child runs cn_map_child_stack, and the rest of cn_spawn once the clone returned in it.
+CN_CHILD_CODE_BEGIN
+
 /// A stack for a child that shares our memory: CN_CHILD_STACK_SIZE bytes whose lowest page is a
 /// guard. Returns its lowest address, or NULL with errno. Async-signal-safe (mmap and mprotect).
 void *cn_map_child_stack(void) {
-    char *stack = mmap((void *)0, CN_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    char *stack = sys_mmap(CN_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE);
     if (stack == MAP_FAILED) return (void *)0;
-    if (mprotect(stack, 4096, PROT_NONE) != 0) {
+    if (sys_mprotect(stack, 4096, PROT_NONE) != 0) {
         int saved = errno;
-        munmap(stack, CN_CHILD_STACK_SIZE);
+        sys_munmap(stack, CN_CHILD_STACK_SIZE);
         errno = saved;
         return (void *)0;
     }
@@ -70,7 +74,7 @@ static pid_t clone_sharing_memory(const struct cn_plan *plan, int *pidfd) {
     char *stack = thread_child_stack();
     if (!stack) return -2;
     int flags = CLONE_VM | CLONE_VFORK | CN_CLONE_PIDFD | plan->clone_flags | SIGCHLD;
-    pid_t pid = clone(child_entry, stack + CN_CHILD_STACK_SIZE, flags, (void *)plan, pidfd);
+    pid_t pid = cn_libc_clone(child_entry, stack + CN_CHILD_STACK_SIZE, flags, (void *)plan, pidfd);
     if (!stack_key_made) unmap_child_stack(stack);
     return pid;
 }
@@ -103,6 +107,8 @@ pid_t cn_spawn(const struct cn_plan *plan, int *pidfd) {
     errno = saved;
     return pid;
 }
+
+CN_CHILD_CODE_END
 
 int cn_current_signal_mask(sigset_t *mask) { return pthread_sigmask(SIG_SETMASK, (sigset_t *)0, mask); }
 

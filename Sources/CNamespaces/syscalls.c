@@ -1,6 +1,8 @@
-// Raw system call wrappers: no allocation, no locks, async-signal-safe.
+// Raw system call wrappers: no allocation, no locks, async-signal-safe. Those a child calls
+// after the clone come first and use raw system calls only (child_calls.h says why).
 #define _GNU_SOURCE
 #include "CNamespaces.h"
+#include "child_calls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,8 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+
+CN_CHILD_CODE_BEGIN
 
 int cn_setns(int fd, int nstype) { return (int)syscall(SYS_setns, fd, nstype); }
 
@@ -48,27 +52,15 @@ int cn_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
 
-pid_t cn_gettid(void) { return (pid_t)syscall(SYS_gettid); }
-
-int cn_ioctl_none(int fd, unsigned long request) { return ioctl(fd, request); }
-
-int cn_ns_get_owner_uid(int fd, uid_t *uid) { return ioctl(fd, CN_NS_GET_OWNER_UID, uid); }
-
-int cn_errno(void) { return errno; }
-
-const char *cn_errno_name(int err) { return strerrorname_np(err); }
-
 int cn_fd_is_procfs(int fd) {
     struct statfs fs;
-    if (fstatfs(fd, &fs) != 0) return -1;
+    if (sys_fstatfs(fd, &fs) != 0) return -1;
     return fs.f_type == CN_PROC_SUPER_MAGIC ? 1 : 0;
 }
 
-int cn_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
-
 /// The fds in /proc/self/fd, walked with getdents64 (no allocation); -1 if it cannot be read.
 static int close_listed(int first, int except) {
-    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = sys_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return -1;
     char buffer[4096];
     long n;
@@ -79,11 +71,11 @@ static int close_listed(int first, int except) {
             const char *name = buffer + offset + 19;
             int fd = 0, digits = 0;
             for (; *name >= '0' && *name <= '9'; name++, digits++) fd = fd * 10 + (*name - '0');
-            if (digits && *name == 0 && fd >= first && fd != except && fd != dir) close(fd);
+            if (digits && *name == 0 && fd >= first && fd != except && fd != dir) sys_close(fd);
             offset += length;
         }
     }
-    close(dir);
+    sys_close(dir);
     return n < 0 ? -1 : 0;
 }
 
@@ -97,7 +89,23 @@ void cn_close_from(int first, int except) {
     }
     if (close_listed(first, except) == 0) return;
     struct rlimit limit;
-    rlim_t top = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 65536;
+    rlim_t top = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, (void *)0, &limit) == 0 ? limit.rlim_cur : 65536;
     if (top > 1048576) top = 1048576;
-    for (rlim_t fd = (rlim_t)first; fd < top; fd++) if ((int)fd != except) close((int)fd);
+    for (rlim_t fd = (rlim_t)first; fd < top; fd++) if ((int)fd != except) sys_close((int)fd);
 }
+
+CN_CHILD_CODE_END
+
+// Only ever called by the parent.
+
+pid_t cn_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+int cn_ioctl_none(int fd, unsigned long request) { return ioctl(fd, request); }
+
+int cn_ns_get_owner_uid(int fd, uid_t *uid) { return ioctl(fd, CN_NS_GET_OWNER_UID, uid); }
+
+int cn_errno(void) { return errno; }
+
+const char *cn_errno_name(int err) { return strerrorname_np(err); }
+
+int cn_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
