@@ -422,15 +422,6 @@ static void close_parent_ends(const struct cn_plan *plan) {
         if (plan->parent_ends[i] >= 0) close(plan->parent_ends[i]);
 }
 
-/// SIGCHLD back to its default action: ignored, it would reap our children before we wait.
-static void default_sigchld(void) {
-    struct sigaction dfl;
-    dfl.sa_handler = SIG_DFL;
-    dfl.sa_flags = 0;
-    sigemptyset(&dfl.sa_mask);
-    sigaction(SIGCHLD, &dfl, (struct sigaction *)0);
-}
-
 /// Whether this process writes /proc/self files after entering the namespaces: its own id
 /// maps or clock offsets, or maps the parent writes to /proc/PID (a non-dumpable process's
 /// /proc files belong to root, which may not be mapped).
@@ -441,8 +432,8 @@ static int writes_proc_files_later(const struct cn_plan *plan) {
 void cn_child_main(const struct cn_plan *plan) {
     struct child c = {plan, plan->error_fd, plan->exec_fd, 0, 0, 0, (jmp_buf *)0, (struct cn_report *)0};
     close_parent_ends(plan);
-    // A parent that ignores SIGCHLD would make our children vanish unwaited: reset it.
-    default_sigchld();
+    // A parent that ignores SIGCHLD would make our children vanish unwaited.
+    cn_take_back_child_signal();
 
     arm_parent_death_signal(&c, 0);
     // A user namespace made by clone3 itself: its id maps, written here or by the parent.
@@ -489,7 +480,7 @@ static int __attribute__((noreturn)) set_up_inside_after_fork_in_place(void *sta
 static pid_t fork_in_place(struct child *c) {
     const struct cn_plan *plan = c->plan;
     // An ignored SIGCHLD would reap the child before we wait for it.
-    default_sigchld();
+    cn_take_back_child_signal();
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);

@@ -151,6 +151,7 @@ func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD
         do { try sandbox.execute(command) } catch { throw Failure(error) }
     }
     let process: SandboxProcess
+    SandboxProcess.takeBackChildSignal()
     do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
     if let fd = jsonStatusFD {
         var fields = [("child-pid", String(process.pid.rawValue))]
