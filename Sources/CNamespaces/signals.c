@@ -57,10 +57,29 @@ int cn_pass_on_signal(int pidfd, pid_t pid, int sig, int code) {
     return result;
 }
 
+/// The signals cn_block_passed_on_signals blocked in this thread that were not blocked before.
+static __thread sigset_t blocked_for_waiting;
+
+int cn_block_passed_on_signals(void) {
+    sigset_t set, old;
+    cn_passed_on_signals(&set);
+    if (pthread_sigmask(SIG_BLOCK, &set, &old) != 0) return -1;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&set, sig) == 1 && sigismember(&old, sig) == 0) sigaddset(&blocked_for_waiting, sig);
+    return 0;
+}
+
+int cn_current_signal_mask(sigset_t *mask) {
+    if (pthread_sigmask(SIG_SETMASK, (sigset_t *)0, mask) != 0) return -1;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&blocked_for_waiting, sig) == 1) sigdelset(mask, sig);
+    return 0;
+}
+
 int cn_wait_passing_on_signals(int pidfd, pid_t pid) {
     sigset_t set;
     cn_passed_on_signals(&set);
-    if (pthread_sigmask(SIG_BLOCK, &set, (sigset_t *)0) != 0) return -1;
+    if (cn_block_passed_on_signals() != 0) return -1;
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) return -1;
     for (;;) {

@@ -102,8 +102,6 @@ pid_t cn_spawn(const struct cn_plan *plan, int *pidfd) {
     return pid;
 }
 
-int cn_current_signal_mask(sigset_t *mask) { return pthread_sigmask(SIG_SETMASK, (sigset_t *)0, mask); }
-
 int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status) {
     siginfo_t info;
     memset(&info, 0, sizeof info);

@@ -198,7 +198,8 @@ pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure);
 /// The step a failed cn_spawn call reports (CN_STEP_CLONE), for symmetry with child reports.
 static const int cn_step_clone = CN_STEP_CLONE;
 
-/// The calling thread's signal mask, to store in cn_plan.mask.
+/// The calling thread's signal mask, to store in cn_plan.mask: without what
+/// cn_block_passed_on_signals blocked here for waiting (the mask the caller had).
 int cn_current_signal_mask(sigset_t *mask);
 
 /// waitid(P_PIDFD, pidfd, ...): the exit of the process `pidfd` refers to. Returns 0 and sets
@@ -222,6 +223,11 @@ void cn_take_back_child_signal(void);
 /// action would (a shell's job control then sees us stopped); SIGCONT goes on like any other.
 /// Returns 0, or -1 and errno. Async-signal-safe.
 int cn_pass_on_signal(int pidfd, pid_t pid, int sig, int code);
+
+/// Blocks every signal of cn_passed_on_signals in the calling thread, so that none ends us while
+/// a child runs on (from before the spawn: cn_current_signal_mask leaves them out of the mask
+/// the command gets). Returns 0, or -1 and errno.
+int cn_block_passed_on_signals(void);
 
 /// Blocks every signal of cn_passed_on_signals in the calling thread and waits until the
 /// process `pidfd` (our child `pid`) has ended, without reaping it, passing each signal on as

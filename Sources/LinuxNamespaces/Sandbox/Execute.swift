@@ -38,6 +38,7 @@ extension Sandbox {
         fflush(nil)
         if runsInPlace(mapping, uid: uid, gid: gid) { try executeInPlace(command, mapping) }
         SandboxProcess.takeBackChildSignal()
+        SandboxProcess.blockPassedOnSignals()
         let process = try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
         exit(try process.waitPassingOnSignals().shellStatus)
     }

@@ -111,12 +111,12 @@ public final class SandboxProcess: Sendable {
         return (1...64).filter { sigismember(&set, $0) == 1 }
     }
 
-    /// Blocks `passedOnSignals` in the calling thread, as `waitPassingOnSignals()` does; for
-    /// a caller that forks the command itself and must not be ended meanwhile.
-    static func blockPassedOnSignals() {
-        var set = sigset_t()
-        cn_passed_on_signals(&set)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+    /// Blocks `passedOnSignals` in the calling thread, as `waitPassingOnSignals()` does, for a
+    /// caller that will wait so: called before `Sandbox/spawn(_:)`, no signal can end the caller
+    /// while the command starts. A command with `SandboxCommand/inheritsSignalMask` still gets
+    /// the mask the thread had before this call.
+    public static func blockPassedOnSignals() {
+        _ = cn_block_passed_on_signals()
     }
 
     /// Sets SIGCHLD back to its default action if the caller ignores it (a supervisor may start
