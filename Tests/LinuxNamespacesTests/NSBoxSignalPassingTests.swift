@@ -231,7 +231,8 @@ enum WaitingForm: String, CaseIterable, Sendable {
     /// strace makes wait4 fail in every process of the run. Once: the init tries again and the
     /// status passes through (it used to wait for a SIGCHLD that never came, for ever). Always:
     /// the init ends the command within seconds and nsbox names wait4 and the errno.
-    @Test func aFailingWaitInTheInitIsRetriedThenNamedInsteadOfHangingAsRootAnd65534() throws {
+    @Test(.requiresTool("strace", package: "strace"))
+    func aFailingWaitInTheInitIsRetriedThenNamedInsteadOfHangingAsRootAnd65534() throws {
         for (index, prefix) in [[], asUnprivileged].enumerated() {
             for (when, status) in [("1", Int32(3)), ("1+", Int32(125))] {
                 let marker = "nsbox-wait4-\(getpid())-\(index)"
