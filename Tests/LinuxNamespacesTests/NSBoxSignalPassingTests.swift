@@ -251,3 +251,25 @@ enum WaitingForm: String, CaseIterable, Sendable {
         }
     }
 }
+
+/// Joining a pid namespace whose init has exited: the kernel's ENOMEM from fork, explained.
+@Suite struct JoinedPidNamespaceWithoutInitTests {
+    @Test func joiningAPidNamespaceWhoseInitExitedSaysSoAsRootAnd65534() throws {
+        let directory = ScratchDirectory()
+        chmod(directory.path, 0o777)
+        for (index, prefix) in [[], asUnprivileged].enumerated() {
+            // The namespace is kept by a bind mount in a mount namespace of the shell's own.
+            let file = directory.path + "/pid-\(index)"
+            let script = """
+                touch $0 && unshare --pid=$0 --fork true || exit 99
+                "$1" run --join pid=$0 -- true; echo "run $?"
+                "$1" enter --ns pid=$0 -- true; echo "enter $?"
+                """
+            let result = try runCommand(prefix + ["unshare", "-U", "-r", "-m", "sh", "-c", script, file, NSBox.path])
+            #expect(result.fields["run"] == "125" && result.fields["enter"] == "125", "\(index): \(result.stdout) \(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 2 && lines.allSatisfy { $0.contains("ENOMEM") && $0.contains("init (its pid 1) has exited") },
+                "\(index): \(result.stderr)")
+        }
+    }
+}
