@@ -42,16 +42,19 @@ static void take_default_action(int sig) {
     sigprocmask(SIG_SETMASK, &old, (sigset_t *)0);
 }
 
+int cn_signal_child(int pidfd, pid_t pid, int sig) {
+    int result = pidfd >= 0 ? cn_pidfd_send_signal(pidfd, sig, 0) : -1;
+    // Without pidfd_send_signal (a seccomp profile may refuse it): our child, unreaped, keeps
+    // its pid, so kill(2) cannot hit another process.
+    if (pidfd < 0 || (result != 0 && errno == ENOSYS)) result = kill(pid, sig);
+    return result;
+}
+
 int cn_pass_on_signal(int pidfd, pid_t pid, int sig, int code) {
     int result = 0;
     // A terminal's signals (the kernel's, SI_KERNEL) go to its whole foreground process group:
     // a child in ours has had it already.
-    if (code != SI_KERNEL || getpgid(pid) != getpgrp()) {
-        result = pidfd >= 0 ? cn_pidfd_send_signal(pidfd, sig, 0) : -1;
-        // Without pidfd_send_signal (a seccomp profile may refuse it): our child, unreaped,
-        // keeps its pid, so kill(2) cannot hit another process.
-        if (pidfd < 0 || (result != 0 && errno == ENOSYS)) result = kill(pid, sig);
-    }
+    if (code != SI_KERNEL || getpgid(pid) != getpgrp()) result = cn_signal_child(pidfd, pid, sig);
     // Job control: the child stops, and so do we, so that the shell sees its job stopped.
     if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) take_default_action(sig);
     return result;

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LinuxNamespaces
 import Testing
 
 /// The ways nsbox waits for its command, each with the signals passed on as tini and dumb-init
@@ -271,5 +272,20 @@ enum WaitingForm: String, CaseIterable, Sendable {
             #expect(lines.count == 2 && lines.allSatisfy { $0.contains("ENOMEM") && $0.contains("init (its pid 1) has exited") },
                 "\(index): \(result.stderr)")
         }
+    }
+}
+
+/// `SandboxProcess.signal(_:)` sends, and only that: no job-control stop of the caller, and
+/// nothing once the process is reaped (its pid may be another's by then).
+@Suite struct SandboxProcessSignalTests {
+    @Test func signalSendsToTheProcessOnlyAndNothingOnceItIsReaped() throws {
+        var sandbox = Sandbox(create: [.user])
+        sandbox.userMapping = .root
+        let process = try sandbox.spawn(SandboxCommand("sleep", ["60"]))
+        try process.signal(SIGTSTP)
+        #expect(eventually { processState(process.pid.rawValue) == "T" })
+        try process.signal(SIGKILL)
+        #expect(try process.wait() == .signaled(SIGKILL))
+        #expect { try process.signal(SIGTERM) } throws: { ($0 as? SandboxError)?.errno == .noSuchProcess }
     }
 }

@@ -216,8 +216,12 @@ void cn_passed_on_signals(sigset_t *set);
 /// stays. Async-signal-safe.
 void cn_take_back_child_signal(void);
 
-/// Passes `sig`, received with si_code `code`, on to our child `pid` (through `pidfd` where
-/// it is >= 0, falling back to kill(2) where pidfd_send_signal is refused with ENOSYS), unless
+/// Sends `sig` to our unreaped child `pid`: through `pidfd` where it is >= 0, with kill(2)
+/// where it is not or pidfd_send_signal is refused with ENOSYS. Returns 0, or -1 and errno.
+/// Async-signal-safe.
+int cn_signal_child(int pidfd, pid_t pid, int sig);
+
+/// Passes `sig`, received with si_code `code`, on to our child `pid` (cn_signal_child), unless
 /// a terminal sent it (SI_KERNEL) to our process group and the child is in that group: it has
 /// had it then. After SIGTSTP, SIGTTIN and SIGTTOU the calling thread stops as their default
 /// action would (a shell's job control then sees us stopped); SIGCONT goes on like any other.

@@ -19,6 +19,9 @@ public final class SandboxProcess: Sendable {
     private let statusFD: Int32
     private let restoresForeground: Bool
     private let state = Mutex<State>(State())
+    /// Set once the process is reaped: its pid may name another process from then on. (Not in
+    /// `state`, whose lock `wait()` holds while it blocks.)
+    private let reaped = Atomic<Bool>(false)
 
     private struct State {
         // Pairs, not a dictionary: see SandboxCommand.descriptorPairs.
@@ -66,8 +69,9 @@ public final class SandboxProcess: Sendable {
     /// - Throws: `SandboxError` (`.wait`), e.g. ESRCH once it has been waited for.
     /// The corresponding system call is pidfd_send_signal(2).
     public func signal(_ signal: Int32) throws(SandboxError) {
-        guard cn_pass_on_signal(pidfd.rawValue, pid.rawValue, signal, 0) == 0 else {
-            throw SandboxError(.wait, step: "pidfd_send_signal(\(signal))", errno: .current,
+        let gone = reaped.load(ordering: .acquiring)
+        guard !gone, cn_signal_child(pidfd.rawValue, pid.rawValue, signal) == 0 else {
+            throw SandboxError(.wait, step: "pidfd_send_signal(\(signal))", errno: gone ? .noSuchProcess : .current,
                 detail: "cannot signal process \(pid)")
         }
     }
@@ -81,7 +85,9 @@ public final class SandboxProcess: Sendable {
             if let termination = state.termination { return termination }
             var code: Int32 = 0
             var status: Int32 = 0
-            guard cn_wait_pidfd(pidfd.rawValue, 0, &code, &status) == 0 else {
+            let waited = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
+            if waited == 0 { reaped.store(true, ordering: .releasing) }
+            guard waited == 0 else {
                 throw SandboxError(.wait, step: "waitid", errno: .current, detail: "cannot wait for process \(pid)",
                     hint: "something else reaped it: is SIGCHLD ignored in this process?")
             }
@@ -160,6 +166,7 @@ public final class SandboxProcess: Sendable {
         var code: Int32 = 0
         var status: Int32 = 0
         _ = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
+        reaped.store(true, ordering: .releasing)
         state.withLock { $0.termination = .signaled(SIGKILL) }
     }
 
