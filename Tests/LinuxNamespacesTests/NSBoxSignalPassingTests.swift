@@ -156,12 +156,14 @@ enum WaitingForm: String, CaseIterable, Sendable {
     /// Runs `[65534] nsbox ARGS -- sh -c SCRIPT MARKER` of `form` on a new terminal, which types
     /// Ctrl-C once the script printed "ready"; `check` gets what the terminal showed (ending in
     /// "status N") and the name of the case. Nothing may outlive nsbox.
-    func typeCtrlC(_ form: WaitingForm, script: String, marker: (Int) -> String, _ check: (CommandResult, String) -> Void) throws {
+    func typeCtrlC(
+        _ form: WaitingForm, options: [String] = [], script: String, marker: (Int) -> String, _ check: (CommandResult, String) -> Void
+    ) throws {
         let helper = Probe.sharedCopy(of: "sighelper")
         for (index, unprivileged) in [false, true].enumerated() {
             try form.withArguments(unprivileged: unprivileged) { arguments in
                 let result = try runCommand([helper, "terminal", "\\003", "--"] + (unprivileged ? asUnprivileged : [])
-                    + [NSBox.path] + arguments + ["--", "sh", "-c", script, marker(index)], timeout: 60)
+                    + [NSBox.path] + arguments + options + ["--", "sh", "-c", script, marker(index)], timeout: 60)
                 check(result, "\(form) \(index): \(result.stdout) \(result.stderr)")
                 #expect(!orphans(marker(index)), "\(form) \(index): the command outlived nsbox")
             }
@@ -190,6 +192,18 @@ enum WaitingForm: String, CaseIterable, Sendable {
         try typeCtrlC(form, script: script, marker: { "nsbox-terminal-\(getpid())-\(form.rawValue)-\($0)" }) { result, name in
             let got = result.stdout.components(separatedBy: "got INT").count - 1
             #expect(result.fields["status"] == "5" && got == 1, "\(name)")
+        }
+    }
+
+    /// With --new-session the terminal's signals cannot reach the command: nsbox, or the init,
+    /// passes them on (once).
+    @Test(arguments: [WaitingForm.initProcess, .asPid1, .fork, .timeNamespace])
+    func ctrlCReachesACommandInANewSessionOnceAsRootAnd65534(form: WaitingForm) throws {
+        let script = "trap 'echo got INT; exit 130' INT; echo ready; while :; do sleep 0.05; done"
+        try typeCtrlC(form, options: ["--new-session"], script: script, marker: { "nsbox-session-\(getpid())-\(form.rawValue)-\($0)" }) {
+            result, name in
+            let got = result.stdout.components(separatedBy: "got INT").count - 1
+            #expect(result.fields["status"] == "130" && got == 1, "\(name)")
         }
     }
 
