@@ -36,11 +36,14 @@ let package = Package(
         .executableTarget(name: "nsprobe", dependencies: ["LinuxNamespaces", .product(name: "SystemPackage", package: "swift-system")]),
         // Runs a command with chosen system calls failing with ENOSYS, to test the fallbacks.
         .executableTarget(name: "enosys"),
+        // Starts a command with signals ignored, or on a new pseudo-terminal that types keys
+        // into it, for the signal tests.
+        .executableTarget(name: "sighelper"),
         // Moves the test runner into a mount namespace of its own before main (see isolation.c).
         .target(name: "TestIsolation", path: "Tests/TestIsolation"),
         .testTarget(
             name: "LinuxNamespacesTests",
-            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox", "enosys", "TestIsolation"]
+            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox", "enosys", "sighelper", "TestIsolation"]
         ),
     ]
 )

@@ -84,6 +84,14 @@ static inline int sys_sigprocmask(int how, const void *set, void *old) {
 static inline int sys_sigwaitinfo(const cn_ksigset *set, siginfo_t *info) {
     return (int)syscall(SYS_rt_sigtimedwait, set, info, (void *)0, cn_ksigset_size);
 }
+static inline int sys_sigtimedwait(const cn_ksigset *set, siginfo_t *info, const struct timespec *timeout) {
+    return (int)syscall(SYS_rt_sigtimedwait, set, info, timeout, cn_ksigset_size);
+}
+/// cn_passed_on_signals as the kernel's set: every signal but SIGKILL, SIGSTOP, SIGCHLD and
+/// glibc's own two (32, 33).
+static inline cn_ksigset cn_passed_on_ksigset(void) {
+    return ~(cn_ksig_bit(SIGKILL) | cn_ksig_bit(SIGSTOP) | cn_ksig_bit(SIGCHLD) | cn_ksig_bit(32) | cn_ksig_bit(33));
+}
 static inline void *sys_mmap(size_t length, int protection, int flags) {
     return (void *)syscall(SYS_mmap, (void *)0, length, protection, flags, -1, 0L);
 }

@@ -5,13 +5,11 @@
 #include "child_calls.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -110,8 +108,6 @@ pid_t cn_spawn(const struct cn_plan *plan, int *pidfd) {
 
 CN_CHILD_CODE_END
 
-int cn_current_signal_mask(sigset_t *mask) { return pthread_sigmask(SIG_SETMASK, (sigset_t *)0, mask); }
-
 int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status) {
     siginfo_t info;
     memset(&info, 0, sizeof info);
@@ -122,37 +118,5 @@ int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status) {
     if (r < 0) return -1;
     *code = info.si_code;
     *status = info.si_status;
-    return 0;
-}
-
-int cn_block_signals(const int *signals, int count, sigset_t *set) {
-    sigemptyset(set);
-    for (int i = 0; i < count; i++) sigaddset(set, signals[i]);
-    return pthread_sigmask(SIG_BLOCK, set, (sigset_t *)0) == 0 ? 0 : -1;
-}
-
-int cn_wait_passing_on_signals(int pidfd, const int *signals, int count) {
-    sigset_t set;
-    if (cn_block_signals(signals, count, &set) != 0) return -1;
-    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) return -1;
-    for (;;) {
-        struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            int saved = errno;
-            close(sfd);
-            errno = saved;
-            return -1;
-        }
-        struct signalfd_siginfo info;
-        while (read(sfd, &info, sizeof info) == (ssize_t)sizeof info) {
-            // Sent by a process (kill(2): SI_USER, sigqueue, tgkill), not by the kernel: a
-            // terminal's Ctrl-C (SI_KERNEL) went to the command's process group as well.
-            if (info.ssi_code <= 0) cn_pidfd_send_signal(pidfd, (int)info.ssi_signo, 0);
-        }
-        if (fds[0].revents) break;
-    }
-    close(sfd);
     return 0;
 }

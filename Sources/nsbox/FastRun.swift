@@ -20,6 +20,7 @@ enum FastRun {
         case "--map-current-user": PlainFlags.set(&options.mapCurrentUser)
         case "--map-auto": PlainFlags.set(&options.mapAuto)
         case "--fork": PlainFlags.set(&options.fork)
+        case "--forward-signals": PlainFlags.set(&options.forwardSignals)
         case "--mount-proc": PlainFlags.set(&options.mountProc)
         case "--kill-child": PlainFlags.set(&options.killChild)
         case "--private-tmp": PlainFlags.set(&options.privateTmp)

@@ -44,7 +44,7 @@ struct NSBox: ParsableCommand {
             var fork = false
             if arguments.first == "run", let (options, words) = FastRun.parse(arguments.dropFirst()) {
                 plan = { try options.plan(words) }
-                fork = options.fork
+                fork = options.forks
             } else if arguments.first == "enter", let (options, words) = FastEnter.parse(arguments.dropFirst()) {
                 plan = { try options.plan(words) }
             }
@@ -151,6 +151,8 @@ func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD
         do { try sandbox.execute(command) } catch { throw Failure(error) }
     }
     let process: SandboxProcess
+    SandboxProcess.takeBackChildSignal()
+    SandboxProcess.blockPassedOnSignals()
     do { process = try sandbox.spawn(command) } catch { throw Failure(error) }
     if let fd = jsonStatusFD {
         var fields = [("child-pid", String(process.pid.rawValue))]

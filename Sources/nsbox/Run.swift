@@ -16,7 +16,10 @@ struct Run: ParsableCommand {
             a pid or time namespace, --kill-child, --die-with-parent, --new-session and \
             --json-status-fd always do. With a new pid namespace a small init is pid 1 (use \
             --as-pid-1 to run the command as pid 1); with new pid and mount namespaces /proc is \
-            mounted fresh. A new network namespace gets lo up (bwrap does; unshare does not).
+            mounted fresh. A new network namespace gets lo up (bwrap does; unshare does not). \
+            While nsbox waits, it passes every signal it can catch but SIGCHLD on to the command \
+            (SIGTSTP, SIGTTIN and SIGTTOU then stop nsbox too); --forward-signals, unshare's \
+            option for SIGTERM and SIGINT, is accepted and implies -f.
 
             --config FILE reads linux.namespaces (created without a path, joined with one), \
             linux.uidMappings, linux.gidMappings, linux.timeOffsets, hostname, process.args, \
@@ -59,6 +62,11 @@ struct Run: ParsableCommand {
 
     @Flag(name: [.customShort("f"), .long], help: "Fork and wait for the command (done anyway where something needs it).")
     var fork = false
+    @Flag(name: .customLong("forward-signals"), help: """
+        Implies -f. The default: while nsbox waits, every signal it can catch but SIGCHLD is passed on to the command \
+        (unshare's: SIGTERM and SIGINT).
+        """)
+    var forwardSignals = false
     @Flag(name: .customLong("mount-proc"), help: "Mount /proc (--mount-proc=DIR elsewhere); implies -m.")
     var mountProc = false
     @Option(name: .customLong("mount-proc-at"), help: .hidden) var mountProcAt: String?
@@ -121,7 +129,7 @@ struct Run: ParsableCommand {
                 throw Failure(message: "--json-status-fd \(fd): not an open file descriptor")
             }
         }
-        try runToCompletion(sandbox, spawned, jsonStatusFD: jsonStatusFD, fork: fork)
+        try runToCompletion(sandbox, spawned, jsonStatusFD: jsonStatusFD, fork: options.forks)
     }
 
     /// The parsed options as plain values, shared with the fast path (`FastRun`).
@@ -130,7 +138,7 @@ struct Run: ParsableCommand {
             user: user, mount: mount, pid: pid, net: net, uts: uts, ipc: ipc, cgroup: cgroup, time: time,
             persist: persist, mapRootUser: mapRootUser, mapCurrentUser: mapCurrentUser, mapUser: mapUser,
             mapGroup: mapGroup, mapUsers: mapUsers, mapGroups: mapGroups, mapAuto: mapAuto, setgroups: setgroups,
-            fork: fork, mountProc: mountProc, mountProcAt: mountProcAt, propagation: propagation, killChild: killChild,
+            fork: fork, forwardSignals: forwardSignals, mountProc: mountProc, mountProcAt: mountProcAt, propagation: propagation, killChild: killChild,
             killChildSignal: killChildSignal, root: root, newRoot: newRoot, workingDirectory: workingDirectory,
             monotonic: monotonic, boottime: boottime, setUID: setUID, setGID: setGID, hostname: hostname,
             privateTmp: privateTmp, bindPairs: bindPairs, roBindPairs: roBindPairs, tmpfs: tmpfs,

@@ -15,6 +15,11 @@ struct RunOptions: Equatable, NamespaceFlags {
     var setgroups: SetgroupsPolicy?
     /// -f/--fork: nsbox forks and waits for the command even where it could become it.
     var fork = false
+    /// --forward-signals (util-linux 2.42): implies --fork. Whenever nsbox waits it passes on
+    /// every signal it can catch (unshare: SIGTERM and SIGINT), so there is nothing else to do.
+    var forwardSignals = false
+    /// Whether nsbox forks and waits even where it could become the command.
+    var forks: Bool { fork || forwardSignals }
     var mountProc = false
     var mountProcAt: String?
     var propagation: MountPropagation?

@@ -14,7 +14,7 @@ import Testing
         ["-U", "-c", "-n", "-u", "-i", "-C", "-T", "--kill-child", "--die-with-parent", "--new-session", "--as-pid-1",
          "--private-tmp", "--map-auto", "--", "a", "-r", "--help"],
         ["--user", "--mount", "--pid", "--net", "--uts", "--ipc", "--cgroup", "--time", "--map-root-user", "--fork", "id"],
-        ["-r"], ["-f", "-", "x"],
+        ["-r"], ["-f", "-", "x"], ["-rp", "--forward-signals", "--kill-child", "true"],
     ])
     func plainFlagsTakeTheFastPathToTheSamePlan(arguments: [String]) throws {
         let fast = try plan(arguments, full: false), full = try plan(arguments, full: true)

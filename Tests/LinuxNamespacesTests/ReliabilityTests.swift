@@ -12,7 +12,6 @@ import Testing
     func fields(_ result: CommandResult) -> [String: String] { result.fields }
 
     @Test func aThousandSandboxesSequentialAndThirtyTwoAtATimeLeaveNothingBehind() throws {
-        let namespacesBefore = try runCommand(["lsns", "-n", "-o", "NS"]).stdout.split(separator: "\n").count
         for threads in ["1", "32"] {
             for run in [Probe.run, Probe.runUnprivileged] {
                 let result = try run(["churn", "1000", threads])
@@ -32,9 +31,8 @@ import Testing
                 #expect((Int(f["rss_kb_after"] ?? "") ?? .max) - (Int(f["rss_kb_before"] ?? "") ?? 0) < 8192, "\(result.stdout)")
             }
         }
-        #expect(eventually {
-            (try? runCommand(["lsns", "-n", "-o", "NS"]).stdout.split(separator: "\n").count).map { $0 <= namespacesBefore + 5 } ?? false
-        }, "no namespaces stay pinned")
+        // (No count of the machine's namespaces: another suite's come and go meanwhile. What
+        // would pin one of ours, a process or an fd, is counted above.)
     }
 
     @Test func everythingWorksWithoutClone3CloseRangePidfdOpenOpenTreeAndMountSetattr() throws {

@@ -128,7 +128,8 @@ struct cn_plan {
     const char *own_uid_map;
     const char *own_gid_map;
     int error_fd;               // child writes a cn_report on failure (close-on-exec)
-    int status_fd;              // a supervisor writes its child's wait status here
+    int status_fd;              // a supervisor writes its child's wait status here, or
+                                // CN_STATUS_WAIT_FAILED and the errno of its failing wait
     int persist_go_fd;          // -1, or: after CN_RECORD_READY_TO_PERSIST, wait for one byte here
     int report_flags;           // CLONE_NEW* kinds whose ids the child reports
     // The parent's ends of those pipes (-1 where unused). The child closes them first: a copy
@@ -167,6 +168,10 @@ struct cn_plan {
     int share_memory;
 };
 
+/// What a supervisor writes on status_fd instead of a wait status when waiting for its child
+/// kept failing; an errno follows. (A wait status is never negative.)
+#define CN_STATUS_WAIT_FAILED (-1)
+
 /// The size of the stack of a child that shares its parent's memory.
 #define CN_CHILD_STACK_SIZE (256 * 1024)
 
@@ -193,7 +198,8 @@ pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure);
 /// The step a failed cn_spawn call reports (CN_STEP_CLONE), for symmetry with child reports.
 static const int cn_step_clone = CN_STEP_CLONE;
 
-/// The calling thread's signal mask, to store in cn_plan.mask.
+/// The calling thread's signal mask, to store in cn_plan.mask: without what
+/// cn_block_passed_on_signals blocked here for waiting (the mask the caller had).
 int cn_current_signal_mask(sigset_t *mask);
 
 /// waitid(P_PIDFD, pidfd, ...): the exit of the process `pidfd` refers to. Returns 0 and sets
@@ -201,14 +207,36 @@ int cn_current_signal_mask(sigset_t *mask);
 /// nohang, in which case *code is 0 when the process is still running.
 int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status);
 
-/// Blocks `signals` in the calling thread; *set receives them. Returns 0, or -1.
-int cn_block_signals(const int *signals, int count, sigset_t *set);
+/// The signals passed on to a child while we wait for it: every one that can be caught, but
+/// SIGCHLD (ours). Async-signal-safe.
+void cn_passed_on_signals(sigset_t *set);
 
-/// Blocks `signals` in the calling thread and waits until the process `pidfd` refers to has
-/// ended (without reaping it), passing on to it each of those signals that a process sent to
-/// us; one a terminal sent (SI_KERNEL) reached the command's process group itself. Returns 0,
-/// or -1 and errno (the signals may then be blocked). They stay blocked: for a caller that
-/// exits once the command has, as unshare --fork does.
-int cn_wait_passing_on_signals(int pidfd, const int *signals, int count);
+/// Sets SIGCHLD back to its default action where it is ignored (SIG_IGN or SA_NOCLDWAIT): the
+/// kernel would reap our children itself, and their status would be lost to us. A handler
+/// stays. Async-signal-safe.
+void cn_take_back_child_signal(void);
+
+/// Sends `sig` to our unreaped child `pid`: through `pidfd` where it is >= 0, with kill(2)
+/// where it is not or pidfd_send_signal is refused with ENOSYS. Returns 0, or -1 and errno.
+/// Async-signal-safe.
+int cn_signal_child(int pidfd, pid_t pid, int sig);
+
+/// Passes `sig`, received with si_code `code`, on to our child `pid` (cn_signal_child), unless
+/// a terminal sent it (SI_KERNEL) to our process group and the child is in that group: it has
+/// had it then. After SIGTSTP, SIGTTIN and SIGTTOU the calling thread stops as their default
+/// action would (a shell's job control then sees us stopped); SIGCONT goes on like any other.
+/// Returns 0, or -1 and errno. Async-signal-safe.
+int cn_pass_on_signal(int pidfd, pid_t pid, int sig, int code);
+
+/// Blocks every signal of cn_passed_on_signals in the calling thread, so that none ends us while
+/// a child runs on (from before the spawn: cn_current_signal_mask leaves them out of the mask
+/// the command gets). Returns 0, or -1 and errno.
+int cn_block_passed_on_signals(void);
+
+/// Blocks every signal of cn_passed_on_signals in the calling thread and waits until the
+/// process `pidfd` (our child `pid`) has ended, without reaping it, passing each signal on as
+/// cn_pass_on_signal does. Returns 0, or -1 and errno. The signals stay blocked: for a caller
+/// that exits once the command has, as unshare --fork does.
+int cn_wait_passing_on_signals(int pidfd, pid_t pid);
 
 #endif

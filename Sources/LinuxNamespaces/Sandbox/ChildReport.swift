@@ -62,6 +62,9 @@ extension SandboxError {
                 hint = "the spawning process died during the set-up"
             case Int(CN_STEP_CHDIR.rawValue):
                 hint = "the working directory must exist inside the sandbox"
+            case Int(CN_STEP_FORK.rawValue) where errno == .noMemory && sandbox.joinedKinds.contains(.pid):
+                // The kernel's answer to a fork into a pid namespace whose pid 1 has exited.
+                hint = "the joined pid namespace's init (its pid 1) has exited: nothing can start in it any more"
             default: break
             }
             self.init(.child, step: step, errno: errno, detail: "failed during the set-up", hint: hint)

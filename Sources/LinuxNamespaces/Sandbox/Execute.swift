@@ -18,8 +18,9 @@ extension Sandbox {
     ///
     /// Otherwise it spawns the command (`spawn(_:)`), waits for it, and exits with the status
     /// a shell would report: the exit status, or 128 + the signal that ended it. While it waits,
-    /// SIGINT, SIGTERM, SIGHUP and SIGQUIT do not end this process: another process's are
-    /// passed on to the command (`SandboxProcess/waitPassingOnSignals()`). In every case stdio's
+    /// no signal ends this process: each it can catch is passed on to the command
+    /// (`SandboxProcess/waitPassingOnSignals()`), and an ignored SIGCHLD is set back to its
+    /// default first (`SandboxProcess/takeBackChildSignal()`). In every case stdio's
     /// buffers (what `print` wrote into a pipe) are flushed first.
     ///
     /// ```swift
@@ -36,6 +37,8 @@ extension Sandbox {
         // command's output: execve would drop it, and a parent's exit would write it after.
         fflush(nil)
         if runsInPlace(mapping, uid: uid, gid: gid) { try executeInPlace(command, mapping) }
+        SandboxProcess.takeBackChildSignal()
+        SandboxProcess.blockPassedOnSignals()
         let process = try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
         exit(try process.waitPassingOnSignals().shellStatus)
     }

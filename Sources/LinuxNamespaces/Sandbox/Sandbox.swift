@@ -137,9 +137,9 @@ public struct NamespaceJoin: Sendable, Hashable {
 
 /// What pid 1 of a new pid namespace is.
 public enum PIDOne: Sendable, Hashable {
-    /// A small init (in C) that forks the command, forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT,
-    /// SIGUSR1, SIGUSR2 and SIGWINCH to it, reaps every orphan, and exits with the command's
-    /// status. The command is pid 2. The default, as bwrap does.
+    /// A small init (in C) that forks the command, passes on to it every signal it can catch
+    /// but SIGCHLD (as tini does), reaps every orphan, and exits with the command's status.
+    /// The command is pid 2. The default, as bwrap does.
     case initProcess
     /// The command itself is pid 1 (`bwrap --as-pid-1`): it must reap orphans and handle
     /// signals itself; the kernel ignores signals pid 1 has no handler for.

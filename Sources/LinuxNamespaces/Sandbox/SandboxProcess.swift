@@ -19,6 +19,9 @@ public final class SandboxProcess: Sendable {
     private let statusFD: Int32
     private let restoresForeground: Bool
     private let state = Mutex<State>(State())
+    /// Set once the process is reaped: its pid may name another process from then on. (Not in
+    /// `state`, whose lock `wait()` holds while it blocks.)
+    private let reaped = Atomic<Bool>(false)
 
     private struct State {
         // Pairs, not a dictionary: see SandboxCommand.descriptorPairs.
@@ -59,13 +62,16 @@ public final class SandboxProcess: Sendable {
         state.withLock { $0.namespaces = ids }
     }
 
-    /// Sends `signal` to the process through its pidfd. With an init, the init passes SIGTERM,
-    /// SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH on to the command.
+    /// Sends `signal` to the process through its pidfd, or with kill(2) where a seccomp profile
+    /// refuses pidfd_send_signal (ENOSYS; the process is our unreaped child, so its pid cannot
+    /// name another). An init or supervisor passes every signal it can catch on to the command
+    /// but SIGCHLD.
     /// - Throws: `SandboxError` (`.wait`), e.g. ESRCH once it has been waited for.
     /// The corresponding system call is pidfd_send_signal(2).
     public func signal(_ signal: Int32) throws(SandboxError) {
-        guard cn_pidfd_send_signal(pidfd.rawValue, signal, 0) == 0 else {
-            throw SandboxError(.wait, step: "pidfd_send_signal(\(signal))", errno: .current,
+        let gone = reaped.load(ordering: .acquiring)
+        guard !gone, cn_signal_child(pidfd.rawValue, pid.rawValue, signal) == 0 else {
+            throw SandboxError(.wait, step: "pidfd_send_signal(\(signal))", errno: gone ? .noSuchProcess : .current,
                 detail: "cannot signal process \(pid)")
         }
     }
@@ -79,13 +85,22 @@ public final class SandboxProcess: Sendable {
             if let termination = state.termination { return termination }
             var code: Int32 = 0
             var status: Int32 = 0
-            guard cn_wait_pidfd(pidfd.rawValue, 0, &code, &status) == 0 else {
+            let waited = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
+            if waited == 0 { reaped.store(true, ordering: .releasing) }
+            guard waited == 0 else {
                 throw SandboxError(.wait, step: "waitid", errno: .current, detail: "cannot wait for process \(pid)",
                     hint: "something else reaped it: is SIGCHLD ignored in this process?")
             }
             var termination: Termination = code == CLD_EXITED ? .exited(status) : .signaled(status)
-            // A supervisor reports the command's own wait status before it exits.
+            // A supervisor reports the command's own wait status before it exits, or why it
+            // could not wait for it.
             if statusFD >= 0, let reported = readValue(statusFD, as: Int32.self, initial: 0) {
+                if reported == CN_STATUS_WAIT_FAILED {
+                    let error = readValue(statusFD, as: Int32.self, initial: 0).map(Errno.init(rawValue:))
+                    if restoresForeground { takeBackTerminal() }
+                    throw SandboxError(.wait, step: "wait4", errno: error,
+                        detail: "the supervisor of the command (the sandbox's init) could not wait for it and ended it")
+                }
                 termination = Termination(waitStatus: reported)
             }
             if restoresForeground { takeBackTerminal() }
@@ -94,28 +109,43 @@ public final class SandboxProcess: Sendable {
         }
     }
 
-    /// The signals `waitPassingOnSignals()` passes on: those a terminal or a service manager
-    /// sends to stop a program.
-    public static let passedOnSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
-
-    /// Blocks `passedOnSignals` in the calling thread, as `waitPassingOnSignals()` does; for
-    /// a caller that forks the command itself and must not be ended meanwhile.
-    static func blockPassedOnSignals() {
+    /// The signals `waitPassingOnSignals()` passes on, as tini and dumb-init do: every signal a
+    /// process can catch but SIGCHLD (and glibc's own two).
+    public static var passedOnSignals: [Int32] {
         var set = sigset_t()
-        _ = passedOnSignals.withUnsafeBufferPointer { cn_block_signals($0.baseAddress, Int32($0.count), &set) }
+        cn_passed_on_signals(&set)
+        return (1...64).filter { sigismember(&set, $0) == 1 }
     }
 
+    /// Blocks `passedOnSignals` in the calling thread, as `waitPassingOnSignals()` does, for a
+    /// caller that will wait so: called before `Sandbox/spawn(_:)`, no signal can end the caller
+    /// while the command starts. A command with `SandboxCommand/inheritsSignalMask` still gets
+    /// the mask the thread had before this call.
+    public static func blockPassedOnSignals() {
+        _ = cn_block_passed_on_signals()
+    }
+
+    /// Sets SIGCHLD back to its default action if the caller ignores it (a supervisor may start
+    /// us so): the kernel would then reap our children itself, and `wait()` lose the command's
+    /// status (SA_NOCLDWAIT likewise); a handler stays. For a program that spawns and waits:
+    /// call it before `Sandbox/spawn(_:)`. The corresponding system call is sigaction(2).
+    public static func takeBackChildSignal() {
+        cn_take_back_child_signal()
+    }
+
+
     /// Waits as `wait()` does, as a command-line tool that runs the command for its user must:
-    /// `passedOnSignals` are blocked in the calling thread, so that a Ctrl-C or a `kill` does not
-    /// end this process while the command runs on; those another process sends to this one are
-    /// passed on to the process (through its pidfd), those a terminal sends are not (they reach
-    /// the command's process group directly). They stay blocked afterwards: for a program that
-    /// exits with the command's status next (unshare --fork blocks SIGINT and SIGTERM likewise).
+    /// `passedOnSignals` are blocked in the calling thread, so that no signal ends this process
+    /// while the command runs on. Each is passed on to the process (through its pidfd, or
+    /// kill(2) without pidfd_send_signal), but one a terminal sent to our process group when
+    /// the process is in that group (it had it). SIGTSTP, SIGTTIN and SIGTTOU then stop this
+    /// thread too, so that a shell's job control sees the job stopped; SIGCONT is passed on. The
+    /// signals stay blocked afterwards: for a program that exits with the command's status
+    /// next (unshare --fork blocks SIGINT and SIGTERM likewise). Other threads should block
+    /// them as well, or a signal may end the process through them.
     /// - Throws: `SandboxError` (`.wait`), as `wait()`.
     public func waitPassingOnSignals() throws(SandboxError) -> Termination {
-        _ = Self.passedOnSignals.withUnsafeBufferPointer {
-            cn_wait_passing_on_signals(pidfd.rawValue, $0.baseAddress, Int32($0.count))
-        }
+        _ = cn_wait_passing_on_signals(pidfd.rawValue, pid.rawValue)
         return try wait()
     }
 
@@ -136,6 +166,7 @@ public final class SandboxProcess: Sendable {
         var code: Int32 = 0
         var status: Int32 = 0
         _ = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
+        reaped.store(true, ordering: .releasing)
         state.withLock { $0.termination = .signaled(SIGKILL) }
     }
 
