@@ -19,6 +19,8 @@
 //                                            prints `reply ...` and `termination ...`
 //   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
 //                                            child prints `uid`, `pid`, `hostname`
+//   nsprobe clocks                           CLOCK_MONOTONIC and CLOCK_BOOTTIME in seconds
+//                                            (`monotonic S.NNNNNNNNN`, `boottime ...`)
 //   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
 //                                            succeeding, exiting 3, failing in the child, at
 //                                            execve, and in Swift; a third with an init, a
@@ -135,6 +137,13 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
         } catch {
             print("error:", error)
             exit(error.exitStatus)
+        }
+    case "clocks":
+        for (name, clock) in [("monotonic", CLOCK_MONOTONIC), ("boottime", CLOCK_BOOTTIME)] {
+            var now = timespec()
+            clock_gettime(clock, &now)
+            let nanoseconds = String(now.tv_nsec)
+            print(name, "\(now.tv_sec).\(String(repeating: "0", count: 9 - nanoseconds.count))\(nanoseconds)")
         }
     case "churn":
         churn(Int(args.first ?? "") ?? 10, threads: Int(args.dropFirst().first ?? "") ?? 1)
