@@ -117,6 +117,10 @@ import Testing
             ["--create", "user,pid", "--map", "root", "--from-thread", "--die-with-parent"],
             ["--create", "user", "--map", "root", "--execute"], ["--create", "user,pid", "--map", "root", "--execute"],
         ]
+        // Negative control: a sleep started the same way outside any sandbox keeps fd 7.
+        let plain = try startHoldingFD(["sleep", "60"], extra: extra[1])
+        #expect(eventually { openFDs(plain)[7] == extraTarget }, "an unsandboxed sleep lacks fd 7: \(openFDs(plain))")
+        stop(plain)
         for (user, prefix) in bothUsers {
             var runs: [(String, [String])] = probeModes.map { ("nsprobe spawn \($0.joined(separator: " "))", [Probe.path, "spawn"] + $0 + ["--", "sleep", "60"]) }
             runs.append(("nsbox run --sandbox", [NSBox.path, "run", "--sandbox", "--", "sleep", "60"]))
