@@ -3,7 +3,7 @@ import Glibc
 import Testing
 
 /// `nsbox run --map-auto`: the first subordinate ranges of the caller, by name or by uid, with
-/// `/etc/subuid` and `/etc/subgid` of the test's own bound over the real ones inside a private
+/// `/etc/subuid` and `/etc/subgid` of the test's own laid over the real ones inside a private
 /// mount namespace (newuidmap reads the ones it sees; /etc is never written).
 @Suite struct NSBoxMapAutoTests {
     /// Runs `commands` (each a list of words, run as given) with `subuid` and `subgid` as the
@@ -14,20 +14,22 @@ import Testing
         FileManager.default.createFile(atPath: scratch.path + "/subgid", contents: Data(subgid.utf8))
         chmod(scratch.path + "/subuid", 0o644)
         chmod(scratch.path + "/subgid", 0o644)
-        // Where the files are missing, an overlay over /etc (its upper layer in the scratch
-        // directory) gives the bind mounts a target without writing /etc.
+        // An overlay over /etc whose upper layer (a tmpfs) holds the two files: a bind over the
+        // files themselves is dropped when something on the host renames a new file over them
+        // (an atomic rewrite, as useradd's), and the files may be missing. Binds where the
+        // kernel refuses the overlay.
         var script = """
-            if [ ! -e /etc/subuid ] || [ ! -e /etc/subgid ]; then
-              mkdir -p "$1/upper" "$1/work"; mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc
-              touch /etc/subuid /etc/subgid
-            fi
-            mount --bind "$1/subuid" /etc/subuid; mount --bind "$1/subgid" /etc/subgid
+            mkdir -p "$1/layers"; mount -t tmpfs tmpfs "$1/layers"; mkdir "$1/layers/upper" "$1/layers/work"
+            cp "$1/subuid" "$1/subgid" "$1/layers/upper/"
+            mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/layers/upper,workdir=$1/layers/work" /etc 2>/dev/null ||
+              { mount --bind "$1/subuid" /etc/subuid; mount --bind "$1/subgid" /etc/subgid; }
+            cmp -s /etc/subuid "$1/subuid"; cmp -s /etc/subgid "$1/subgid"
 
             """
         for (index, command) in commands.enumerated() {
             script += "echo '== \(index)'; \(shellLine(command)) 2>&1 && echo status 0 || echo status $?\n"
         }
-        let result = try inPrivateMountNamespace(script, [scratch.path])
+        let result = try withExtendedLifetime(scratch) { try inPrivateMountNamespace(script, [scratch.path]) }
         #expect(result.status == 0, "\(result.stderr)")
         // One block per command: its output lines joined by '|', squeezed of repeated spaces.
         var blocks: [String] = []
@@ -62,6 +64,28 @@ import Testing
         // with unshare --map-auto alone.
         #expect(blocks.dropFirst(2).first == "0 300000 65536|0 310000 4000|65534|status 0", "65534 with -p: \(blocks)")
         #expect(blocks.dropFirst(2).first == blocks.last, "nsbox and unshare: \(blocks)")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap"), "needs newuidmap: apt-get install uidmap"))  // TODO(trait)
+    func withAnIDOptionTheCallerTakesThatIDAndTheRangeTheRestAsUnshareLaysItOut() throws {
+        let options = [["-r"], ["-c"], ["--map-user=5", "--map-group=7"], ["--map-user=70000"], ["--map-group=3"], ["-r", "--map-user=9"], []]
+        let show = ["--", "sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map"]
+        // unshare as 65534 only: as root it takes any name line for uid 0 (strtoul("nobody") is 0).
+        var commands: [[String]] = []
+        for option in options {
+            let ours: [String] = [NSBox.path, "run", "--map-auto"] + option + show
+            let theirs: [String] = ["unshare", "--map-auto"] + option + show
+            commands += [asUnprivileged + ours, asUnprivileged + theirs]
+        }
+        commands.append([NSBox.path, "run", "--map-auto", "-r"] + show)
+        let blocks = try withSubordinateIDs(subuid: "nobody:300000:65536\nroot:500000:2000\n", subgid: "nobody:310000:65536\nroot:510000:2000\n", commands)
+        #expect(blocks.count == options.count * 2 + 1, "\(blocks)")
+        for (index, option) in options.enumerated() where 2 * index + 1 < blocks.count {
+            let ours: String = blocks[2 * index], theirs: String = blocks[2 * index + 1]
+            #expect(ours.hasSuffix("|status 0") && ours == theirs, "\(option): nsbox \(ours) unshare \(theirs)")
+        }
+        #expect(blocks.first == "0|0|0 65534 1|1 300000 65535|0 65534 1|1 310000 65535|status 0", "-r: \(blocks)")
+        #expect(blocks.last == "0|0|0 0 1|1 500000 1999|0 0 1|1 510000 1999|status 0", "root -r: \(blocks)")
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap"), "needs newuidmap: apt-get install uidmap"))  // TODO(trait)
