@@ -3,35 +3,19 @@ import Glibc
 import Testing
 
 /// `nsbox run --map-auto`: the first subordinate ranges of the caller, by name or by uid, with
-/// `/etc/subuid` and `/etc/subgid` of the test's own laid over the real ones inside a private
+/// `/etc/subuid` and `/etc/subgid` of the test's own bound over the real ones inside a private
 /// mount namespace (newuidmap reads the ones it sees; /etc is never written).
 @Suite struct NSBoxMapAutoTests {
     /// Runs `commands` (each a list of words, run as given) with `subuid` and `subgid` as the
-    /// files' text; prints `== N` before the output of command N, then its status.
+    /// files' text; returns per command its output lines joined by '|' (repeated spaces
+    /// squeezed), then `status N`.
     func withSubordinateIDs(subuid: String, subgid: String, _ commands: [[String]]) throws -> [String] {
-        let scratch = ScratchDirectory()
-        FileManager.default.createFile(atPath: scratch.path + "/subuid", contents: Data(subuid.utf8))
-        FileManager.default.createFile(atPath: scratch.path + "/subgid", contents: Data(subgid.utf8))
-        chmod(scratch.path + "/subuid", 0o644)
-        chmod(scratch.path + "/subgid", 0o644)
-        // An overlay over /etc whose upper layer (a tmpfs) holds the two files: a bind over the
-        // files themselves is dropped when something on the host renames a new file over them
-        // (an atomic rewrite, as useradd's), and the files may be missing. Binds where the
-        // kernel refuses the overlay.
-        var script = """
-            mkdir -p "$1/layers"; mount -t tmpfs tmpfs "$1/layers"; mkdir "$1/layers/upper" "$1/layers/work"
-            cp "$1/subuid" "$1/subgid" "$1/layers/upper/"
-            mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/layers/upper,workdir=$1/layers/work" /etc 2>/dev/null ||
-              { mount --bind "$1/subuid" /etc/subuid; mount --bind "$1/subgid" /etc/subgid; }
-            cmp -s /etc/subuid "$1/subuid"; cmp -s /etc/subgid "$1/subgid"
-
-            """
+        var script = ""
         for (index, command) in commands.enumerated() {
             script += "echo '== \(index)'; \(shellLine(command)) 2>&1 && echo status 0 || echo status $?\n"
         }
-        let result = try withExtendedLifetime(scratch) { try inPrivateMountNamespace(script, [scratch.path]) }
+        let result = try runWithSubordinateIDs(subuid: subuid, subgid: subgid, ["sh", "-c", script])
         #expect(result.status == 0, "\(result.stderr)")
-        // One block per command: its output lines joined by '|', squeezed of repeated spaces.
         var blocks: [String] = []
         for line in result.stdout.split(separator: "\n") {
             if line.hasPrefix("== ") { blocks.append(""); continue }
@@ -43,7 +27,7 @@ import Testing
 
     let showMaps = ["--", "cat", "/proc/self/uid_map", "/proc/self/gid_map"]
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap"), "needs newuidmap: apt-get install uidmap"))  // TODO(trait)
+    @Test(.requiresTool("newuidmap", package: "uidmap"))
     func theFirstRangeByNameOrUidIsMappedFromZeroAsRootAnd65534() throws {
         // Several ranges per user, names and numeric uids mixed: the first line that names the
         // caller, by name or by uid, wins, in each file separately.
@@ -66,7 +50,7 @@ import Testing
         #expect(blocks.dropFirst(2).first == blocks.last, "nsbox and unshare: \(blocks)")
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap"), "needs newuidmap: apt-get install uidmap"))  // TODO(trait)
+    @Test(.requiresTool("newuidmap", package: "uidmap"))
     func withAnIDOptionTheCallerTakesThatIDAndTheRangeTheRestAsUnshareLaysItOut() throws {
         let options = [["-r"], ["-c"], ["--map-user=5", "--map-group=7"], ["--map-user=70000"], ["--map-group=3"], ["-r", "--map-user=9"], []]
         let show = ["--", "sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map"]
@@ -88,7 +72,7 @@ import Testing
         #expect(blocks.last == "0|0|0 0 1|1 500000 1999|0 0 1|1 510000 1999|status 0", "root -r: \(blocks)")
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap"), "needs newuidmap: apt-get install uidmap"))  // TODO(trait)
+    @Test(.requiresTool("newuidmap", package: "uidmap"))
     func anEntryInSubuidButNotSubgidIsOneLineWithStatus125AsRootAnd65534() throws {
         let blocks = try withSubordinateIDs(subuid: "nobody:300000:65536\nroot:500000:2000\n", subgid: "someone:310000:65536\n", [
             [NSBox.path, "run", "--map-auto", "--", "true"],

@@ -39,7 +39,7 @@ import Testing
                 }
             }
         }
-        let result = try inPrivateMountNamespace(script)
+        let result = try runInPrivateMounts(script, ["true"], scratch: scratch)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == tags.count, "\(result.stdout) \(result.stderr)")
