@@ -50,9 +50,11 @@ struct ArgumentRewriter {
             } else {
                 if parts.count == 1, optionsWithValue.contains(argument), index + 1 < arguments.count {
                     // The next word is the value even when it starts with '-', as getopt takes
-                    // it (`--monotonic -60`); joined, argument-parser reads it as one.
+                    // it (`--monotonic -60`); joined, argument-parser reads it as one. Not "--":
+                    // there the value is missing, and argument-parser says so.
                     let value = arguments[index + 1]
-                    result += argument.hasPrefix("--") && value.hasPrefix("-") ? ["\(argument)=\(value)"] : [argument, value]
+                    let joined = argument.hasPrefix("--") && value.hasPrefix("-") && value != "--"
+                    result += joined ? ["\(argument)=\(value)"] : [argument, value]
                     index += 1
                 } else {
                     result.append(argument)
