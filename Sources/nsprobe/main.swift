@@ -339,7 +339,13 @@ func churn(_ rounds: Int, threads: Int) {
     if let running = try? control.spawn(SandboxCommand("sleep", sleepMarked)),
         let id = try? NamespaceID(path: FilePath(running.namespacePath(.mount)))
     {
-        print("control_seen", mountNamespacesInUse(among: [id], by: sleepMarked).count)
+        // Seen once it has executed sleep (on a loaded machine, a moment after spawn returns).
+        var seen = mountNamespacesInUse(among: [id], by: sleepMarked)
+        for _ in 0..<200 where seen.isEmpty {
+            usleep(10_000)
+            seen = mountNamespacesInUse(among: [id], by: sleepMarked)
+        }
+        print("control_seen", seen.count)
         try? running.signal(SIGKILL)
         _ = try? running.wait()
     }
