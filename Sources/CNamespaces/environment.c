@@ -86,7 +86,7 @@ typedef int (*mount_visitor)(void *context, long id, long parent, const char *po
 /// Calls `visit` for each line of /proc/self/mountinfo (read in pieces, the mount point
 /// unescaped: no allocation here) until it returns non-zero; returns that, or -1 with errno.
 static int each_mount(mount_visitor visit, void *context) {
-    int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    int fd = sys_open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     char chunk[4096], point[4096];
     size_t length = 0;
@@ -94,7 +94,7 @@ static int each_mount(mount_visitor visit, void *context) {
     long numbers[2] = {0, 0};
     unsigned code = 0;
     while (result == 0) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
+        ssize_t n = sys_read(fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) { result = n < 0 ? -1 : 0; break; }
         for (ssize_t i = 0; i < n && result == 0; i++) {
@@ -128,7 +128,7 @@ static int each_mount(mount_visitor visit, void *context) {
         }
     }
     int saved = errno;
-    close(fd);
+    sys_close(fd);
     errno = saved;
     return result;
 }
@@ -147,7 +147,7 @@ struct submounts {
 static int find_target(void *context, long id, long parent, const char *point) {
     (void)parent;
     struct submounts *tree = context;
-    if (strcmp(point, tree->target) == 0) { tree->ids[0] = id; tree->count = 1; }
+    if (cn_same(point, tree->target)) { tree->ids[0] = id; tree->count = 1; }
     return 0;
 }
 
