@@ -127,6 +127,13 @@ static inline size_t cn_length(const char *text) {
     return n;
 }
 
+/// Whether two strings are equal, without libc's strcmp (read as cn_length reads).
+static inline int cn_same(const char *a, const char *b) {
+    size_t n = 0;
+    while (((const volatile char *)a)[n] && a[n] == b[n]) n++;
+    return a[n] == b[n];
+}
+
 CN_CHILD_CODE_END
 
 #endif

@@ -80,8 +80,106 @@ static int remount_adding(const char *target, unsigned long flags) {
     return sys_mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | flags | keep, (const void *)0);
 }
 
+/// One line of /proc/self/mountinfo: the mount's id, its parent's, and its mount point.
+typedef int (*mount_visitor)(void *context, long id, long parent, const char *point);
+
+/// Calls `visit` for each line of /proc/self/mountinfo (read in pieces, the mount point
+/// unescaped: no allocation here) until it returns non-zero; returns that, or -1 with errno.
+static int each_mount(mount_visitor visit, void *context) {
+    int fd = sys_open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char chunk[4096], point[4096];
+    size_t length = 0;
+    int field = 0, escaped = 0, overflow = 0, result = 0;
+    long numbers[2] = {0, 0};
+    unsigned code = 0;
+    while (result == 0) {
+        ssize_t n = sys_read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) { result = n < 0 ? -1 : 0; break; }
+        for (ssize_t i = 0; i < n && result == 0; i++) {
+            char ch = chunk[i];
+            if (ch == '\n' || ch == ' ') {
+                // Fields: id, parent id, major:minor, root, mount point, ...
+                if (ch == ' ' && field == 4) {
+                    point[length] = 0;
+                    if (!overflow) result = visit(context, numbers[0], numbers[1], point);
+                }
+                field = ch == '\n' ? 0 : field + 1;
+                if (field == 0) numbers[0] = numbers[1] = 0;
+                length = 0;
+                escaped = overflow = 0;
+                continue;
+            }
+            if (field < 2) numbers[field] = numbers[field] * 10 + (ch - '0');
+            if (field != 4) continue;
+            // Space, tab, newline and backslash are written as \NNN (octal).
+            if (escaped > 0) {
+                code = code * 8 + (unsigned)(ch - '0');
+                if (++escaped < 4) continue;
+                ch = (char)code;
+                escaped = 0;
+            } else if (ch == '\\') {
+                escaped = 1;
+                code = 0;
+                continue;
+            }
+            if (length + 1 < sizeof point) point[length++] = ch; else overflow = 1;
+        }
+    }
+    int saved = errno;
+    sys_close(fd);
+    errno = saved;
+    return result;
+}
+
+/// The submounts of one mount: its id first, then every mount whose parent is in the list
+/// (32 KiB of the child's 256 KiB stack; more submounts fail the step with E2BIG), and the
+/// flags each gets.
+struct submounts {
+    const char *target;
+    unsigned long flags;
+    long ids[4096];
+    int count;
+};
+
+/// Remembers the id of the last (topmost) mount on the target.
+static int find_target(void *context, long id, long parent, const char *point) {
+    (void)parent;
+    struct submounts *tree = context;
+    if (cn_same(point, tree->target)) { tree->ids[0] = id; tree->count = 1; }
+    return 0;
+}
+
+/// Remounts a mount whose parent is in the tree with the tree's flags, and adds it to the
+/// tree. (A child comes after its parent in mountinfo: a bind's copies are appended in tree
+/// order.)
+static int remount_child(void *context, long id, long parent, const char *point) {
+    struct submounts *tree = context;
+    for (int i = 0; i < tree->count; i++) {
+        if (tree->ids[i] != parent) continue;
+        if (tree->count == (int)(sizeof tree->ids / sizeof tree->ids[0])) { errno = E2BIG; return -1; }
+        tree->ids[tree->count++] = id;
+        return remount_adding(point, tree->flags) != 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+/// Remounts every mount below the one on `target` with `flags` added, one by one: those hidden
+/// under it (mounted on the same paths before it) are not its children and stay as they are.
+static int remount_submounts_adding(const char *target, unsigned long flags) {
+    struct submounts tree;
+    tree.target = target;
+    tree.flags = flags;
+    tree.count = 0;
+    if (each_mount(find_target, &tree) != 0) return -1;
+    if (tree.count == 0) { errno = ENOENT; return -1; }
+    return each_mount(remount_child, &tree);
+}
+
 /// Makes a mount read-only (with `read_only`) and adds MS_NOSUID/MS_NODEV/MS_NOEXEC of
-/// `restrict_flags`, submounts included; before Linux 5.12, on the mount itself only.
+/// `restrict_flags`, submounts included: with mount_setattr (Linux 5.12) in one call, before it
+/// each mount by itself.
 static int restrict_mount(const char *target, int read_only, unsigned long restrict_flags) {
     // MOUNT_ATTR_RDONLY 0x1, _NOSUID 0x2, _NODEV 0x4, _NOEXEC 0x8: mount_setattr(2).
     uint64_t set = (read_only ? cn_mount_attr_rdonly : 0) | ((restrict_flags & MS_NOSUID) ? 0x2 : 0) |
@@ -89,7 +187,9 @@ static int restrict_mount(const char *target, int read_only, unsigned long restr
     struct cn_mount_attr attr = {set, 0, 0, 0};
     if (syscall(SYS_mount_setattr, AT_FDCWD, target, cn_at_recursive, &attr, sizeof attr) == 0) return 0;
     if (errno != ENOSYS) return -1;
-    return remount_adding(target, (read_only ? MS_RDONLY : 0) | (restrict_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)));
+    unsigned long flags = (read_only ? MS_RDONLY : 0) | (restrict_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+    if (remount_adding(target, flags) != 0) return -1;
+    return remount_submounts_adding(target, flags);
 }
 
 /// Hides what is at `target` (OCI's maskedPaths): an empty read-only tmpfs over a directory,

@@ -4,6 +4,7 @@
 /// - `--net=FILE` (optional value): `--persist net=FILE` for `run`, `--ns net=FILE` for `enter`;
 /// - `--mount-proc=DIR`: `--mount-proc-at DIR`; `--kill-child=SIGNAL`: `--kill-child-signal SIGNAL`;
 /// - `--bind SRC DST`, `--ro-bind SRC DST` (two values): `--bind-pair SRC --bind-pair DST`, ...
+/// - a long option's value that starts with '-' (`--monotonic -60`): `--monotonic=-60`;
 /// - short flags grouped with one that takes a value, as getopt allows: `-Uw /tmp` and
 ///   `-Uw/tmp` become `-U -w /tmp`.
 ///
@@ -47,10 +48,16 @@ struct ArgumentRewriter {
                 result += ["\(argument)-pair", arguments[index + 1], "\(argument)-pair", arguments[index + 2]]
                 index += 2
             } else {
-                result.append(argument)
                 if parts.count == 1, optionsWithValue.contains(argument), index + 1 < arguments.count {
-                    result.append(arguments[index + 1])
+                    // The next word is the value even when it starts with '-', as getopt takes
+                    // it (`--monotonic -60`); joined, argument-parser reads it as one. Not "--":
+                    // there the value is missing, and argument-parser says so.
+                    let value = arguments[index + 1]
+                    let joined = argument.hasPrefix("--") && value.hasPrefix("-") && value != "--"
+                    result += joined ? ["\(argument)=\(value)"] : [argument, value]
                     index += 1
+                } else {
+                    result.append(argument)
                 }
             }
             index += 1

@@ -118,7 +118,13 @@ struct RunOptions: Equatable, NamespaceFlags {
             }
             return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
         }
-        if mapAuto { return .subordinateIDs }
+        if mapAuto {
+            // With -r, -c, --map-user or --map-group: the caller's id there and the subordinate
+            // range around it, each map on its own, as unshare lays them out.
+            let base: (UInt32, UInt32)? = mapRootUser ? (0, 0) : mapCurrentUser ? (uid, gid) : nil
+            let inside = (mapUser ?? base?.0, mapGroup ?? base?.1)
+            return inside.0 == nil && inside.1 == nil ? .subordinateIDs : .subordinateIDsAndCaller(uid: inside.0, gid: inside.1)
+        }
         // --map-user and --map-group override what -r or -c set, as in unshare.
         if mapUser != nil || mapGroup != nil {
             let base: (UInt32, UInt32) = mapRootUser ? (0, 0) : (uid, gid)

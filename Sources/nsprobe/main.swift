@@ -19,6 +19,8 @@
 //                                            prints `reply ...` and `termination ...`
 //   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
 //                                            child prints `uid`, `pid`, `hostname`
+//   nsprobe clocks                           CLOCK_MONOTONIC and CLOCK_BOOTTIME in seconds
+//                                            (`monotonic S.NNNNNNNNN`, `boottime ...`)
 //   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
 //                                            succeeding, exiting 3, failing in the child, at
 //                                            execve, and in Swift; a third with an init, a
@@ -135,6 +137,13 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
         } catch {
             print("error:", error)
             exit(error.exitStatus)
+        }
+    case "clocks":
+        for (name, clock) in [("monotonic", CLOCK_MONOTONIC), ("boottime", CLOCK_BOOTTIME)] {
+            var now = timespec()
+            clock_gettime(clock, &now)
+            let nanoseconds = String(now.tv_nsec)
+            print(name, "\(now.tv_sec).\(String(repeating: "0", count: 9 - nanoseconds.count))\(nanoseconds)")
         }
     case "churn":
         churn(Int(args.first ?? "") ?? 10, threads: Int(args.dropFirst().first ?? "") ?? 1)
@@ -330,7 +339,13 @@ func churn(_ rounds: Int, threads: Int) {
     if let running = try? control.spawn(SandboxCommand("sleep", sleepMarked)),
         let id = try? NamespaceID(path: FilePath(running.namespacePath(.mount)))
     {
-        print("control_seen", mountNamespacesInUse(among: [id], by: sleepMarked).count)
+        // Seen once it has executed sleep (on a loaded machine, a moment after spawn returns).
+        var seen = mountNamespacesInUse(among: [id], by: sleepMarked)
+        for _ in 0..<200 where seen.isEmpty {
+            usleep(10_000)
+            seen = mountNamespacesInUse(among: [id], by: sleepMarked)
+        }
+        print("control_seen", seen.count)
         try? running.signal(SIGKILL)
         _ = try? running.wait()
     }

@@ -17,6 +17,10 @@ public enum UserMapping: Sendable, Hashable {
     /// The caller's first subordinate id ranges from `/etc/subuid` and `/etc/subgid`, mapped
     /// from 0 inside (`unshare --map-auto`), written with newuidmap(1) and newgidmap(1).
     case subordinateIDs
+    /// The caller's uid at `uid` and gid at `gid` inside, and its first subordinate ranges on
+    /// the other ids from 0 (`unshare --map-auto` with `-r`, `-c`, `--map-user` or
+    /// `--map-group`); nil leaves that map to the range alone, as `subordinateIDs`.
+    case subordinateIDsAndCaller(uid: uid_t?, gid: gid_t?)
 }
 
 /// A mapping made concrete for the caller: the maps, the setgroups policy, and whether the
@@ -69,7 +73,7 @@ extension UserMapping {
                 uidMap: uidMap, gidMap: gidMap,
                 setgroups: setgroups ?? (uid != 0 && onlySelf ? .deny : nil),
                 useHelpers: uid != 0 && !onlySelf)
-        case .subordinateIDs:
+        case .subordinateIDs, .subordinateIDsAndCaller:
             let name = userName(uid) ?? String(uid)
             guard let uids = SubordinateIDs.firstRange(in: "/etc/subuid", user: name, id: uid) else {
                 throw SandboxError(
@@ -81,10 +85,12 @@ extension UserMapping {
                     invalid: "userMapping", "no range for \(name) in /etc/subgid",
                     hint: "add a line '\(name):100000:65536' to /etc/subgid, e.g. with usermod --add-subgids")
             }
+            var inside: (uid: uid_t?, gid: gid_t?) = (nil, nil)
+            if case .subordinateIDsAndCaller(let insideUID, let insideGID) = self { inside = (insideUID, insideGID) }
             do {
                 return ResolvedMapping(
-                    uidMap: try IDMap(inside: 0, outside: uids.start, count: uids.count),
-                    gidMap: try IDMap(inside: 0, outside: gids.start, count: gids.count),
+                    uidMap: try SubordinateIDs.map(uids, caller: inside.uid.map { ($0, uid) }),
+                    gidMap: try SubordinateIDs.map(gids, caller: inside.gid.map { ($0, gid) }),
                     setgroups: nil, useHelpers: uid != 0)
             } catch {
                 throw SandboxError(invalid: "userMapping", error.description)
@@ -117,5 +123,21 @@ enum SubordinateIDs {
             return (start, count)
         }
         return nil
+    }
+
+    /// `range` from 0 inside; with `caller` (inside, outside), the caller's own id at `inside`
+    /// and the range on the ids around it, in order, as unshare(1) lays them out.
+    static func map(_ range: (start: UInt32, count: UInt32), caller: (inside: UInt32, outside: UInt32)?) throws(NamespaceError) -> IDMap {
+        guard let (inside, outside) = caller else { return try IDMap(inside: 0, outside: range.start, count: range.count) }
+        var lines = [IDMapping(inside: inside, outside: outside)]
+        guard inside < range.count else {
+            return try IDMap(lines + [IDMapping(inside: 0, outside: range.start, count: range.count)])
+        }
+        // The range loses one id: the one the caller's own id takes.
+        if inside > 0 { lines.append(IDMapping(inside: 0, outside: range.start, count: inside)) }
+        if inside + 1 < range.count {
+            lines.append(IDMapping(inside: inside + 1, outside: range.start + inside, count: range.count - 1 - inside))
+        }
+        return try IDMap(lines)
     }
 }
