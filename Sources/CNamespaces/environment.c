@@ -40,11 +40,15 @@ static const unsigned int cn_at_recursive = 0x8000;
 static const uint64_t cn_mount_attr_rdonly = 0x1;
 
 int cn_write_proc_file(const char *path, const char *text);
+int cn_write_proc_file_at(int dirfd, const char *path, const char *text);
 
 /// Writes the whole of `text` to `path` in one write, or returns -1 with errno (EXDEV: the
 /// file is not on procfs).
-int cn_write_proc_file(const char *path, const char *text) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+int cn_write_proc_file(const char *path, const char *text) { return cn_write_proc_file_at(AT_FDCWD, path, text); }
+
+/// cn_write_proc_file with `path` relative to the directory `dirfd` (a /proc/PID opened earlier).
+int cn_write_proc_file_at(int dirfd, const char *path, const char *text) {
+    int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     // Only ever write to procfs: something mounted over /proc must not catch the write.
     if (cn_fd_is_procfs(fd) != 1) {
@@ -79,6 +83,14 @@ static int make_read_only(const char *target) {
     return mount((const char *)0, target, (const char *)0, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, (const void *)0);
 }
 
+/// Makes the detached tree `tree` (from open_tree) read-only with its submounts, before it
+/// is attached: then it is the new mount that is read-only even on "/", where a path would
+/// name the mount underneath.
+static int make_tree_read_only(int tree) {
+    struct cn_mount_attr attr = {cn_mount_attr_rdonly, 0, 0, 0};
+    return (int)syscall(SYS_mount_setattr, tree, "", cn_at_recursive | AT_EMPTY_PATH, &attr, sizeof attr);
+}
+
 /// Closes the fds of `fds` that are open, keeping errno.
 static void close_all(const int *fds, int count) {
     int saved = errno;
@@ -109,6 +121,11 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         *index = -1;
         return CN_STEP_NEW_ROOT;
     }
+    // With locked mounts and no new root, the root and working directory move to what is
+    // mounted on their paths now (a read-only "/" among them): see the end.
+    char cwd[4096];
+    int reroot = plan->lock_mounts && !plan->new_root;
+    if (reroot && (syscall(SYS_getcwd, cwd, sizeof cwd) <= 0 || cwd[0] != '/')) cwd[0] = 0;
     // Take every bind source first, as detached copies (open_tree, Linux 5.2): a source means
     // what it meant when the sandbox started, even if an earlier mount (a private /tmp) covers it.
     int trees[CN_MAX_MOUNTS];
@@ -133,7 +150,8 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         if (m->fstype) {
             failed = mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;
         } else if (detached[i]) {
-            failed = syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path) != 0;
+            failed = (m->read_only && make_tree_read_only(trees[i]) != 0) ||
+                syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path) != 0;
         } else {
             char source[32];
             fd_path(source, trees[i]);
@@ -141,7 +159,19 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         }
         if (failed) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
         if (trees[i] >= 0) close(trees[i]);
-        if (m->read_only && make_read_only(m->target) != 0) return CN_STEP_MOUNT;
+        // By path too where the tree was not detached, and on "/" unless the root moves onto the
+        // new mount (reroot): a process whose root stays underneath sees that one.
+        int on_root = m->target[0] == '/' && m->target[1] == 0;
+        if (m->read_only && (!detached[i] || (on_root && !reroot)) && make_read_only(m->target) != 0) return CN_STEP_MOUNT;
+    }
+    if (reroot) {
+        // Otherwise both would stay on the mounts underneath: a new user namespace is refused
+        // to a process whose root is covered (it counts as chrooted), and a covered working
+        // directory would still reach the writable mount under a read-only one.
+        *index = CN_LOCK_REROOT;
+        // "/.." steps onto the topmost mount on "/"; "/" itself would stay on the one underneath.
+        if (chdir("/..") != 0 || chroot(".") != 0) return CN_STEP_LOCK_MOUNTS;
+        if (!cwd[0] || chdir(cwd) != 0) chdir("/");
     }
     if (plan->new_root) {
         *index = -1;

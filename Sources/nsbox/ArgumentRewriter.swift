@@ -4,6 +4,7 @@
 /// - `--net=FILE` (optional value): `--persist net=FILE` for `run`, `--ns net=FILE` for `enter`;
 /// - `--mount-proc=DIR`: `--mount-proc-at DIR`; `--kill-child=SIGNAL`: `--kill-child-signal SIGNAL`;
 /// - `--bind SRC DST`, `--ro-bind SRC DST` (two values): `--bind-pair SRC --bind-pair DST`, ...
+/// - `--cap-drop CAP`, `--cap-add CAP`: `--capability drop:CAP`, `--capability add:CAP`, in order;
 /// - short flags grouped with one that takes a value, as getopt allows: `-Uw /tmp` and
 ///   `-Uw/tmp` become `-U -w /tmp`.
 ///
@@ -13,6 +14,9 @@ struct ArgumentRewriter {
     let optionsWithValue: Set<String>
     /// What `--KIND=FILE` becomes: "--persist" or "--ns".
     let kindFileOption: String
+    /// What `--cap-drop CAP` and `--cap-add CAP` become (`--capability drop:CAP`, keeping
+    /// their order), or nil where they are not options.
+    var capabilityOption: String? = nil
 
     static let kindOptions: [String: String] = [
         "--user": "user", "--mount": "mnt", "--pid": "pid", "--net": "net", "--uts": "uts",
@@ -36,6 +40,8 @@ struct ArgumentRewriter {
                 result += [parts[0], kindFileOption, "\(kind)=\(parts[1])"]
             } else if parts.count == 2, parts[0] == "--mount-proc" {
                 result += ["--mount-proc-at", parts[1]]
+            } else if parts.count == 2, let option = capabilityOption, parts[0] == "--cap-drop" || parts[0] == "--cap-add" {
+                result += [option, "\(parts[0].dropFirst(6)):\(parts[1])"]
             } else if parts.count == 2, parts[0] == "--kill-child" {
                 result += ["--kill-child-signal", parts[1]]
             } else if !argument.hasPrefix("--"), argument.count > 2,
@@ -43,6 +49,11 @@ struct ArgumentRewriter {
             {
                 result += split.words
                 if split.usedNext { index += 1 }
+            } else if let option = capabilityOption, argument == "--cap-drop" || argument == "--cap-add",
+                index + 1 < arguments.count
+            {
+                result += [option, "\(argument.dropFirst(6)):\(arguments[index + 1])"]
+                index += 1
             } else if argument == "--bind" || argument == "--ro-bind", index + 2 < arguments.count {
                 result += ["\(argument)-pair", arguments[index + 1], "\(argument)-pair", arguments[index + 2]]
                 index += 2

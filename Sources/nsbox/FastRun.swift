@@ -27,6 +27,7 @@ enum FastRun {
         case "--new-session": PlainFlags.set(&options.newSession)
         case "--as-pid-1": PlainFlags.set(&options.asPid1)
         case "--sandbox": PlainFlags.set(&options.sandbox)
+        case "--no-new-privs": PlainFlags.set(&options.noNewPrivs)
         default: PlainFlags.setNamespaceFlag(name, &options)
         }
     }

@@ -80,7 +80,15 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("bind-pair"), help: .hidden) var bindPairs: [String] = []
     @Option(name: .customLong("ro-bind-pair"), help: .hidden) var roBindPairs: [String] = []
     @Option(help: "A tmpfs on DIR (needs -m).") var tmpfs: [String] = []
-    @Flag(name: .customLong("die-with-parent"), help: "Kill the sandbox when nsbox dies.") var dieWithParent = false
+    @Flag(name: .customLong("die-with-parent"), help: "Kill nsbox and the sandbox when the process that started nsbox dies.")
+    var dieWithParent = false
+    @Option(name: .customLong("cap-drop"), help: ArgumentHelp("Drop capability CAP (or ALL) from what the command keeps (all by default).", valueName: "CAP"))
+    var capDrop: [String] = []
+    @Option(name: .customLong("cap-add"), help: ArgumentHelp("Keep capability CAP (or ALL); --cap-drop and --cap-add apply in order.", valueName: "CAP"))
+    var capAdd: [String] = []
+    @Option(name: .customLong("capability"), help: .hidden) var capabilityChanges: [String] = []
+    @Flag(name: .customLong("no-new-privs"), help: "Set no_new_privs: execve of setuid or file-capability binaries grants nothing.")
+    var noNewPrivs = false
     @Flag(name: .customLong("new-session"), help: "Run the command in a new session (no terminal).")
     var newSession = false
     @Flag(name: .customLong("as-pid-1"), help: "Run the command as pid 1 of the new pid namespace, without init.")
@@ -104,8 +112,9 @@ struct Run: ParsableCommand {
             "--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups", "--propagation", "-R", "--root",
             "--new-root", "-w", "--wd", "--monotonic", "--boottime", "-S", "--setuid", "-G", "--setgid", "--hostname",
             "--tmpfs", "--join", "--json-status-fd", "--persist", "--mount-proc-at", "--kill-child-signal", "--config",
+            "--capability",
         ],
-        kindFileOption: "--persist")
+        kindFileOption: "--persist", capabilityOption: "--capability")
 
     func run() throws {
         let sandbox: Sandbox
@@ -134,7 +143,10 @@ struct Run: ParsableCommand {
             killChildSignal: killChildSignal, root: root, newRoot: newRoot, workingDirectory: workingDirectory,
             monotonic: monotonic, boottime: boottime, setUID: setUID, setGID: setGID, hostname: hostname,
             privateTmp: privateTmp, bindPairs: bindPairs, roBindPairs: roBindPairs, tmpfs: tmpfs,
-            dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox)
+            dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox,
+            // (The rewriter turns --cap-drop and --cap-add into --capability, in order.)
+            capabilityChanges: capabilityChanges + capDrop.map { "drop:" + $0 } + capAdd.map { "add:" + $0 },
+            noNewPrivs: noNewPrivs)
     }
 }
 

@@ -29,6 +29,9 @@ struct RunOptions: Equatable, NamespaceFlags {
     var dieWithParent = false, newSession = false, asPid1 = false
     var join: [String] = []
     var sandbox = false
+    /// --cap-drop and --cap-add in the order given, as `drop:NAME` and `add:NAME`.
+    var capabilityChanges: [String] = []
+    var noNewPrivs = false
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
@@ -95,9 +98,28 @@ struct RunOptions: Equatable, NamespaceFlags {
         if !bindPairs.isEmpty { box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) } }
         if !roBindPairs.isEmpty { box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) } }
         if !tmpfs.isEmpty { box.mounts += tmpfs.map { Mount.tmpfs($0) } }
+        if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
+        if noNewPrivs { box.noNewPrivileges = true }
         if newSession { box.session = .newSession }
         if asPid1 { box.pidOne = .command }
         return box
+    }
+
+    /// `start` after bwrap's --cap-drop and --cap-add, in order: `ALL` or a capability name.
+    private func capabilities(applying changes: [String], to start: CapabilitySet) throws -> CapabilitySet {
+        var result = start
+        for change in changes {
+            let (verb, name) = change.hasPrefix("add:") ? ("add", change.dropFirst(4)) : ("drop", change.dropFirst(5))
+            if name.uppercased() == "ALL" {
+                result = verb == "add" ? .all : []
+                continue
+            }
+            guard let capability = Capability(name: String(name)) else {
+                throw Failure(message: "--cap-\(verb) '\(name)': unknown capability; write a name of capabilities(7) such as CAP_NET_ADMIN, or ALL")
+            }
+            if verb == "add" { result.insert(capability) } else { result.remove(capability) }
+        }
+        return result
     }
 
     /// The user mapping the options ask for, if any.

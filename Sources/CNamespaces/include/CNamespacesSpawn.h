@@ -35,6 +35,29 @@ enum cn_step {
     CN_STEP_LOOPBACK = 22,     // bringing lo up
     CN_STEP_NEW_ROOT = 23,     // pivot_root or chroot into new_root
     CN_STEP_ID_MAPS = 24,      // writing our own maps: detail 0 setgroups, 1 uid_map, 2 gid_map
+    CN_STEP_LOCK_MOUNTS = 25,  // the nested user + mount namespace: detail enum cn_lock_detail
+    CN_STEP_CAPABILITIES = 26, // dropping capabilities: detail enum cn_capability_detail
+    CN_STEP_NO_NEW_PRIVS = 27, // prctl(PR_SET_NO_NEW_PRIVS)
+};
+
+/// Which part of locking the mounts failed (CN_STEP_LOCK_MOUNTS).
+enum cn_lock_detail {
+    CN_LOCK_PROC = 0,      // opening /proc/self before the mounts
+    CN_LOCK_UNSHARE = 1,   // unshare(CLONE_NEWUSER | CLONE_NEWNS)
+    CN_LOCK_SETGROUPS = 2, // the nested namespace's setgroups
+    CN_LOCK_UID_MAP = 3,   // its uid_map
+    CN_LOCK_GID_MAP = 4,   // its gid_map
+    CN_LOCK_HELPER = 5,    // forking or waiting for the process that writes larger maps
+    CN_LOCK_REROOT = 6,    // chroot to the mount now on "/" (a new user namespace is refused
+                           // to a process whose root is not its mount namespace's top one)
+};
+
+/// Which part of dropping capabilities failed (CN_STEP_CAPABILITIES).
+enum cn_capability_detail {
+    CN_CAPS_KEEP = 1,      // prctl(PR_SET_KEEPCAPS) before the uid changes
+    CN_CAPS_BOUNDING = 2,  // prctl(PR_CAPBSET_DROP)
+    CN_CAPS_SETS = 3,      // capset: permitted, effective, inheritable
+    CN_CAPS_AMBIENT = 4,   // prctl(PR_CAP_AMBIENT)
 };
 
 /// One mount in the new mount namespace.
@@ -110,6 +133,16 @@ struct cn_plan {
     const char *hostname;       // NULL to keep
     const char *domainname;     // NULL to keep
     int loopback_up;            // 1: bring lo up in the new network namespace
+    // Locked mounts: after the mounts, enter a nested user + mount namespace, so that the
+    // kernel locks every mount it inherits (mount_namespaces(7)). Its maps map the same ids
+    // through: written from inside (one line of our own ids, setgroups "deny" first), or, with
+    // nested_maps_by_helper, by a forked process that stays in the outer namespace (any maps
+    // need CAP_SETUID there). NULL maps: none (the outer namespace maps nothing either).
+    int lock_mounts;
+    int nested_maps_by_helper;
+    const char *nested_setgroups;
+    const char *nested_uid_map;
+    const char *nested_gid_map;
 
     // Synchronisation with the parent (-1 where unused).
     int ready_fd;               // child writes one byte once its user namespace exists
@@ -151,6 +184,12 @@ struct cn_plan {
     const int *fd_targets;
     const int *fd_sources;
     sigset_t mask;              // the caller's signal mask, restored before execve
+    // Privileges of the command, set last before execve (the init, if any, keeps its own).
+    int drop_capabilities;      // 1: the bounding, permitted, effective, inheritable and
+                                // ambient sets become kept_capabilities (raised as ambient,
+                                // so a non-root uid keeps them across execve too)
+    uint64_t kept_capabilities; // bit N: capability N
+    int no_new_privs;           // 1: prctl(PR_SET_NO_NEW_PRIVS)
 
     // 1: the child shares the caller's memory (CLONE_VM | CLONE_VFORK, on a stack of its own)
     // and the calling thread waits until it executes or exits, as posix_spawn(3) does: the

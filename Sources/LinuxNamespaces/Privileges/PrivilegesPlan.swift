@@ -1,0 +1,51 @@
+import CNamespaces
+
+extension Sandbox {
+    /// Whether the command's process enters a nested user + mount namespace that locks the
+    /// mounts (see `MountLocking`).
+    var locksMounts: Bool {
+        guard create.contains(.user), create.contains(.mount), !(newRoot != nil && rootMode == .chroot) else { return false }
+        switch mountLocking {
+        case .never: return false
+        case .always: return true
+        case .whenReadOnly: return effectiveMounts.contains(where: \.readOnly)
+        }
+    }
+
+    /// Checks that `mountLocking` can be done.
+    func validatePrivileges() throws(SandboxError) {
+        guard mountLocking == .always else { return }
+        if !create.contains(.user) || !create.contains(.mount) {
+            throw SandboxError(invalid: "mountLocking", "locking mounts needs a new user and a new mount namespace",
+                hint: "add .user and .mount to create")
+        }
+        if newRoot != nil && rootMode == .chroot {
+            throw SandboxError(invalid: "mountLocking", "the kernel refuses a nested user namespace to a chrooted process",
+                hint: "enter the new root with .pivot")
+        }
+    }
+
+    /// Fills the plan's capabilities, no_new_privs and mount locking. `uid` and `gid` are the
+    /// caller's effective ids, for which `mapping` was resolved.
+    func fillPrivileges(_ plan: inout cn_plan, _ arena: CArena, mapping: ResolvedMapping?, uid: uid_t, gid: gid_t) {
+        plan.drop_capabilities = capabilities == .all ? 0 : 1
+        plan.kept_capabilities = capabilities.rawValue
+        plan.no_new_privs = noNewPrivileges ? 1 : 0
+        guard locksMounts else { return }
+        plan.lock_mounts = 1
+        // No maps outside: no id is mapped that the nested namespace could map through.
+        guard let mapping else { return }
+        func through(_ map: IDMap) -> UnsafePointer<CChar> {
+            UnsafePointer(arena.string(map.mappings.map { "\($0.inside) \($0.inside) \($0.count)\n" }.joined()))
+        }
+        plan.nested_uid_map = through(mapping.uidMap)
+        plan.nested_gid_map = through(mapping.gidMap)
+        // One line of our own ids: written from inside, as the outer ones were. Any other maps
+        // need CAP_SETUID in the outer namespace, which only a process left there has.
+        if mapping.writableFromInside(uid: uid, gid: gid) {
+            plan.nested_setgroups = UnsafePointer(arena.string("deny\n"))
+        } else {
+            plan.nested_maps_by_helper = 1
+        }
+    }
+}
