@@ -37,6 +37,10 @@ struct RunOptions: Equatable, NamespaceFlags {
     /// when empty).
     func plan(_ words: [String]) throws -> (Sandbox, SandboxCommand) {
         let box = try makeSandbox()
+        // bwrap's meaning: nsbox (and with it the sandbox) dies with the process that started it.
+        if dieWithParent {
+            do { try ParentDeath.arm(parent: startingParent) } catch { throw Failure(message: "--die-with-parent: prctl(PR_SET_PDEATHSIG): \(error)") }
+        }
         let words = try commandWords(words, subcommand: "run")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory
