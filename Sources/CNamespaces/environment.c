@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -91,6 +92,41 @@ static int make_tree_read_only(int tree) {
     return (int)syscall(SYS_mount_setattr, tree, "", cn_at_recursive | AT_EMPTY_PATH, &attr, sizeof attr);
 }
 
+/// Creates the missing directories above `path` (mode 0755), as mkdir -p; 0, or -1 with errno.
+static int make_parents(const char *path) {
+    char buffer[4096];
+    size_t length = strlen(path);
+    if (length >= sizeof buffer) { errno = ENAMETOOLONG; return -1; }
+    memcpy(buffer, path, length + 1);
+    for (size_t i = 1; i < length; i++) {
+        if (buffer[i] != '/') continue;
+        buffer[i] = 0;
+        int made = mkdir(buffer, 0755) == 0 || errno == EEXIST;
+        buffer[i] = '/';
+        if (!made) return -1;
+    }
+    return 0;
+}
+
+/// Creates what `m` asks for at its target (a directory, an empty file, a symbolic link);
+/// one that is there already is kept. 0, or -1 with errno.
+static int create_target(const struct cn_mount *m) {
+    if (m->create != CN_CREATE_NONE && make_parents(m->target) != 0) return -1;
+    switch (m->create) {
+    case CN_CREATE_DIRECTORY:
+        return mkdir(m->target, 0755) == 0 || errno == EEXIST ? 0 : -1;
+    case CN_CREATE_FILE: {
+        int fd = open(m->target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0) close(fd);
+        return fd >= 0 || errno == EEXIST || errno == EISDIR ? 0 : -1;
+    }
+    case CN_CREATE_SYMLINK:
+        return symlink(m->source, m->target) == 0 ? 0 : -1;
+    default:
+        return 0;
+    }
+}
+
 /// Closes the fds of `fds` that are open, keeping errno.
 static void close_all(const int *fds, int count) {
     int saved = errno;
@@ -121,8 +157,9 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         *index = -1;
         return CN_STEP_NEW_ROOT;
     }
-    // With locked mounts and no new root, the root and working directory move to what is
-    // mounted on their paths now (a read-only "/" among them): see the end.
+    // With locked mounts and no new root, the root moves onto a mount on "/" (a new user
+    // namespace is refused to a process whose root is covered: it counts as chrooted), and
+    // the working directory onto what is mounted on its path at the end.
     char cwd[4096];
     int reroot = plan->lock_mounts && !plan->new_root;
     if (reroot && (syscall(SYS_getcwd, cwd, sizeof cwd) <= 0 || cwd[0] != '/')) cwd[0] = 0;
@@ -135,7 +172,7 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         const struct cn_mount *m = &plan->mounts[i];
         trees[i] = -1;
         detached[i] = 0;
-        if (m->fstype) continue;
+        if (m->fstype || m->create == CN_CREATE_SYMLINK) continue;
         unsigned int flags = cn_open_tree_clone | O_CLOEXEC | ((m->flags & MS_REC) ? cn_at_recursive : 0);
         trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
         detached[i] = trees[i] >= 0;
@@ -146,6 +183,8 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     for (int i = 0; i < plan->mount_count; i++) {
         const struct cn_mount *m = &plan->mounts[i];
         *index = i;
+        if (create_target(m) != 0) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
+        if (m->create == CN_CREATE_SYMLINK) continue;
         int failed;
         if (m->fstype) {
             failed = mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;
@@ -163,16 +202,16 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         // new mount (reroot): a process whose root stays underneath sees that one.
         int on_root = m->target[0] == '/' && m->target[1] == 0;
         if (m->read_only && (!detached[i] || (on_root && !reroot)) && make_read_only(m->target) != 0) return CN_STEP_MOUNT;
+        // The later targets are then resolved in the new "/", as the command will see them.
+        if (on_root && reroot) {
+            *index = CN_LOCK_REROOT;
+            // "/.." steps onto the topmost mount on "/"; "/" itself would stay on the one underneath.
+            if (chdir("/..") != 0 || chroot(".") != 0) return CN_STEP_LOCK_MOUNTS;
+        }
     }
-    if (reroot) {
-        // Otherwise both would stay on the mounts underneath: a new user namespace is refused
-        // to a process whose root is covered (it counts as chrooted), and a covered working
-        // directory would still reach the writable mount under a read-only one.
-        *index = CN_LOCK_REROOT;
-        // "/.." steps onto the topmost mount on "/"; "/" itself would stay on the one underneath.
-        if (chdir("/..") != 0 || chroot(".") != 0) return CN_STEP_LOCK_MOUNTS;
-        if (!cwd[0] || chdir(cwd) != 0) chdir("/");
-    }
+    // The working directory too: a covered one would still reach the writable mount under a
+    // read-only one.
+    if (reroot && (!cwd[0] || chdir(cwd) != 0)) chdir("/");
     if (plan->new_root) {
         *index = -1;
         if (chdir(plan->new_root) != 0) return CN_STEP_NEW_ROOT;

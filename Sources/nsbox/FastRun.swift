@@ -28,6 +28,7 @@ enum FastRun {
         case "--as-pid-1": PlainFlags.set(&options.asPid1)
         case "--sandbox": PlainFlags.set(&options.sandbox)
         case "--no-new-privs": PlainFlags.set(&options.noNewPrivs)
+        case "--share-net": PlainFlags.set(&options.shareNet)
         default: PlainFlags.setNamespaceFlag(name, &options)
         }
     }

@@ -96,8 +96,10 @@ struct Run: ParsableCommand {
     @Option(help: "Enter a namespace: KIND=PATH or KIND=PID (repeatable).") var join: [String] = []
     @Option(name: .customLong("json-status-fd"), help: "Write JSON lines with the child's pid, namespaces and exit to FD.")
     var jsonStatusFD: Int32?
-    @Flag(help: "Preset: -U -r -m -p -n -u -i with /proc, a private /tmp, and the sandbox killed with nsbox.")
+    @Flag(help: ArgumentHelp(
+        "Preset for untrusted code: -r -m -p -n -u -i -C, / read-only, fresh /proc, minimal /dev, empty /tmp, locked mounts, no capabilities, --no-new-privs, --new-session, --die-with-parent."))
     var sandbox = false
+    @Flag(name: .customLong("share-net"), help: "With --sandbox: keep the caller's network namespace.") var shareNet = false
     @Option(help: ArgumentHelp(
         "Namespaces, id maps, hostname, clock offsets and process of an OCI runtime-spec config.json (or its linux object).",
         valueName: "FILE"))
@@ -146,7 +148,7 @@ struct Run: ParsableCommand {
             dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox,
             // (The rewriter turns --cap-drop and --cap-add into --capability, in order.)
             capabilityChanges: capabilityChanges + capDrop.map { "drop:" + $0 } + capAdd.map { "add:" + $0 },
-            noNewPrivs: noNewPrivs)
+            noNewPrivs: noNewPrivs, shareNet: shareNet)
     }
 }
 

@@ -32,13 +32,15 @@ struct RunOptions: Equatable, NamespaceFlags {
     /// --cap-drop and --cap-add in the order given, as `drop:NAME` and `add:NAME`.
     var capabilityChanges: [String] = []
     var noNewPrivs = false
+    /// With --sandbox: stay in the caller's network namespace (bwrap's --share-net).
+    var shareNet = false
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
     func plan(_ words: [String]) throws -> (Sandbox, SandboxCommand) {
         let box = try makeSandbox()
         // bwrap's meaning: nsbox (and with it the sandbox) dies with the process that started it.
-        if dieWithParent {
+        if dieWithParent || sandbox {
             do { try ParentDeath.arm(parent: startingParent) } catch { throw Failure(message: "--die-with-parent: prctl(PR_SET_PDEATHSIG): \(error)") }
         }
         let words = try commandWords(words, subcommand: "run")
@@ -60,16 +62,17 @@ struct RunOptions: Equatable, NamespaceFlags {
         if ipc { create.insert(.ipc) }
         if cgroup { create.insert(.cgroup) }
         if time { create.insert(.time) }
-        if sandbox { create.formUnion([.user, .mount, .pid, .network, .uts, .ipc]) }
-        var box = Sandbox(create: create)
-        box.userMapping = try userMapping()
-        if box.userMapping != nil || sandbox { box.create.insert(.user) }
-        if sandbox && box.userMapping == nil { box.userMapping = .root }
+        // --sandbox starts from the library's preset; the other options change it.
+        var box = sandbox ? Sandbox.untrustedCode() : Sandbox()
+        box.create.formUnion(create)
+        if shareNet { box.create.remove(.network) }
+        if let mapping = try userMapping() { box.userMapping = mapping }
+        if box.userMapping != nil { box.create.insert(.user) }
         if mountProc || mountProcAt != nil { box.create.insert(.mount) }
         // Asked for, /proc is mounted with or without a new pid namespace, as unshare does (as
         // an ordinary user the kernel refuses a proc mount without one: a named error).
         if let mountProcAt { box.procMount = .at(mountProcAt) } else if mountProc { box.procMount = .at("/proc") }
-        if privateTmp || sandbox { box.privateTmp = true }
+        if privateTmp { box.privateTmp = true }
         if let propagation { box.mountPropagation = propagation }
         for entry in persist {
             let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
@@ -82,7 +85,7 @@ struct RunOptions: Equatable, NamespaceFlags {
             let (kind, target) = try kindAndValue(entry, option: "--join")
             box.join(kind, pid_t(target).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(target)))
         }
-        if killChild || killChildSignal != nil || dieWithParent || sandbox {
+        if killChild || killChildSignal != nil || dieWithParent {
             box.parentDeathSignal = try killChildSignal.map(parseSignal) ?? SIGKILL
         }
         if let root {
@@ -102,6 +105,8 @@ struct RunOptions: Equatable, NamespaceFlags {
         if !bindPairs.isEmpty { box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) } }
         if !roBindPairs.isEmpty { box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) } }
         if !tmpfs.isEmpty { box.mounts += tmpfs.map { Mount.tmpfs($0) } }
+        // In the preset, targets inside its fresh /tmp or /dev are made first, as bwrap does.
+        if sandbox { for index in box.mounts.indices { box.mounts[index].createsTarget = true } }
         if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
         if noNewPrivs { box.noNewPrivileges = true }
         if newSession { box.session = .newSession }

@@ -18,7 +18,7 @@ import Testing
 
     @Test func nsboxAndTheSandboxDieWithTheProcessThatStartedNSBoxAsRootAnd65534() throws {
         for (round, asRoot) in [true, false].enumerated() {
-            for (index, options) in [["-rpf", "--die-with-parent"], ["-r", "--die-with-parent"], ["-rm", "--die-with-parent", "--ro-bind", "/", "/"]].enumerated() {
+            for (index, options) in [["-rpf", "--die-with-parent"], ["-r", "--die-with-parent"], ["-rm", "--die-with-parent", "--ro-bind", "/", "/"], ["--sandbox"]].enumerated() {
                 let marker = try orphanNSBox(options, asRoot: asRoot, round: round * 10 + index)
                 #expect(eventually(within: 5) { processes(matching: marker).isEmpty }, "\(options) root: \(asRoot)")
                 for pid in processes(matching: marker) { kill(pid, SIGKILL) }

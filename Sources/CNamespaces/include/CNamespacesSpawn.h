@@ -60,14 +60,23 @@ enum cn_capability_detail {
     CN_CAPS_AMBIENT = 4,   // prctl(PR_CAP_AMBIENT)
 };
 
+/// What a mount entry creates before it mounts (on a new tmpfs the target is not there yet).
+enum cn_create {
+    CN_CREATE_NONE = 0,
+    CN_CREATE_DIRECTORY = 1,   // mkdir target (mode 0755) if missing
+    CN_CREATE_FILE = 2,        // an empty file at target if missing (to bind a device node on)
+    CN_CREATE_SYMLINK = 3,     // no mount: a symbolic link at target pointing to source
+};
+
 /// One mount in the new mount namespace.
 struct cn_mount {
     const char *source;         // NULL for proc and tmpfs
     const char *target;         // absolute; under new_root when there is one
-    const char *fstype;         // "proc", "tmpfs", or NULL for a bind mount
+    const char *fstype;         // "proc", "tmpfs", "devpts", or NULL for a bind mount
     const char *data;           // mount options text, or NULL
     unsigned long flags;        // MS_* for mount(2)
     int read_only;              // 1: make it read-only afterwards, submounts included
+    int create;                 // enum cn_create
 };
 
 /// The most mounts one plan may hold.

@@ -55,7 +55,8 @@ extension Sandbox {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")
             }
             let target = (newRoot ?? "") + mount.target
-            guard access(target, F_OK) == 0 else {
+            if case .symlink = mount.source { continue }
+            guard mount.createsTarget || access(target, F_OK) == 0 else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target \(target) does not exist",
                     hint: "create it first")
             }
@@ -94,20 +95,30 @@ extension Sandbox {
         let lowered = arena.array(of: cn_mount.self, count: mounts.count)
         for (index, mount) in mounts.enumerated() {
             let target = UnsafePointer(arena.string((newRoot ?? "") + mount.target))
+            let readOnly: Int32 = mount.readOnly ? 1 : 0
+            let create = Int32((mount.createsTarget ? CN_CREATE_DIRECTORY : CN_CREATE_NONE).rawValue)
+            func filesystem(_ type: String, data: String?, flags: UInt) -> cn_mount {
+                cn_mount(
+                    source: UnsafePointer(arena.string(type)), target: target, fstype: UnsafePointer(arena.string(type)),
+                    data: data.map { UnsafePointer(arena.string($0)) }, flags: flags, read_only: readOnly, create: create)
+            }
             switch mount.source {
             case .bind(let source, let recursive):
+                let file = mount.createsTarget && !isDirectory(source)
                 lowered[index] = cn_mount(
                     source: UnsafePointer(arena.string(source)), target: target, fstype: nil, data: nil,
-                    flags: CN_MS_BIND | (recursive ? CN_MS_REC : 0), read_only: mount.readOnly ? 1 : 0)
+                    flags: CN_MS_BIND | (recursive ? CN_MS_REC : 0), read_only: readOnly,
+                    create: file ? Int32(CN_CREATE_FILE.rawValue) : create)
             case .tmpfs(let options):
-                lowered[index] = cn_mount(
-                    source: UnsafePointer(arena.string("tmpfs")), target: target, fstype: UnsafePointer(arena.string("tmpfs")),
-                    data: options.map { UnsafePointer(arena.string($0)) }, flags: CN_MS_NOSUID | CN_MS_NODEV,
-                    read_only: mount.readOnly ? 1 : 0)
+                lowered[index] = filesystem("tmpfs", data: options, flags: CN_MS_NOSUID | CN_MS_NODEV)
             case .proc:
+                lowered[index] = filesystem("proc", data: nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC)
+            case .devpts:
+                lowered[index] = filesystem("devpts", data: "newinstance,ptmxmode=0666,mode=620", flags: CN_MS_NOSUID | CN_MS_NOEXEC)
+            case .symlink(let path):
                 lowered[index] = cn_mount(
-                    source: UnsafePointer(arena.string("proc")), target: target, fstype: UnsafePointer(arena.string("proc")),
-                    data: nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC, read_only: mount.readOnly ? 1 : 0)
+                    source: UnsafePointer(arena.string(path)), target: target, fstype: nil, data: nil, flags: 0,
+                    read_only: 0, create: Int32(CN_CREATE_SYMLINK.rawValue))
             }
         }
         plan.mount_count = Int32(mounts.count)

@@ -33,6 +33,10 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         case tmpfs(options: String?)
         /// A new proc file system for the sandbox's pid namespace.
         case proc
+        /// A new devpts instance (`newinstance`, `ptmxmode=0666`): the sandbox's own ptys.
+        case devpts
+        /// Not a mount: a symbolic link at the target that points to this path (`bwrap --symlink`).
+        case symlink(String)
     }
 
     /// What is mounted.
@@ -41,12 +45,16 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
     public var target: String
     /// Whether it is read-only, submounts included.
     public var readOnly: Bool
+    /// Whether the target is created first where it is missing (a directory, or an empty file
+    /// for a bind of a file): for mounts inside a tmpfs the sandbox mounted, as bwrap does.
+    public var createsTarget: Bool
 
     /// A mount of `source` on `target`.
     public init(_ source: Source, on target: String, readOnly: Bool = false) {
         self.source = source
         self.target = target
         self.readOnly = readOnly
+        self.createsTarget = false
     }
 
     /// A recursive bind mount of `source` on `target` (`bwrap --bind`, `--ro-bind`).
@@ -62,6 +70,27 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         return Mount(.tmpfs(options: options.isEmpty ? nil : options.joined(separator: ",")), on: target)
     }
 
+    /// A minimal `/dev` at `target`, as `bwrap --dev`: a tmpfs with the host's `null`, `zero`,
+    /// `full`, `random`, `urandom` and `tty` bound in, a devpts of its own on `pts` with `ptmx`
+    /// linked to it, a tmpfs on `shm`, and the `fd`, `stdin`, `stdout`, `stderr` and `core` links.
+    public static func devices(at target: String) -> [Mount] {
+        func created(_ mount: Mount) -> Mount {
+            var mount = mount
+            mount.createsTarget = true
+            return mount
+        }
+        var mounts = [Mount.tmpfs(target, mode: 0o755)]
+        for node in ["null", "zero", "full", "random", "urandom", "tty"] {
+            mounts.append(created(Mount(.bind("/dev/" + node, recursive: false), on: target + "/" + node)))
+        }
+        mounts.append(created(Mount(.devpts, on: target + "/pts")))
+        mounts.append(created(Mount.tmpfs(target + "/shm", mode: 0o1777)))
+        let links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"), ("core", "/proc/kcore")]
+        for (name, path) in links { mounts.append(Mount(.symlink(path), on: target + "/" + name)) }
+        return mounts
+    }
+
     /// What the mount does, as error messages name it: `tmpfs on /tmp`,
     /// `read-only bind /data on /mnt`, `proc on /proc`.
     public var description: String {
@@ -69,6 +98,8 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         case .bind(let path, _): "\(readOnly ? "read-only " : "")bind \(path) on \(target)"
         case .tmpfs: "tmpfs on \(target)"
         case .proc: "proc on \(target)"
+        case .devpts: "devpts on \(target)"
+        case .symlink(let path): "symlink \(target) -> \(path)"
         }
     }
 }
