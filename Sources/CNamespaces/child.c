@@ -412,6 +412,10 @@ static int __attribute__((noreturn)) set_up_inside(void *state) {
     int proc_self = -1;
     if (plan->lock_mounts && (proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         fail(c, CN_STEP_LOCK_MOUNTS, CN_LOCK_PROC);
+    // A limit of this namespace (user namespaces are counted in every ancestor), which the
+    // command, inside the nested one, has no capability to raise again.
+    if (plan->limit_user_namespaces && cn_write_proc_file("/proc/sys/user/max_user_namespaces", "1\n") != 0)
+        fail(c, CN_STEP_LOCK_MOUNTS, CN_LOCK_LIMIT_USERNS);
     // Now inside every namespace, pid included: a proc mount shows this pid namespace.
     int mount_index = 0;
     int step = cn_set_up_mounts(plan, &mount_index);

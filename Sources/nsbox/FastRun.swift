@@ -29,6 +29,7 @@ enum FastRun {
         case "--sandbox": PlainFlags.set(&options.sandbox)
         case "--no-new-privs": PlainFlags.set(&options.noNewPrivs)
         case "--share-net": PlainFlags.set(&options.shareNet)
+        case "--disable-userns": PlainFlags.set(&options.disableUserns)
         default: PlainFlags.setNamespaceFlag(name, &options)
         }
     }

@@ -100,6 +100,8 @@ struct Run: ParsableCommand {
         "Preset for untrusted code: -r -m -p -n -u -i -C, / read-only, fresh /proc, minimal /dev, empty /tmp, locked mounts, no capabilities, --no-new-privs, --new-session, --die-with-parent."))
     var sandbox = false
     @Flag(name: .customLong("share-net"), help: "With --sandbox: keep the caller's network namespace.") var shareNet = false
+    @Flag(name: .customLong("disable-userns"), help: "The command cannot create user namespaces (needs -U).")
+    var disableUserns = false
     @Option(help: ArgumentHelp(
         "Namespaces, id maps, hostname, clock offsets and process of an OCI runtime-spec config.json (or its linux object).",
         valueName: "FILE"))
@@ -148,7 +150,7 @@ struct Run: ParsableCommand {
             dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox,
             // (The rewriter turns --cap-drop and --cap-add into --capability, in order.)
             capabilityChanges: capabilityChanges + capDrop.map { "drop:" + $0 } + capAdd.map { "add:" + $0 },
-            noNewPrivs: noNewPrivs, shareNet: shareNet)
+            noNewPrivs: noNewPrivs, shareNet: shareNet, disableUserns: disableUserns)
     }
 }
 

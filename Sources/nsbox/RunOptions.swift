@@ -34,6 +34,7 @@ struct RunOptions: Equatable, NamespaceFlags {
     var noNewPrivs = false
     /// With --sandbox: stay in the caller's network namespace (bwrap's --share-net).
     var shareNet = false
+    var disableUserns = false
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
@@ -109,6 +110,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         if sandbox { for index in box.mounts.indices { box.mounts[index].createsTarget = true } }
         if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
         if noNewPrivs { box.noNewPrivileges = true }
+        if disableUserns { box.disableUserNamespaces = true }
         if newSession { box.session = .newSession }
         if asPid1 { box.pidOne = .command }
         return box

@@ -30,6 +30,7 @@ import Testing
         hostname hacked 2>/dev/null && echo ESCAPE-hostname
         grep -q '^CapEff:.*[1-9a-f]' /proc/self/status && echo ESCAPE-capabilities
         capsh --addamb=cap_net_admin -- -c true 2>/dev/null && echo ESCAPE-ambient
+        unshare -U true 2>/dev/null && echo ESCAPE-user-namespace
         capsh --caps=cap_sys_admin+eip -- -c true 2>/dev/null && echo ESCAPE-capset
         test "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')" != "lo " && echo ESCAPE-network
         (exec 6</dev/tty) 2>/dev/null && echo ESCAPE-controlling-terminal
@@ -60,7 +61,7 @@ import Testing
 
     @Test func everyAttemptFailsInTheSandboxPresetAsRootAnd65534() throws {
         for asRoot in [true, false] {
-            let output = try attempt([NSBox.path, "run", "--sandbox", "--ro-bind", "DATA", "TARGET", "--"], asRoot: asRoot)
+            let output = try attempt([NSBox.path, "run", "--sandbox", "--disable-userns", "--ro-bind", "DATA", "TARGET", "--"], asRoot: asRoot)
             #expect(output == "done\n", "root: \(asRoot): \(output)")
         }
     }
@@ -85,13 +86,26 @@ import Testing
         }
     }
 
+    /// `--disable-userns`: the command can create no user namespace, and cannot lift the limit
+    /// (it can only set its own namespace's); without the option it can (negative control).
+    @Test func disableUsernsRefusesUserNamespacesToTheCommandAsRootAnd65534() throws {
+        let script = "echo 1000 > /proc/sys/user/max_user_namespaces; unshare -U true 2>/dev/null && echo created; echo done"
+        for (who, run) in CapabilityTests.runners {
+            for options in [["-r", "--disable-userns"], ["--sandbox", "--disable-userns"], ["-r"], ["--sandbox"]] {
+                let result = try run(["run"] + options + ["--", "sh", "-c", script])
+                let expected = options.contains("--disable-userns") ? "done\n" : "created\ndone\n"
+                #expect(result.stdout == expected, "\(who) \(options): \(result.stdout) \(result.stderr)")
+            }
+        }
+    }
+
     /// Negative control: util-linux unshare with the same read-only bind, made by hand, and
     /// without any of the rest: the battery sees the escapes.
     @Test func theBatterySeesTheEscapesOfAPlainUnshare() throws {
         let script = "mount --bind \"$1\" \"$2\" && mount -o remount,ro,bind \"$2\" && shift 2 && exec \"$@\""
         let output = try attempt(["unshare", "-r", "-m", "sh", "-c", script, "sh", "DATA", "TARGET"], asRoot: true)
         for escape in ["remount-rw", "umount", "mount-over", "mount-tmpfs", "write-host-dir", "signal-host-process",
-            "see-host-process", "inherited-fd", "capabilities", "network", "controlling-terminal"] {
+            "see-host-process", "inherited-fd", "capabilities", "network", "controlling-terminal", "user-namespace"] {
             #expect(output.contains("ESCAPE-\(escape)\n"), "\(escape): \(output)")
         }
         #expect(uname().contains("hacked") == false)

@@ -48,6 +48,7 @@ enum cn_lock_detail {
     CN_LOCK_UID_MAP = 3,   // its uid_map
     CN_LOCK_GID_MAP = 4,   // its gid_map
     CN_LOCK_HELPER = 5,    // forking or waiting for the process that writes larger maps
+    CN_LOCK_LIMIT_USERNS = 7, // writing 1 to /proc/sys/user/max_user_namespaces
     CN_LOCK_REROOT = 6,    // chroot to the mount now on "/" (a new user namespace is refused
                            // to a process whose root is not its mount namespace's top one)
 };
@@ -148,6 +149,9 @@ struct cn_plan {
     // nested_maps_by_helper, by a forked process that stays in the outer namespace (any maps
     // need CAP_SETUID there). NULL maps: none (the outer namespace maps nothing either).
     int lock_mounts;
+    int limit_user_namespaces;  // 1 (with lock_mounts): the outer namespace allows one user
+                                // namespace below it, the nested one: the command can create
+                                // none (bwrap's --disable-userns)
     int nested_maps_by_helper;
     const char *nested_setgroups;
     const char *nested_uid_map;

@@ -4,7 +4,9 @@ extension Sandbox {
     /// Whether the command's process enters a nested user + mount namespace that locks the
     /// mounts (see `MountLocking`).
     var locksMounts: Bool {
-        guard create.contains(.user), create.contains(.mount), !(newRoot != nil && rootMode == .chroot) else { return false }
+        guard create.contains(.user), !(newRoot != nil && rootMode == .chroot) else { return false }
+        if disableUserNamespaces { return true }
+        guard create.contains(.mount) else { return false }
         switch mountLocking {
         case .never: return false
         case .always: return true
@@ -14,6 +16,16 @@ extension Sandbox {
 
     /// Checks that `mountLocking` can be done.
     func validatePrivileges() throws(SandboxError) {
+        if disableUserNamespaces {
+            if !create.contains(.user) {
+                throw SandboxError(invalid: "disableUserNamespaces", "limiting user namespaces needs a new user namespace",
+                    hint: "add .user to create")
+            }
+            if newRoot != nil && rootMode == .chroot {
+                throw SandboxError(invalid: "disableUserNamespaces", "the kernel refuses a nested user namespace to a chrooted process",
+                    hint: "enter the new root with .pivot")
+            }
+        }
         guard mountLocking == .always else { return }
         if !create.contains(.user) || !create.contains(.mount) {
             throw SandboxError(invalid: "mountLocking", "locking mounts needs a new user and a new mount namespace",
@@ -33,6 +45,7 @@ extension Sandbox {
         plan.no_new_privs = noNewPrivileges ? 1 : 0
         guard locksMounts else { return }
         plan.lock_mounts = 1
+        plan.limit_user_namespaces = disableUserNamespaces ? 1 : 0
         // No maps outside: no id is mapped that the nested namespace could map through.
         guard let mapping else { return }
         func through(_ map: IDMap) -> UnsafePointer<CChar> {

@@ -35,6 +35,7 @@ extension SandboxError {
                 CN_LOCK_SETGROUPS.rawValue: "setgroups", CN_LOCK_UID_MAP.rawValue: "uid_map",
                 CN_LOCK_GID_MAP.rawValue: "gid_map", CN_LOCK_HELPER.rawValue: "the map writer",
                 CN_LOCK_REROOT.rawValue: "chroot to the new /",
+                CN_LOCK_LIMIT_USERNS.rawValue: "max_user_namespaces",
             ]
             self.init(.child, step: "locking the mounts: \(parts[UInt32(detail)] ?? "step \(detail)")", errno: errno,
                 detail: "cannot enter the nested user and mount namespace that locks them",

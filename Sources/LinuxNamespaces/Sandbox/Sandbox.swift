@@ -78,6 +78,11 @@ public struct Sandbox: Sendable, Hashable {
     /// set-up, so that a read-only mount stays read-only, mounted and uncovered-from-under
     /// even for a command that keeps `CAP_SYS_ADMIN`: mount_namespaces(7).
     public var mountLocking: MountLocking
+    /// Refuse the command any user namespace of its own (`bwrap --disable-userns`): the
+    /// sandbox's user namespace allows one below it, the nested one the command runs in (so
+    /// the mounts are locked too), and the command has no capability there to raise the limit.
+    /// Needs a new user namespace.
+    public var disableUserNamespaces: Bool
 
     /// A sandbox that creates `create` and changes nothing else.
     public init(create: NamespaceSet = []) {
@@ -104,6 +109,7 @@ public struct Sandbox: Sendable, Hashable {
         self.capabilities = .all
         self.noNewPrivileges = false
         self.mountLocking = .whenReadOnly
+        self.disableUserNamespaces = false
     }
 
     /// Adds a namespace to enter: `join(.network, .process(pid))` or `.path("/run/netns/x")`.
