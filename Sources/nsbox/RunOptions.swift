@@ -42,7 +42,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         let box = try makeSandbox()
         // bwrap's meaning: nsbox (and with it the sandbox) dies with the process that started it.
         if dieWithParent || sandbox {
-            do { try ParentDeath.arm(parent: startingParent) } catch { throw Failure(message: "--die-with-parent: prctl(PR_SET_PDEATHSIG): \(error)") }
+            do { try ParentDeath.arm(parent: startingParent) } catch { throw Failure(message: "--die-with-parent: prctl(PR_SET_PDEATHSIG): \(error.symbolicDescription)") }
         }
         let words = try commandWords(words, subcommand: "run")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))

@@ -120,6 +120,22 @@ import Testing
         }
     }
 
+    /// A user namespace without maps cannot have a nested one (its ids are mapped nowhere):
+    /// such a sandbox runs unlocked as before, and asking for the lock is a named error.
+    @Test func aUserNamespaceWithoutMapsRunsUnlockedAndAlwaysIsRefused() throws {
+        let scratch = ScratchDirectory()
+        let target = scratch.sub("target")
+        for (who, run) in CapabilityTests.runners {
+            let result = try run(["run", "-U", "-m", "--ro-bind", "/usr", target, "--", "true"])
+            #expect(result.status == 0, "\(who): \(result.stderr)")
+            let refused = try run(["run", "-U", "--disable-userns", "--", "true"])
+            #expect(refused.status == 125 && refused.stderr.contains("disableUserNamespaces: the nested user namespace needs id maps"), "\(who): \(refused.stderr)")
+        }
+        var sandbox = Sandbox(create: [.user, .mount])
+        sandbox.mountLocking = .always
+        #expect(throws: SandboxError.self) { try sandbox.spawn(SandboxCommand("true")) }
+    }
+
     /// Larger maps (written through a process left in the outer namespace) map the same ids.
     @Test func largerMapsAreMappedThroughTheNestedNamespace() throws {
         let result = try NSBox.run(

@@ -53,7 +53,8 @@ import Testing
     @Test(arguments: [
         ("unshare", 1, "unshare(time)"), ("mount", 1, "mount propagation"), ("mount", 2, "mount proc on /proc"),
         ("mount", 3, "mount tmpfs on /tmp"), ("sethostname", 1, "sethostname box"), ("ioctl", 2, "bringing lo up"),
-        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)"), ("execve", 2, "execve"), ("setgroups", 1, "setgroups"),
+        // prctl 1 is nsbox's own --die-with-parent, 2 the child's.
+        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)"), ("prctl", 2, "prctl(PR_SET_PDEATHSIG)"), ("execve", 2, "execve"), ("setgroups", 1, "setgroups"),
         ("setresuid", 1, "setresuid(7)"), ("setresgid", 1, "setresgid(7)"), ("write", 1, "id maps"),
         // nsbox spawns from its main thread, which clones directly even with die-with-parent
         // (only other threads hand the clone to the spawner thread); clone is the init's fork.

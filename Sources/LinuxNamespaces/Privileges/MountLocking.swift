@@ -7,11 +7,12 @@
 /// `CAP_SYS_ADMIN` may still mount over a locked mount (which leaves it as it is underneath);
 /// one without it may not mount at all.
 ///
-/// Needs a new user namespace and a new mount namespace, and no `chroot` root mode (the
-/// kernel refuses a new user namespace to a chrooted process).
+/// Needs a new user namespace with id maps (`Sandbox/userMapping`), a new mount namespace,
+/// and no `chroot` root mode (the kernel refuses a new user namespace to a chrooted process or
+/// to unmapped ids).
 public enum MountLocking: Sendable, Hashable {
     /// Locked when there is a read-only mount (a read-only bind or tmpfs, or `/` bound
-    /// read-only) in a new user and mount namespace, without a chroot. The default: a sandbox
+    /// read-only) in a new user and mount namespace with id maps, without a chroot. The default: a sandbox
     /// with no read-only mount (`unshare -r`) is set up exactly as before.
     case whenReadOnly
     /// Locked whenever there is a new user and mount namespace (refused with `RootMode.chroot`).

@@ -10,12 +10,18 @@ extension Sandbox {
         switch mountLocking {
         case .never: return false
         case .always: return true
-        case .whenReadOnly: return effectiveMounts.contains(where: \.readOnly)
+        // Not without maps: the kernel refuses a user namespace to a process whose ids are
+        // mapped nowhere (user_namespaces(7)), and that sandbox ran before.
+        case .whenReadOnly: return userMapping != nil && effectiveMounts.contains(where: \.readOnly)
         }
     }
 
     /// Checks that `mountLocking` can be done.
     func validatePrivileges() throws(SandboxError) {
+        if (disableUserNamespaces || mountLocking == .always) && create.contains(.user) && userMapping == nil {
+            throw SandboxError(invalid: disableUserNamespaces ? "disableUserNamespaces" : "mountLocking",
+                "the nested user namespace needs id maps: the kernel refuses one to unmapped ids", hint: "set userMapping (.root)")
+        }
         if disableUserNamespaces {
             if !create.contains(.user) {
                 throw SandboxError(invalid: "disableUserNamespaces", "limiting user namespaces needs a new user namespace",
