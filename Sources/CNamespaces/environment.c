@@ -114,6 +114,7 @@ static int create_target(const struct cn_mount *m) {
     if (m->create != CN_CREATE_NONE && make_parents(m->target) != 0) return -1;
     switch (m->create) {
     case CN_CREATE_DIRECTORY:
+    case CN_CREATE_DIRECTORY_ONLY:
         return mkdir(m->target, 0755) == 0 || errno == EEXIST ? 0 : -1;
     case CN_CREATE_FILE: {
         int fd = open(m->target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -172,7 +173,7 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         const struct cn_mount *m = &plan->mounts[i];
         trees[i] = -1;
         detached[i] = 0;
-        if (m->fstype || m->create == CN_CREATE_SYMLINK) continue;
+        if (m->fstype || m->create >= CN_CREATE_SYMLINK) continue;
         unsigned int flags = cn_open_tree_clone | O_CLOEXEC | ((m->flags & MS_REC) ? cn_at_recursive : 0);
         trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
         detached[i] = trees[i] >= 0;
@@ -184,7 +185,7 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         const struct cn_mount *m = &plan->mounts[i];
         *index = i;
         if (create_target(m) != 0) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
-        if (m->create == CN_CREATE_SYMLINK) continue;
+        if (m->create >= CN_CREATE_SYMLINK) continue;   // a link or a directory, no mount
         int failed;
         if (m->fstype) {
             failed = mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;

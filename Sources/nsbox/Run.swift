@@ -69,7 +69,7 @@ struct Run: ParsableCommand {
     @Option(name: [.customShort("R"), .long], help: "chroot into DIR.") var root: String?
     @Option(name: .customLong("new-root"), help: "pivot_root into DIR (needs -m); mount targets are inside it.")
     var newRoot: String?
-    @Option(name: [.customShort("w"), .customLong("wd")], help: "Working directory inside.") var workingDirectory: String?
+    @Option(name: [.customShort("w"), .customLong("wd"), .customLong("chdir")], help: "Working directory inside.") var workingDirectory: String?
     @Option(help: "Monotonic clock offset in seconds (needs -T).") var monotonic: Int64?
     @Option(help: "Boot-time clock offset in seconds (needs -T).") var boottime: Int64?
     @Option(name: [.customShort("S"), .customLong("setuid")], help: "uid to run as inside.") var setUID: UInt32?
@@ -77,9 +77,13 @@ struct Run: ParsableCommand {
 
     @Option(help: "Hostname inside (needs -u).") var hostname: String?
     @Flag(name: .customLong("private-tmp"), help: "An empty tmpfs on /tmp (needs -m).") var privateTmp = false
-    @Option(name: .customLong("bind-pair"), help: .hidden) var bindPairs: [String] = []
-    @Option(name: .customLong("ro-bind-pair"), help: .hidden) var roBindPairs: [String] = []
-    @Option(help: "A tmpfs on DIR (needs -m).") var tmpfs: [String] = []
+    @Option(name: .customLong("mount-op"), help: .hidden) var mountOps: [String] = []
+    @Option(help: ArgumentHelp("A tmpfs on DIR (needs -m). --bind SRC DST, --ro-bind SRC DST, --bind-try and --ro-bind-try (skipped where SRC is missing), --dev DIR (a minimal /dev), --dir DIR and --symlink SRC DST apply in the order given.", valueName: "DIR"))
+    var tmpfs: [String] = []
+    @Option(name: .customLong("setenv-pair"), help: .hidden) var setenvPairs: [String] = []
+    @Option(name: .customLong("unsetenv"), help: ArgumentHelp("Remove VAR from the command's environment (--setenv VAR VALUE sets one).", valueName: "VAR"))
+    var unsetenv: [String] = []
+    @Flag(name: .customLong("clearenv"), help: "Start the command's environment empty.") var clearenv = false
     @Flag(name: .customLong("die-with-parent"), help: "Kill nsbox and the sandbox when the process that started nsbox dies.")
     var dieWithParent = false
     @Option(name: .customLong("cap-drop"), help: ArgumentHelp("Drop capability CAP (or ALL) from what the command keeps (all by default).", valueName: "CAP"))
@@ -116,9 +120,9 @@ struct Run: ParsableCommand {
             "--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups", "--propagation", "-R", "--root",
             "--new-root", "-w", "--wd", "--monotonic", "--boottime", "-S", "--setuid", "-G", "--setgid", "--hostname",
             "--tmpfs", "--join", "--json-status-fd", "--persist", "--mount-proc-at", "--kill-child-signal", "--config",
-            "--capability",
+            "--capability", "--chdir", "--mount-op", "--setenv-pair", "--unsetenv",
         ],
-        kindFileOption: "--persist", capabilityOption: "--capability")
+        kindFileOption: "--persist", capabilityOption: "--capability", mountOption: "--mount-op")
 
     func run() throws {
         let sandbox: Sandbox
@@ -146,11 +150,12 @@ struct Run: ParsableCommand {
             fork: fork, mountProc: mountProc, mountProcAt: mountProcAt, propagation: propagation, killChild: killChild,
             killChildSignal: killChildSignal, root: root, newRoot: newRoot, workingDirectory: workingDirectory,
             monotonic: monotonic, boottime: boottime, setUID: setUID, setGID: setGID, hostname: hostname,
-            privateTmp: privateTmp, bindPairs: bindPairs, roBindPairs: roBindPairs, tmpfs: tmpfs,
+            privateTmp: privateTmp, mountOps: mountOps + tmpfs.flatMap { ["tmpfs", $0] },
             dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox,
             // (The rewriter turns --cap-drop and --cap-add into --capability, in order.)
             capabilityChanges: capabilityChanges + capDrop.map { "drop:" + $0 } + capAdd.map { "add:" + $0 },
-            noNewPrivs: noNewPrivs, shareNet: shareNet, disableUserns: disableUserns)
+            noNewPrivs: noNewPrivs, shareNet: shareNet, disableUserns: disableUserns,
+            setenvPairs: setenvPairs, unsetenv: unsetenv, clearenv: clearenv)
     }
 }
 

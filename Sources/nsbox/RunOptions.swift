@@ -25,7 +25,9 @@ struct RunOptions: Equatable, NamespaceFlags {
     var setUID: UInt32?, setGID: UInt32?
     var hostname: String?
     var privateTmp = false
-    var bindPairs: [String] = [], roBindPairs: [String] = [], tmpfs: [String] = []
+    /// bwrap's mount options in the order given: a kind (`bind`, `ro-bind`, `bind-try`,
+    /// `ro-bind-try`, `symlink`, `tmpfs`, `dev`, `dir`), then its values.
+    var mountOps: [String] = []
     var dieWithParent = false, newSession = false, asPid1 = false
     var join: [String] = []
     var sandbox = false
@@ -35,6 +37,8 @@ struct RunOptions: Equatable, NamespaceFlags {
     /// With --sandbox: stay in the caller's network namespace (bwrap's --share-net).
     var shareNet = false
     var disableUserns = false
+    var setenvPairs: [String] = [], unsetenv: [String] = []
+    var clearenv = false
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
@@ -47,6 +51,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         let words = try commandWords(words, subcommand: "run")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory
+        command.environment = try environment()
         return (box, command)
     }
 
@@ -103,11 +108,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         box.uid = setUID
         box.gid = setGID
         box.hostname = hostname
-        if !bindPairs.isEmpty { box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) } }
-        if !roBindPairs.isEmpty { box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) } }
-        if !tmpfs.isEmpty { box.mounts += tmpfs.map { Mount.tmpfs($0) } }
-        // In the preset, targets inside its fresh /tmp or /dev are made first, as bwrap does.
-        if sandbox { for index in box.mounts.indices { box.mounts[index].createsTarget = true } }
+        if !mountOps.isEmpty { box.mounts += try mounts(mountOps) }
         if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
         if noNewPrivs { box.noNewPrivileges = true }
         if disableUserns { box.disableUserNamespaces = true }
@@ -130,6 +131,62 @@ struct RunOptions: Equatable, NamespaceFlags {
             }
             if verb == "add" { result.insert(capability) } else { result.remove(capability) }
         }
+        return result
+    }
+
+    /// The mounts `--mount-op` words describe, in order (see `mountOps`).
+    private func mounts(_ words: [String]) throws -> [Mount] {
+        var result: [Mount] = []
+        // Where the sandbox's own tmpfs mounts are: targets below them are created first (as
+        // bwrap does), which changes nothing outside.
+        var privateDirectories = sandbox ? ["/tmp", "/dev"] : []
+        func add(_ mount: Mount) {
+            var mount = mount
+            mount.createsTarget = privateDirectories.contains { mount.target.hasPrefix($0 + "/") }
+            result.append(mount)
+        }
+        var index = 0
+        while index < words.count {
+            let kind = words[index]
+            let arity = ArgumentRewriter.mountArities["--" + kind] ?? 0
+            guard arity > 0, index + arity < words.count else { throw Failure(message: "--\(kind) needs \(max(arity, 1)) value(s)") }
+            let values = Array(words[(index + 1)...(index + arity)])
+            index += arity + 1
+            switch kind {
+            case "bind", "ro-bind": add(.bind(values[0], values[1], readOnly: kind == "ro-bind"))
+            // As bwrap: skipped where the source does not exist.
+            case "bind-try", "ro-bind-try":
+                if access(values[0], F_OK) == 0 { add(.bind(values[0], values[1], readOnly: kind == "ro-bind-try")) }
+            case "symlink": add(Mount(.symlink(values[0]), on: values[1]))
+            case "tmpfs":
+                add(.tmpfs(values[0]))
+                privateDirectories.append(values[0])
+            case "dev":
+                let devices = Mount.devices(at: values[0])
+                add(devices[0])
+                result += devices.dropFirst()
+                privateDirectories.append(values[0])
+            default: add(Mount(.directory, on: values[0]))
+            }
+        }
+        return result
+    }
+
+    /// The command's environment after --clearenv, --unsetenv and --setenv (in that order);
+    /// nil when none was given (the caller's, as it is).
+    func environment() throws -> [String: String]? {
+        guard clearenv || !unsetenv.isEmpty || !setenvPairs.isEmpty else { return nil }
+        var result: [String: String] = [:]
+        if !clearenv {
+            var entry = environ
+            while let pointer = entry.pointee {
+                let text = String(cString: pointer)
+                if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+                entry += 1
+            }
+        }
+        for name in unsetenv { result[name] = nil }
+        for (name, value) in try pairs(setenvPairs, "--setenv") { result[name] = value }
         return result
     }
 

@@ -67,6 +67,7 @@ enum cn_create {
     CN_CREATE_DIRECTORY = 1,   // mkdir target (mode 0755) if missing
     CN_CREATE_FILE = 2,        // an empty file at target if missing (to bind a device node on)
     CN_CREATE_SYMLINK = 3,     // no mount: a symbolic link at target pointing to source
+    CN_CREATE_DIRECTORY_ONLY = 4, // no mount: the directory alone (bwrap's --dir)
 };
 
 /// One mount in the new mount namespace.

@@ -56,6 +56,7 @@ extension Sandbox {
             }
             let target = (newRoot ?? "") + mount.target
             if case .symlink = mount.source { continue }
+            if case .directory = mount.source { continue }
             guard mount.createsTarget || access(target, F_OK) == 0 else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target \(target) does not exist",
                     hint: "create it first")
@@ -115,6 +116,10 @@ extension Sandbox {
                 lowered[index] = filesystem("proc", data: nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC)
             case .devpts:
                 lowered[index] = filesystem("devpts", data: "newinstance,ptmxmode=0666,mode=620", flags: CN_MS_NOSUID | CN_MS_NOEXEC)
+            case .directory:
+                lowered[index] = cn_mount(
+                    source: nil, target: target, fstype: nil, data: nil, flags: 0, read_only: 0,
+                    create: Int32(CN_CREATE_DIRECTORY_ONLY.rawValue))
             case .symlink(let path):
                 lowered[index] = cn_mount(
                     source: UnsafePointer(arena.string(path)), target: target, fstype: nil, data: nil, flags: 0,

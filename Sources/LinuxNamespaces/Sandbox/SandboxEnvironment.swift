@@ -37,6 +37,8 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         case devpts
         /// Not a mount: a symbolic link at the target that points to this path (`bwrap --symlink`).
         case symlink(String)
+        /// Not a mount: a directory made at the target, with its parents (`bwrap --dir`).
+        case directory
     }
 
     /// What is mounted.
@@ -100,6 +102,7 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         case .proc: "proc on \(target)"
         case .devpts: "devpts on \(target)"
         case .symlink(let path): "symlink \(target) -> \(path)"
+        case .directory: "directory \(target)"
         }
     }
 }
