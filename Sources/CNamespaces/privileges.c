@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -163,5 +165,10 @@ int cn_drop_privileges(const struct cn_plan *plan, int *detail) {
         return CN_STEP_CAPABILITIES;
     *detail = 0;
     if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return CN_STEP_NO_NEW_PRIVS;
+    // Last: from here on the filter judges every call, the command's execve included.
+    if (plan->seccomp_program) {
+        struct sock_fprog program = {plan->seccomp_length, (struct sock_filter *)plan->seccomp_program};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) return CN_STEP_SECCOMP;
+    }
     return 0;
 }

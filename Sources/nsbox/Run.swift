@@ -84,6 +84,8 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("unsetenv"), help: ArgumentHelp("Remove VAR from the command's environment (--setenv VAR VALUE sets one).", valueName: "VAR"))
     var unsetenv: [String] = []
     @Flag(name: .customLong("clearenv"), help: "Start the command's environment empty.") var clearenv = false
+    @Option(name: .customLong("seccomp"), help: ArgumentHelp("Load the compiled BPF program read from FD as the command's seccomp filter (with --no-new-privs).", valueName: "FD"))
+    var seccompFD: Int32?
     @Flag(name: .customLong("die-with-parent"), help: "Kill nsbox and the sandbox when the process that started nsbox dies.")
     var dieWithParent = false
     @Option(name: .customLong("cap-drop"), help: ArgumentHelp("Drop capability CAP (or ALL) from what the command keeps (all by default).", valueName: "CAP"))
@@ -120,7 +122,7 @@ struct Run: ParsableCommand {
             "--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups", "--propagation", "-R", "--root",
             "--new-root", "-w", "--wd", "--monotonic", "--boottime", "-S", "--setuid", "-G", "--setgid", "--hostname",
             "--tmpfs", "--join", "--json-status-fd", "--persist", "--mount-proc-at", "--kill-child-signal", "--config",
-            "--capability", "--chdir", "--mount-op", "--setenv-pair", "--unsetenv",
+            "--capability", "--chdir", "--mount-op", "--setenv-pair", "--unsetenv", "--seccomp",
         ],
         kindFileOption: "--persist", capabilityOption: "--capability", mountOption: "--mount-op")
 
@@ -155,7 +157,7 @@ struct Run: ParsableCommand {
             // (The rewriter turns --cap-drop and --cap-add into --capability, in order.)
             capabilityChanges: capabilityChanges + capDrop.map { "drop:" + $0 } + capAdd.map { "add:" + $0 },
             noNewPrivs: noNewPrivs, shareNet: shareNet, disableUserns: disableUserns,
-            setenvPairs: setenvPairs, unsetenv: unsetenv, clearenv: clearenv)
+            setenvPairs: setenvPairs, unsetenv: unsetenv, clearenv: clearenv, seccompFD: seccompFD)
     }
 }
 

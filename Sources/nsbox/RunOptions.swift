@@ -39,6 +39,8 @@ struct RunOptions: Equatable, NamespaceFlags {
     var disableUserns = false
     var setenvPairs: [String] = [], unsetenv: [String] = []
     var clearenv = false
+    /// --seccomp FD: the fd a compiled BPF program is read from.
+    var seccompFD: Int32?
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
@@ -112,6 +114,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
         if noNewPrivs { box.noNewPrivileges = true }
         if disableUserns { box.disableUserNamespaces = true }
+        if let seccompFD { box.seccompProgram = try readAll(seccompFD, option: "--seccomp") }
         if newSession { box.session = .newSession }
         if asPid1 { box.pidOne = .command }
         return box
@@ -132,6 +135,19 @@ struct RunOptions: Equatable, NamespaceFlags {
             if verb == "add" { result.insert(capability) } else { result.remove(capability) }
         }
         return result
+    }
+
+    /// Everything `fd` holds, read to its end.
+    private func readAll(_ fd: Int32, option: String) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw Failure(message: "\(option) \(fd): cannot read it: \(Errno(rawValue: errno).symbolicDescription)") }
+            if count == 0 { return bytes }
+            bytes += buffer[..<count]
+        }
     }
 
     /// The mounts `--mount-op` words describe, in order (see `mountOps`).

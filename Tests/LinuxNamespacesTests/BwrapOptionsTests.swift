@@ -35,6 +35,41 @@ import Testing
         }
     }
 
+    /// `--seccomp FD` loads the compiled BPF program read from FD: this one refuses mkdir and
+    /// mkdirat with EPERM (x86_64 numbers; a real filter checks the architecture first).
+    /// Negative control: without it, the directory is made.
+    @Test func seccompLoadsTheFilterReadFromTheFdAsRootAnd65534() throws {
+        #if arch(x86_64)
+        let scratch = ScratchDirectory()
+        chmod(scratch.path, 0o777)
+        let instructions: [(UInt16, UInt8, UInt8, UInt32)] = [
+            (0x20, 0, 0, 0),              // A = the system call's number
+            (0x15, 2, 0, 83),             // mkdir: refuse
+            (0x15, 1, 0, 258),            // mkdirat: refuse
+            (0x06, 0, 0, 0x7fff_0000),    // allow
+            (0x06, 0, 0, 0x0005_0001),    // SECCOMP_RET_ERRNO | EPERM
+        ]
+        var program: [UInt8] = []
+        for (code, jt, jf, k) in instructions {
+            program += withUnsafeBytes(of: code.littleEndian, Array.init) + [jt, jf] + withUnsafeBytes(of: k.littleEndian, Array.init)
+        }
+        let file = scratch.path + "/filter.bpf"
+        FileManager.default.createFile(atPath: file, contents: Data(program))
+        chmod(file, 0o644)
+        for (index, asRoot) in [true, false].enumerated() {
+            for filtered in [true, false] {
+                let directory = scratch.path + "/made-\(index)-\(filtered)"
+                let options = filtered ? "--no-new-privs --seccomp 5" : "--no-new-privs"
+                let line = "exec 5<\(file); exec \(NSBox.path) run -r \(options) -- sh -c 'mkdir \(directory) 2>/dev/null && echo made || echo refused'"
+                let result = try runCommand((asRoot ? [] : asUnprivileged) + ["sh", "-c", line])
+                #expect(result.stdout == (filtered ? "refused\n" : "made\n"), "root: \(asRoot) filtered: \(filtered): \(result.stdout) \(result.stderr)")
+            }
+        }
+        #else
+        Issue.record("the test's filter is written for x86_64 system call numbers")
+        #endif
+    }
+
     /// Outside a tmpfs of the sandbox's own, a missing target is an error, not a directory made
     /// on the host's file system.
     @Test func aMissingTargetOnTheHostIsNotCreated() throws {

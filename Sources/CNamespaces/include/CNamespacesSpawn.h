@@ -38,6 +38,7 @@ enum cn_step {
     CN_STEP_LOCK_MOUNTS = 25,  // the nested user + mount namespace: detail enum cn_lock_detail
     CN_STEP_CAPABILITIES = 26, // dropping capabilities: detail enum cn_capability_detail
     CN_STEP_NO_NEW_PRIVS = 27, // prctl(PR_SET_NO_NEW_PRIVS)
+    CN_STEP_SECCOMP = 28,      // loading the seccomp filter
 };
 
 /// Which part of locking the mounts failed (CN_STEP_LOCK_MOUNTS).
@@ -204,6 +205,8 @@ struct cn_plan {
                                 // so a non-root uid keeps them across execve too)
     uint64_t kept_capabilities; // bit N: capability N
     int no_new_privs;           // 1: prctl(PR_SET_NO_NEW_PRIVS)
+    const void *seccomp_program;   // NULL, or a classic BPF program (struct sock_filter[]),
+    unsigned short seccomp_length; // of this many instructions, loaded last before execve
 
     // 1: the child shares the caller's memory (CLONE_VM | CLONE_VFORK, on a stack of its own)
     // and the calling thread waits until it executes or exits, as posix_spawn(3) does: the

@@ -18,6 +18,10 @@ extension Sandbox {
 
     /// Checks that `mountLocking` can be done.
     func validatePrivileges() throws(SandboxError) {
+        if let program = seccompProgram, program.isEmpty || program.count % 8 != 0 || program.count > 4096 * 8 {
+            throw SandboxError(invalid: "seccompProgram", "\(program.count) bytes is not a BPF program of 1 to 4096 instructions (8 bytes each)",
+                hint: "give the compiled struct sock_filter array, as bwrap --seccomp reads it")
+        }
         if (disableUserNamespaces || mountLocking == .always) && create.contains(.user) && userMapping == nil {
             throw SandboxError(invalid: disableUserNamespaces ? "disableUserNamespaces" : "mountLocking",
                 "the nested user namespace needs id maps: the kernel refuses one to unmapped ids", hint: "set userMapping (.root)")
@@ -49,6 +53,12 @@ extension Sandbox {
         plan.drop_capabilities = capabilities == .all ? 0 : 1
         plan.kept_capabilities = capabilities.rawValue
         plan.no_new_privs = noNewPrivileges ? 1 : 0
+        if let program = seccompProgram {
+            let bytes = arena.array(of: UInt8.self, count: program.count)
+            for (index, byte) in program.enumerated() { bytes[index] = byte }
+            plan.seccomp_program = UnsafeRawPointer(bytes)
+            plan.seccomp_length = UInt16(program.count / 8)
+        }
         guard locksMounts else { return }
         plan.lock_mounts = 1
         plan.limit_user_namespaces = disableUserNamespaces ? 1 : 0

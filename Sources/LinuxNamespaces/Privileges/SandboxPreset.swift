@@ -13,7 +13,7 @@ extension Sandbox {
     ///
     /// Each piece can be opened back up by changing its field (`create`, `capabilities`,
     /// `mounts`...). It does not hide what the host's `/` lets anyone read, nor limit CPU,
-    /// memory or system calls (no cgroup limits, no seccomp filter).
+    /// memory or system calls (no cgroup limits; `seccompProgram` is nil).
     public static func untrustedCode() -> Sandbox {
         var sandbox = Sandbox(create: [.user, .mount, .pid, .network, .uts, .ipc, .cgroup])
         sandbox.userMapping = .root

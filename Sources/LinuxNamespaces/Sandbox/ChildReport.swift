@@ -67,6 +67,7 @@ extension SandboxError {
                 CN_STEP_FDS.rawValue: "file descriptor \(detail)",
                 CN_STEP_SIGNALS.rawValue: "signal mask",
                 CN_STEP_NO_NEW_PRIVS.rawValue: "prctl(PR_SET_NO_NEW_PRIVS)",
+                CN_STEP_SECCOMP.rawValue: "seccomp(SECCOMP_SET_MODE_FILTER)",
                 CN_STEP_TIME_OFFSETS.rawValue: "timens_offsets",
                 CN_STEP_PROPAGATION.rawValue: "mount propagation \(sandbox.mountPropagation)",
                 CN_STEP_HOSTNAME.rawValue: "sethostname \(sandbox.hostname ?? "")",

@@ -83,6 +83,11 @@ public struct Sandbox: Sendable, Hashable {
     /// the mounts are locked too), and the command has no capability there to raise the limit.
     /// Needs a new user namespace.
     public var disableUserNamespaces: Bool
+    /// A compiled classic BPF program (an array of `struct sock_filter`, 8 bytes each, as
+    /// `bwrap --seccomp` reads it) loaded as the command's seccomp filter, last before
+    /// `execve` (which it must allow): seccomp(2). The kernel loads it only with
+    /// `noNewPrivileges` or `CAP_SYS_ADMIN` kept.
+    public var seccompProgram: [UInt8]?
 
     /// A sandbox that creates `create` and changes nothing else.
     public init(create: NamespaceSet = []) {
@@ -110,6 +115,7 @@ public struct Sandbox: Sendable, Hashable {
         self.noNewPrivileges = false
         self.mountLocking = .whenReadOnly
         self.disableUserNamespaces = false
+        self.seccompProgram = nil
     }
 
     /// Adds a namespace to enter: `join(.network, .process(pid))` or `.path("/run/netns/x")`.
