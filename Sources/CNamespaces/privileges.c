@@ -93,6 +93,11 @@ int cn_lock_mounts(const struct cn_plan *plan, int proc_self, int *detail) {
     // The map files of a non-dumpable process belong to root of the namespace our memory was
     // made in, which is mapped nowhere here: dumpable while they are written (the flag belongs
     // to the memory, so never touched when we share the caller's).
+    if (plan->nested_switch && (syscall(SYS_setresgid, plan->nested_gid, plan->nested_gid, plan->nested_gid) != 0 ||
+                                syscall(SYS_setresuid, plan->nested_uid, plan->nested_uid, plan->nested_uid) != 0)) {
+        *detail = CN_LOCK_SWITCH;
+        return CN_STEP_LOCK_MOUNTS;
+    }
     if (!plan->share_memory) prctl(CN_PR_SET_DUMPABLE, 1, 0, 0, 0);
     int step;
     if (plan->nested_maps_by_helper) {

@@ -143,6 +143,11 @@ import Testing
             "cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; setpriv --reuid=5 --regid=5 --clear-groups id -u; mount -o remount,rw / 2>/dev/null && echo remounted; true")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == " 0 0 1000\n 0 0 1000\n5\n", "\(result.stdout)")
+        // Maps that leave out the caller's own ids: it becomes the first mapped ones first.
+        let shifted = try NSBox.run(
+            "run", "-U", "-m", "--map-users", "0:100000:1000", "--map-groups", "0:100000:1000", "--ro-bind", "/", "/", "--", "sh", "-c",
+            "id -u; mount -o remount,rw / 2>/dev/null && echo remounted; true")
+        #expect(shifted.status == 0 && shifted.stdout == "0\n", "\(shifted.stdout) \(shifted.stderr)")
     }
 }
 

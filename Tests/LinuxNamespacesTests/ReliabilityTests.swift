@@ -68,6 +68,18 @@ import Testing
         try injectFailure(syscall: "clone3", when: 1, step: "clone3(", extra: [])
     }
 
+    /// The steps of locked mounts (with maps a forked writer writes), dropped capabilities and
+    /// no_new_privs fail the same way: named, 125, nothing left (the map writer included).
+    @Test(arguments: [
+        // (strace counts calls per process: the nested unshare is the forked child's first,
+        // where the first process's unshare(time) would fail before it; chroot is on that path.)
+        ("chroot", 1, "locking the mounts: chroot to the new /"),
+        ("mount_setattr", 1, "mount read-only bind / on /"), ("capset", 1, "dropping capabilities: capset"),
+    ] as [(String, Int, String)])
+    func anInjectedFailureInLockingOrDroppingIsNamedAndLeavesNothing(syscall: String, when: Int, step: String) throws {
+        try injectFailure(syscall: syscall, when: when, step: step, extra: ["--ro-bind", "/", "/", "--cap-drop", "ALL", "--no-new-privs"])
+    }
+
     func injectFailure(syscall: String, when: Int, step: String, extra: [String]) throws {
         let marker = "box"
         // Other suites mount under scratch directories meanwhile: compare what would be ours.

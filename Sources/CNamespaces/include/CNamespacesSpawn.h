@@ -50,6 +50,7 @@ enum cn_lock_detail {
     CN_LOCK_GID_MAP = 4,   // its gid_map
     CN_LOCK_HELPER = 5,    // forking or waiting for the process that writes larger maps
     CN_LOCK_LIMIT_USERNS = 7, // writing 1 to /proc/sys/user/max_user_namespaces
+    CN_LOCK_SWITCH = 8,    // setresgid/setresuid to mapped ids before the nested namespace
     CN_LOCK_REROOT = 6,    // chroot to the mount now on "/" (a new user namespace is refused
                            // to a process whose root is not its mount namespace's top one)
 };
@@ -155,6 +156,10 @@ struct cn_plan {
                                 // namespace below it, the nested one: the command can create
                                 // none (bwrap's --disable-userns)
     int nested_maps_by_helper;
+    int nested_switch;          // 1: our ids are mapped nowhere in the outer namespace (a map
+    uid_t nested_uid;           // that leaves out the caller's own): become these mapped ones
+    gid_t nested_gid;           // first, since the kernel refuses a user namespace to
+                                // unmapped ids (we keep our capabilities: capabilities(7))
     const char *nested_setgroups;
     const char *nested_uid_map;
     const char *nested_gid_map;

@@ -7,6 +7,10 @@
 /// `CAP_SYS_ADMIN` may still mount over a locked mount (which leaves it as it is underneath);
 /// one without it may not mount at all.
 ///
+/// Where the maps leave out the caller's own ids (root mapping `0:100000:1000`), the child
+/// first becomes `uid` and `gid`, or the first mapped ids: the kernel gives a nested user
+/// namespace only to mapped ids (unlocked, the command would run as the overflow id 65534).
+///
 /// Needs a new user namespace with id maps (`Sandbox/userMapping`), a new mount namespace,
 /// and no `chroot` root mode (the kernel refuses a new user namespace to a chrooted process or
 /// to unmapped ids).

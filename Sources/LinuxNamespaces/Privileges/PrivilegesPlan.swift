@@ -69,6 +69,16 @@ extension Sandbox {
         }
         plan.nested_uid_map = through(mapping.uidMap)
         plan.nested_gid_map = through(mapping.gidMap)
+        // Maps that leave out the caller's own ids (root mapping 0:100000:1000): the child's ids
+        // are mapped nowhere inside, and the kernel refuses such a process a user namespace.
+        func maps(_ map: IDMap, _ id: UInt32) -> Bool {
+            map.mappings.contains { id >= $0.outside && UInt64(id) < UInt64($0.outside) + UInt64($0.count) }
+        }
+        if !maps(mapping.uidMap, uid) || !maps(mapping.gidMap, gid) {
+            plan.nested_switch = 1
+            plan.nested_uid = self.uid ?? mapping.uidMap.mappings[0].inside
+            plan.nested_gid = self.gid ?? mapping.gidMap.mappings[0].inside
+        }
         // One line of our own ids: written from inside, as the outer ones were. Any other maps
         // need CAP_SETUID in the outer namespace, which only a process left there has.
         if mapping.writableFromInside(uid: uid, gid: gid) {

@@ -36,6 +36,7 @@ extension SandboxError {
                 CN_LOCK_GID_MAP.rawValue: "gid_map", CN_LOCK_HELPER.rawValue: "the map writer",
                 CN_LOCK_REROOT.rawValue: "chroot to the new /",
                 CN_LOCK_LIMIT_USERNS.rawValue: "max_user_namespaces",
+                CN_LOCK_SWITCH.rawValue: "switching to mapped ids",
             ]
             self.init(.child, step: "locking the mounts: \(parts[UInt32(detail)] ?? "step \(detail)")", errno: errno,
                 detail: "cannot enter the nested user and mount namespace that locks them",
