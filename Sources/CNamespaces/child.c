@@ -28,6 +28,9 @@ int cn_write_proc_file(const char *path, const char *text);
 int cn_set_up_mounts(const struct cn_plan *plan, int *index);
 int cn_set_up_names_and_network(const struct cn_plan *plan);
 void *cn_map_child_stack(void);
+int cn_prepare_privileges(const struct cn_plan *plan, int *detail);
+int cn_lock_mounts(const struct cn_plan *plan, int proc_self, int *detail);
+int cn_drop_privileges(const struct cn_plan *plan, int *detail);
 
 /// One child's state, on its own stack.
 struct child {
@@ -74,7 +77,9 @@ static void __attribute__((noreturn)) fail(const struct child *c, int step, long
 }
 
 /// fork without glibc's fork(): no atfork handlers (the Swift runtime's) run in the child.
-static pid_t raw_fork(void) { return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0); }
+pid_t cn_raw_fork(void);
+pid_t cn_raw_fork(void) { return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0); }
+#define raw_fork cn_raw_fork
 
 /// Arms PR_SET_PDEATHSIG and checks the parent did not die before it was armed: prctl(2).
 /// In a new pid namespace getppid() is 0, so the check polls a pidfd of the parent (opened
@@ -323,8 +328,7 @@ static void record(const struct child *c, int kind, long detail, uint64_t device
 /// The time namespace is the one for children: a child that shares its parent's memory stays
 /// in the parent's time namespace until it executes (time_namespaces(7): the clock offsets
 /// belong to the memory), and enters that one then.
-static void report_namespaces(const struct child *c) {
-    const struct cn_plan *plan = c->plan;
+static void report_namespace_ids(const struct child *c, int flags) {
     static const struct { int flag; const char *path; } files[] = {
         {0x02000000, "/proc/self/ns/cgroup"}, {0x08000000, "/proc/self/ns/ipc"},
         {0x00020000, "/proc/self/ns/mnt"},    {0x40000000, "/proc/self/ns/net"},
@@ -333,9 +337,14 @@ static void report_namespaces(const struct child *c) {
     };
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         struct stat info;
-        if (!(plan->report_flags & files[i].flag) || sys_stat(files[i].path, &info) != 0) continue;
+        if (!(flags & files[i].flag) || sys_stat(files[i].path, &info) != 0) continue;
         record(c, CN_RECORD_NAMESPACE, files[i].flag, (uint64_t)info.st_dev, (uint64_t)info.st_ino);
     }
+}
+
+static void report_namespaces(const struct child *c) {
+    const struct cn_plan *plan = c->plan;
+    report_namespace_ids(c, plan->report_flags);
     if (plan->persist_go_fd >= 0) {
         record(c, CN_RECORD_READY_TO_PERSIST, 0, 0, 0);
         char byte;
@@ -397,6 +406,10 @@ static int __attribute__((noreturn)) launch(void *state) {
         if (syscall(SYS_getcwd, resolved, sizeof resolved) < 0) fail(c, CN_STEP_CHDIR, 0);
         if (resolved[0] != '/') { errno = EXDEV; fail(c, CN_STEP_CHDIR, 0); }
     }
+    // Last, so that every step before had the privileges it needed.
+    int detail = 0;
+    int step = cn_drop_privileges(plan, &detail);
+    if (step) fail(c, step, detail);
     reset_caught_signals();
     if (sys_sigprocmask(SIG_SETMASK, &plan->mask, (void *)0) != 0) fail(c, CN_STEP_SIGNALS, 0);
     exec_command(c);
@@ -414,15 +427,34 @@ static int __attribute__((noreturn)) set_up_inside(void *state) {
     struct child *c = state;
     const struct cn_plan *plan = c->plan;
     report_namespaces(c);
+    // Our /proc/PID, for the nested namespace's map files once the mounts may have hidden /proc.
+    int proc_self = -1;
+    if (plan->lock_mounts && (proc_self = sys_open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        fail(c, CN_STEP_LOCK_MOUNTS, CN_LOCK_PROC);
+    // A limit of this namespace (user namespaces are counted in every ancestor), which the
+    // command, inside the nested one, has no capability to raise again.
+    if (plan->limit_user_namespaces && cn_write_proc_file("/proc/sys/user/max_user_namespaces", "1\n") != 0)
+        fail(c, CN_STEP_LOCK_MOUNTS, CN_LOCK_LIMIT_USERNS);
     // Now inside every namespace, pid included: a proc mount shows this pid namespace.
     int mount_index = 0;
     int step = cn_set_up_mounts(plan, &mount_index);
     if (step) fail(c, step, mount_index);
     step = cn_set_up_names_and_network(plan);
     if (step) fail(c, step, 0);
+    int detail = 0;
+    if (plan->lock_mounts) {
+        // Every mount is set up: the nested namespaces inherit them locked, before the
+        // credentials change (the map writer needs our capabilities in this namespace).
+        step = cn_lock_mounts(plan, proc_self, &detail);
+        sys_close(proc_self);
+        if (step) fail(c, step, detail);
+        report_namespace_ids(c, plan->report_flags & (CN_CLONE_NEWUSER | CN_CLONE_NEWNS));
+    }
+    step = cn_prepare_privileges(plan, &detail);
+    if (step) fail(c, step, detail);
     set_credentials(c);
     // Credential changes clear PR_SET_PDEATHSIG: prctl(2). Arm it again.
-    if (plan->set_uid || plan->set_gid) arm_parent_death_signal(c, 0);
+    if (plan->set_uid || plan->set_gid || plan->lock_mounts) arm_parent_death_signal(c, 0);
     if (plan->run_init && sys_getpid() == 1) fork_and_supervise(c, launch_after_fork, 1);
     launch(c);
 }

@@ -105,10 +105,6 @@ static inline int sys_execve(const char *path, char *const *argv, char *const *e
 static inline int sys_chdir(const char *path) { return (int)syscall(SYS_chdir, path); }
 static inline int sys_exists(const char *path) { return syscall(SYS_faccessat, AT_FDCWD, path, F_OK) == 0; }
 static inline int sys_mkdir(const char *path, mode_t mode) { return (int)syscall(SYS_mkdirat, AT_FDCWD, path, mode); }
-static inline int sys_create(const char *path, mode_t mode) {
-    return (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-}
-static inline int sys_fstat(int fd, struct stat *info) { return (int)syscall(SYS_fstat, fd, info); }
 static inline int sys_chroot(const char *path) { return (int)syscall(SYS_chroot, path); }
 static inline pid_t sys_setsid(void) { return (pid_t)syscall(SYS_setsid); }
 static inline int sys_setpgid(pid_t pid, pid_t group) { return (int)syscall(SYS_setpgid, pid, group); }

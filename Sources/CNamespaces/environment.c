@@ -42,11 +42,15 @@ static const unsigned int cn_at_recursive = 0x8000;
 static const uint64_t cn_mount_attr_rdonly = 0x1;
 
 int cn_write_proc_file(const char *path, const char *text);
+int cn_write_proc_file_at(int dirfd, const char *path, const char *text);
 
 /// Writes the whole of `text` to `path` in one write, or returns -1 with errno (EXDEV: the
 /// file is not on procfs).
-int cn_write_proc_file(const char *path, const char *text) {
-    int fd = sys_open(path, O_WRONLY | O_CLOEXEC);
+int cn_write_proc_file(const char *path, const char *text) { return cn_write_proc_file_at(AT_FDCWD, path, text); }
+
+/// cn_write_proc_file with `path` relative to the directory `dirfd` (a /proc/PID opened earlier).
+int cn_write_proc_file_at(int dirfd, const char *path, const char *text) {
+    int fd = (int)syscall(SYS_openat, dirfd, path, O_WRONLY | O_CLOEXEC, 0);
     if (fd < 0) return -1;
     // Only ever write to procfs: something mounted over /proc must not catch the write.
     if (cn_fd_is_procfs(fd) != 1) {
@@ -203,17 +207,48 @@ static int mask(const char *target, int if_exists) {
     return restrict_mount(target, 1, 0);
 }
 
-/// Makes the missing mount point `target`: an empty file where a file (the bind source `tree`)
-/// is mounted, else a directory. Its parent must exist.
-static int make_target(const char *target, int tree) {
-    struct stat info;
-    if (tree >= 0 && sys_fstat(tree, &info) == 0 && !S_ISDIR(info.st_mode)) {
-        int fd = sys_create(target, 0644);
-        if (fd < 0) return -1;
-        sys_close(fd);
+/// Makes the detached tree `tree` (from open_tree) read-only with its submounts, before it
+/// is attached: then it is the new mount that is read-only even on "/", where a path would
+/// name the mount underneath.
+static int make_tree_read_only(int tree) {
+    struct cn_mount_attr attr = {cn_mount_attr_rdonly, 0, 0, 0};
+    return (int)syscall(SYS_mount_setattr, tree, "", cn_at_recursive | AT_EMPTY_PATH, &attr, sizeof attr);
+}
+
+/// Creates the missing directories above `path` (mode 0755), as mkdir -p; 0, or -1 with errno.
+static int make_parents(const char *path) {
+    char buffer[4096];
+    size_t length = cn_length(path);
+    if (length >= sizeof buffer) { errno = ENAMETOOLONG; return -1; }
+    for (size_t i = 0; i <= length; i++) buffer[i] = path[i];
+    for (size_t i = 1; i < length; i++) {
+        if (buffer[i] != '/') continue;
+        buffer[i] = 0;
+        int made = sys_mkdir(buffer, 0755) == 0 || errno == EEXIST;
+        buffer[i] = '/';
+        if (!made) return -1;
+    }
+    return 0;
+}
+
+/// Creates what `m` asks for at its target (a directory, an empty file, a symbolic link) with
+/// the directories above it; one that is there already is kept. 0, or -1 with errno.
+static int create_target(const struct cn_mount *m) {
+    if (m->create != CN_CREATE_NONE && make_parents(m->target) != 0) return -1;
+    switch (m->create) {
+    case CN_CREATE_DIRECTORY:
+    case CN_CREATE_DIRECTORY_ONLY:
+        return sys_mkdir(m->target, 0755) == 0 || errno == EEXIST ? 0 : -1;
+    case CN_CREATE_FILE: {
+        int fd = (int)syscall(SYS_openat, AT_FDCWD, m->target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0) sys_close(fd);
+        return fd >= 0 || errno == EEXIST || errno == EISDIR ? 0 : -1;
+    }
+    case CN_CREATE_SYMLINK:
+        return syscall(SYS_symlinkat, m->source, AT_FDCWD, m->target) == 0 ? 0 : -1;
+    default:
         return 0;
     }
-    return sys_mkdir(target, 0755);
 }
 
 /// Closes the fds of `fds` that are open, keeping errno.
@@ -246,6 +281,12 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         *index = -1;
         return CN_STEP_NEW_ROOT;
     }
+    // With locked mounts and no new root, the root moves onto a mount on "/" (a new user
+    // namespace is refused to a process whose root is covered: it counts as chrooted), and
+    // the working directory onto what is mounted on its path at the end.
+    char cwd[4096];
+    int reroot = plan->lock_mounts && !plan->new_root;
+    if (reroot && (syscall(SYS_getcwd, cwd, sizeof cwd) <= 0 || cwd[0] != '/')) cwd[0] = 0;
     // Take every bind source first, as detached copies (open_tree, Linux 5.2): a source means
     // what it meant when the sandbox started, even if an earlier mount (a private /tmp) covers it.
     int trees[CN_MAX_MOUNTS];
@@ -255,7 +296,7 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         const struct cn_mount *m = &plan->mounts[i];
         trees[i] = -1;
         detached[i] = 0;
-        if (m->fstype || m->mask || m->rebind) continue;
+        if (m->fstype || m->mask || m->rebind || m->create >= CN_CREATE_SYMLINK) continue;
         unsigned int flags = cn_open_tree_clone | O_CLOEXEC | ((m->flags & MS_REC) ? cn_at_recursive : 0);
         trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
         detached[i] = trees[i] >= 0;
@@ -272,11 +313,8 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
             if (trees[i] >= 0) sys_close(trees[i]);
             continue;
         }
-        if (m->create_target && !m->mask && !sys_exists(m->target) &&
-            (errno != ENOENT || make_target(m->target, trees[i]) != 0)) {
-            close_all(trees + i, plan->mount_count - i);
-            return CN_STEP_MOUNT;
-        }
+        if (create_target(m) != 0) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
+        if (m->create >= CN_CREATE_SYMLINK) continue;   // a link or a directory, no mount
         int failed;
         if (m->mask) {
             if (mask(m->target, m->if_exists) < 0) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
@@ -286,6 +324,11 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         } else if (m->fstype) {
             failed = sys_mount(m->source, m->target, m->fstype, m->flags, m->data) != 0;
         } else if (detached[i]) {
+            // Read-only before it is attached; without mount_setattr (ENOSYS), by path below.
+            if (m->read_only && make_tree_read_only(trees[i]) != 0) {
+                if (errno != ENOSYS) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
+                detached[i] = 2;
+            }
             failed = syscall(SYS_move_mount, trees[i], "", AT_FDCWD, m->target, cn_move_mount_f_empty_path) != 0;
         } else {
             char source[32];
@@ -294,11 +337,28 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
         }
         if (failed) { close_all(trees + i, plan->mount_count - i); return CN_STEP_MOUNT; }
         if (trees[i] >= 0) sys_close(trees[i]);
-        if ((m->read_only || m->restrict_flags) && restrict_mount(m->target, m->read_only, m->restrict_flags) != 0) {
+        // Read-only by path too where the tree was not detached or could not be made read-only
+        // detached (2), and on "/" unless the root moves onto the new mount (reroot): a process
+        // whose root stays underneath sees that one.
+        int on_root = m->target[0] == '/' && m->target[1] == 0;
+        int read_only_by_path = m->read_only && (detached[i] != 1 || (on_root && !reroot));
+        if ((read_only_by_path || m->restrict_flags) && restrict_mount(m->target, read_only_by_path, m->restrict_flags) != 0) {
             close_all(trees + i + 1, plan->mount_count - i - 1);
             return CN_STEP_MOUNT;
         }
+        // The later targets are then resolved in the new "/", as the command will see them.
+        if (on_root && reroot) {
+            *index = CN_LOCK_REROOT;
+            // "/.." steps onto the topmost mount on "/"; "/" itself would stay on the one underneath.
+            if (sys_chdir("/..") != 0 || sys_chroot(".") != 0) {
+                close_all(trees + i + 1, plan->mount_count - i - 1);
+                return CN_STEP_LOCK_MOUNTS;
+            }
+        }
     }
+    // The working directory too: a covered one would still reach the writable mount under a
+    // read-only one.
+    if (reroot && (!cwd[0] || sys_chdir(cwd) != 0)) sys_chdir("/");
     if (plan->new_root) {
         *index = -1;
         if (sys_chdir(plan->new_root) != 0) return CN_STEP_NEW_ROOT;

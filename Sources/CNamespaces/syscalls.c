@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
@@ -39,6 +40,8 @@ pid_t cn_clone3(struct cn_clone_args *args, size_t size) {
 int cn_pidfd_open(pid_t pid, unsigned int flags) {
     return (int)syscall(SYS_pidfd_open, pid, flags);
 }
+
+int cn_set_parent_death_signal(int sig) { return prctl(CN_PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 
 int cn_pidfd_send_signal(int pidfd, int sig, unsigned int flags) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, (void *)0, flags);

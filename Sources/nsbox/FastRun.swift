@@ -28,6 +28,9 @@ enum FastRun {
         case "--new-session": PlainFlags.set(&options.newSession)
         case "--as-pid-1": PlainFlags.set(&options.asPid1)
         case "--sandbox": PlainFlags.set(&options.sandbox)
+        case "--no-new-privs": PlainFlags.set(&options.noNewPrivs)
+        case "--share-net": PlainFlags.set(&options.shareNet)
+        case "--disable-userns": PlainFlags.set(&options.disableUserns)
         default: PlainFlags.setNamespaceFlag(name, &options)
         }
     }

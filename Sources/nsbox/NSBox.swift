@@ -2,6 +2,10 @@ import ArgumentParser
 import Glibc
 import LinuxNamespaces
 
+/// nsbox's parent when it started, before anything could have delayed us: what
+/// `--die-with-parent` checks is still our parent once the signal is armed.
+nonisolated(unsafe) var startingParent = ProcessID(rawValue: 0)
+
 /// nsbox: create, join and inspect Linux namespaces.
 @main
 struct NSBox: ParsableCommand {
@@ -17,6 +21,7 @@ struct NSBox: ParsableCommand {
     )
 
     static func main() {
+        startingParent = ProcessID(rawValue: getppid())
         // Without a real procfs on /proc, nothing nsbox reads or writes there can be trusted
         // (and the Swift runtime reads our own arguments from /proc/self/cmdline).
         if !isProcFileSystem() {

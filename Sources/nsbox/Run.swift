@@ -77,7 +77,7 @@ struct Run: ParsableCommand {
     @Option(name: [.customShort("R"), .long], help: "chroot into DIR.") var root: String?
     @Option(name: .customLong("new-root"), help: "pivot_root into DIR (needs -m); mount targets are inside it.")
     var newRoot: String?
-    @Option(name: [.customShort("w"), .customLong("wd")], help: "Working directory inside.") var workingDirectory: String?
+    @Option(name: [.customShort("w"), .customLong("wd"), .customLong("chdir")], help: "Working directory inside.") var workingDirectory: String?
     @Option(help: "Monotonic clock offset in seconds (needs -T).") var monotonic: Int64?
     @Option(help: "Boot-time clock offset in seconds (needs -T).") var boottime: Int64?
     @Option(name: [.customShort("S"), .customLong("setuid")], help: "uid to run as inside.") var setUID: UInt32?
@@ -85,10 +85,24 @@ struct Run: ParsableCommand {
 
     @Option(help: "Hostname inside (needs -u).") var hostname: String?
     @Flag(name: .customLong("private-tmp"), help: "An empty tmpfs on /tmp (needs -m).") var privateTmp = false
-    @Option(name: .customLong("bind-pair"), help: .hidden) var bindPairs: [String] = []
-    @Option(name: .customLong("ro-bind-pair"), help: .hidden) var roBindPairs: [String] = []
-    @Option(help: "A tmpfs on DIR (needs -m).") var tmpfs: [String] = []
-    @Flag(name: .customLong("die-with-parent"), help: "Kill the sandbox when nsbox dies.") var dieWithParent = false
+    @Option(name: .customLong("mount-op"), help: .hidden) var mountOps: [String] = []
+    @Option(help: ArgumentHelp("A tmpfs on DIR (needs -m). --bind SRC DST, --ro-bind SRC DST, --bind-try and --ro-bind-try (skipped where SRC is missing), --dev DIR (a minimal /dev), --dir DIR and --symlink SRC DST apply in the order given.", valueName: "DIR"))
+    var tmpfs: [String] = []
+    @Option(name: .customLong("setenv-pair"), help: .hidden) var setenvPairs: [String] = []
+    @Option(name: .customLong("unsetenv"), help: ArgumentHelp("Remove VAR from the command's environment (--setenv VAR VALUE sets one).", valueName: "VAR"))
+    var unsetenv: [String] = []
+    @Flag(name: .customLong("clearenv"), help: "Start the command's environment empty.") var clearenv = false
+    @Option(name: .customLong("seccomp"), help: ArgumentHelp("Load the compiled BPF program read from FD as the command's seccomp filter (with --no-new-privs).", valueName: "FD"))
+    var seccompFD: Int32?
+    @Flag(name: .customLong("die-with-parent"), help: "Kill nsbox and the sandbox when the process that started nsbox dies.")
+    var dieWithParent = false
+    @Option(name: .customLong("cap-drop"), help: ArgumentHelp("Drop capability CAP (or ALL) from what the command keeps (all by default).", valueName: "CAP"))
+    var capDrop: [String] = []
+    @Option(name: .customLong("cap-add"), help: ArgumentHelp("Keep capability CAP (or ALL); --cap-drop and --cap-add apply in order.", valueName: "CAP"))
+    var capAdd: [String] = []
+    @Option(name: .customLong("capability"), help: .hidden) var capabilityChanges: [String] = []
+    @Flag(name: .customLong("no-new-privs"), help: "Set no_new_privs: execve of setuid or file-capability binaries grants nothing.")
+    var noNewPrivs = false
     @Flag(name: .customLong("new-session"), help: "Run the command in a new session (no terminal).")
     var newSession = false
     @Flag(name: .customLong("as-pid-1"), help: "Run the command as pid 1 of the new pid namespace, without init.")
@@ -96,8 +110,12 @@ struct Run: ParsableCommand {
     @Option(help: "Enter a namespace: KIND=PATH or KIND=PID (repeatable).") var join: [String] = []
     @Option(name: .customLong("json-status-fd"), help: "Write JSON lines with the child's pid, namespaces and exit to FD.")
     var jsonStatusFD: Int32?
-    @Flag(help: "Preset: -U -r -m -p -n -u -i with /proc, a private /tmp, and the sandbox killed with nsbox.")
+    @Flag(help: ArgumentHelp(
+        "Preset for untrusted code: -r -m -p -n -u -i -C, / read-only, fresh /proc, minimal /dev, empty /tmp, locked mounts, no capabilities, --no-new-privs, --new-session, --die-with-parent."))
     var sandbox = false
+    @Flag(name: .customLong("share-net"), help: "With --sandbox: keep the caller's network namespace.") var shareNet = false
+    @Flag(name: .customLong("disable-userns"), help: "The command cannot create user namespaces (needs -U).")
+    var disableUserns = false
     @Option(help: ArgumentHelp(
         "Namespaces, id maps, hostname, clock offsets and process of an OCI runtime-spec config.json (or its linux object).",
         valueName: "FILE"))
@@ -112,8 +130,9 @@ struct Run: ParsableCommand {
             "--map-user", "--map-group", "--map-users", "--map-groups", "--setgroups", "--propagation", "-R", "--root",
             "--new-root", "-w", "--wd", "--monotonic", "--boottime", "-S", "--setuid", "-G", "--setgid", "--hostname",
             "--tmpfs", "--join", "--json-status-fd", "--persist", "--mount-proc-at", "--kill-child-signal", "--config",
+            "--capability", "--chdir", "--mount-op", "--setenv-pair", "--unsetenv", "--seccomp",
         ],
-        kindFileOption: "--persist")
+        kindFileOption: "--persist", capabilityOption: "--capability", mountOption: "--mount-op")
 
     func run() throws {
         let sandbox: Sandbox
@@ -141,8 +160,12 @@ struct Run: ParsableCommand {
             fork: fork, forwardSignals: forwardSignals, mountProc: mountProc, mountProcAt: mountProcAt, propagation: propagation, killChild: killChild,
             killChildSignal: killChildSignal, root: root, newRoot: newRoot, workingDirectory: workingDirectory,
             monotonic: monotonic, boottime: boottime, setUID: setUID, setGID: setGID, hostname: hostname,
-            privateTmp: privateTmp, bindPairs: bindPairs, roBindPairs: roBindPairs, tmpfs: tmpfs,
-            dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox)
+            privateTmp: privateTmp, mountOps: mountOps + tmpfs.flatMap { ["tmpfs", $0] },
+            dieWithParent: dieWithParent, newSession: newSession, asPid1: asPid1, join: join, sandbox: sandbox,
+            // (The rewriter turns --cap-drop and --cap-add into --capability, in order.)
+            capabilityChanges: capabilityChanges + capDrop.map { "drop:" + $0 } + capAdd.map { "add:" + $0 },
+            noNewPrivs: noNewPrivs, shareNet: shareNet, disableUserns: disableUserns,
+            setenvPairs: setenvPairs, unsetenv: unsetenv, clearenv: clearenv, seccompFD: seccompFD)
     }
 }
 

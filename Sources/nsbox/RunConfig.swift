@@ -41,6 +41,9 @@ extension Run {
         sandbox.mounts = fromConfig.mounts + options.mounts
         if fromConfig.procMount == .none { sandbox.procMount = .none }
         if fromConfig.mountPropagation != Sandbox().mountPropagation { sandbox.mountPropagation = fromConfig.mountPropagation }
+        // Privileges: what both the config and the command line leave the command.
+        sandbox.capabilities = CapabilitySet(rawValue: fromConfig.capabilities.rawValue & options.capabilities.rawValue)
+        sandbox.noNewPrivileges = fromConfig.noNewPrivileges || options.noNewPrivileges
 
         let words = command == ["--"] || command.isEmpty ? nil : try commandWords(command, subcommand: "run")
         var spawned: SandboxCommand

@@ -30,18 +30,35 @@ struct RunOptions: Equatable, NamespaceFlags {
     var setUID: UInt32?, setGID: UInt32?
     var hostname: String?
     var privateTmp = false
-    var bindPairs: [String] = [], roBindPairs: [String] = [], tmpfs: [String] = []
+    /// bwrap's mount options in the order given: a kind (`bind`, `ro-bind`, `bind-try`,
+    /// `ro-bind-try`, `symlink`, `tmpfs`, `dev`, `dir`), then its values.
+    var mountOps: [String] = []
     var dieWithParent = false, newSession = false, asPid1 = false
     var join: [String] = []
     var sandbox = false
+    /// --cap-drop and --cap-add in the order given, as `drop:NAME` and `add:NAME`.
+    var capabilityChanges: [String] = []
+    var noNewPrivs = false
+    /// With --sandbox: stay in the caller's network namespace (bwrap's --share-net).
+    var shareNet = false
+    var disableUserns = false
+    var setenvPairs: [String] = [], unsetenv: [String] = []
+    var clearenv = false
+    /// --seccomp FD: the fd a compiled BPF program is read from.
+    var seccompFD: Int32?
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
     func plan(_ words: [String]) throws -> (Sandbox, SandboxCommand) {
         let box = try makeSandbox()
+        // bwrap's meaning: nsbox (and with it the sandbox) dies with the process that started it.
+        if dieWithParent || sandbox {
+            do { try ParentDeath.arm(parent: startingParent) } catch { throw Failure(message: "--die-with-parent: prctl(PR_SET_PDEATHSIG): \(error.symbolicDescription)") }
+        }
         let words = try commandWords(words, subcommand: "run")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory
+        command.environment = try environment()
         return (box, command)
     }
 
@@ -58,16 +75,17 @@ struct RunOptions: Equatable, NamespaceFlags {
         if ipc { create.insert(.ipc) }
         if cgroup { create.insert(.cgroup) }
         if time { create.insert(.time) }
-        if sandbox { create.formUnion([.user, .mount, .pid, .network, .uts, .ipc]) }
-        var box = Sandbox(create: create)
-        box.userMapping = try userMapping()
-        if box.userMapping != nil || sandbox { box.create.insert(.user) }
-        if sandbox && box.userMapping == nil { box.userMapping = .root }
+        // --sandbox starts from the library's preset; the other options change it.
+        var box = sandbox ? Sandbox.untrustedCode() : Sandbox()
+        box.create.formUnion(create)
+        if shareNet { box.create.remove(.network) }
+        if let mapping = try userMapping() { box.userMapping = mapping }
+        if box.userMapping != nil { box.create.insert(.user) }
         if mountProc || mountProcAt != nil { box.create.insert(.mount) }
         // Asked for, /proc is mounted with or without a new pid namespace, as unshare does (as
         // an ordinary user the kernel refuses a proc mount without one: a named error).
         if let mountProcAt { box.procMount = .at(mountProcAt) } else if mountProc { box.procMount = .at("/proc") }
-        if privateTmp || sandbox { box.privateTmp = true }
+        if privateTmp { box.privateTmp = true }
         if let propagation { box.mountPropagation = propagation }
         for entry in persist {
             let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
@@ -80,7 +98,7 @@ struct RunOptions: Equatable, NamespaceFlags {
             let (kind, target) = try kindAndValue(entry, option: "--join")
             box.join(kind, pid_t(target).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(target)))
         }
-        if killChild || killChildSignal != nil || dieWithParent || sandbox {
+        if killChild || killChildSignal != nil || dieWithParent {
             box.parentDeathSignal = try killChildSignal.map(parseSignal) ?? SIGKILL
         }
         if let root {
@@ -97,12 +115,100 @@ struct RunOptions: Equatable, NamespaceFlags {
         box.uid = setUID
         box.gid = setGID
         box.hostname = hostname
-        if !bindPairs.isEmpty { box.mounts += try pairs(bindPairs, "--bind").map { Mount.bind($0, $1) } }
-        if !roBindPairs.isEmpty { box.mounts += try pairs(roBindPairs, "--ro-bind").map { Mount.bind($0, $1, readOnly: true) } }
-        if !tmpfs.isEmpty { box.mounts += tmpfs.map { Mount.tmpfs($0) } }
+        if !mountOps.isEmpty { box.mounts += try mounts(mountOps) }
+        if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
+        if noNewPrivs { box.noNewPrivileges = true }
+        if disableUserns { box.disableUserNamespaces = true }
+        if let seccompFD { box.seccompProgram = try readAll(seccompFD, option: "--seccomp") }
         if newSession { box.session = .newSession }
         if asPid1 { box.pidOne = .command }
         return box
+    }
+
+    /// `start` after bwrap's --cap-drop and --cap-add, in order: `ALL` or a capability name.
+    private func capabilities(applying changes: [String], to start: CapabilitySet) throws -> CapabilitySet {
+        var result = start
+        for change in changes {
+            let (verb, name) = change.hasPrefix("add:") ? ("add", change.dropFirst(4)) : ("drop", change.dropFirst(5))
+            if name.uppercased() == "ALL" {
+                result = verb == "add" ? .all : []
+                continue
+            }
+            guard let capability = Capability(name: String(name)) else {
+                throw Failure(message: "--cap-\(verb) '\(name)': unknown capability; write a name of capabilities(7) such as CAP_NET_ADMIN, or ALL")
+            }
+            if verb == "add" { result.insert(capability) } else { result.remove(capability) }
+        }
+        return result
+    }
+
+    /// Everything `fd` holds, read to its end.
+    private func readAll(_ fd: Int32, option: String) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw Failure(message: "\(option) \(fd): cannot read it: \(Errno(rawValue: errno).symbolicDescription)") }
+            if count == 0 { return bytes }
+            bytes += buffer[..<count]
+        }
+    }
+
+    /// The mounts `--mount-op` words describe, in order (see `mountOps`).
+    private func mounts(_ words: [String]) throws -> [Mount] {
+        var result: [Mount] = []
+        // Where the sandbox's own tmpfs mounts are: targets below them are created first (as
+        // bwrap does), which changes nothing outside.
+        var privateDirectories = sandbox ? ["/tmp", "/dev"] : []
+        func add(_ mount: Mount) {
+            var mount = mount
+            mount.createsTarget = privateDirectories.contains { mount.target.hasPrefix($0 + "/") }
+            result.append(mount)
+        }
+        var index = 0
+        while index < words.count {
+            let kind = words[index]
+            let arity = ArgumentRewriter.mountArities["--" + kind] ?? 0
+            guard arity > 0, index + arity < words.count else { throw Failure(message: "--\(kind) needs \(max(arity, 1)) value(s)") }
+            let values = Array(words[(index + 1)...(index + arity)])
+            index += arity + 1
+            switch kind {
+            case "bind", "ro-bind": add(.bind(values[0], values[1], readOnly: kind == "ro-bind"))
+            // As bwrap: skipped where the source does not exist.
+            case "bind-try", "ro-bind-try":
+                if access(values[0], F_OK) == 0 { add(.bind(values[0], values[1], readOnly: kind == "ro-bind-try")) }
+            case "symlink": add(Mount(.symlink(values[0]), on: values[1]))
+            case "tmpfs":
+                add(.tmpfs(values[0]))
+                privateDirectories.append(values[0])
+            case "dev":
+                let devices = Mount.devices(at: values[0])
+                add(devices[0])
+                result += devices.dropFirst()
+                privateDirectories.append(values[0])
+            default: add(Mount(.directory, on: values[0]))
+            }
+        }
+        return result
+    }
+
+    /// The command's environment after --clearenv, --unsetenv and --setenv (in that order);
+    /// nil when none was given (the caller's, as it is).
+    func environment() throws -> [String: String]? {
+        guard clearenv || !unsetenv.isEmpty || !setenvPairs.isEmpty else { return nil }
+        var result: [String: String] = [:]
+        if !clearenv {
+            var entry = environ
+            while let pointer = entry.pointee {
+                let text = String(cString: pointer)
+                if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+                entry += 1
+            }
+        }
+        for name in unsetenv { result[name] = nil }
+        for (name, value) in try pairs(setenvPairs, "--setenv") { result[name] = value }
+        return result
     }
 
     /// The user mapping the options ask for, if any.

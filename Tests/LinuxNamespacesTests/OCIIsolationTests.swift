@@ -44,7 +44,10 @@ import Testing
         """
         {"ociVersion": "1.0.2",
          "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["sh", "-c", \(jsonString(script))],
-           "env": ["PATH=/bin"], "cwd": "/"},
+           "env": ["PATH=/bin"], "cwd": "/", "noNewPrivileges": true,
+           "capabilities": {"bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+             "effective": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+             "permitted": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"]}},
          "root": {"path": "rootfs", "readonly": true},
          "hostname": "oci-root",
          "mounts": [
@@ -83,7 +86,8 @@ import Testing
             set -- /proc/sys/dev/*; [ "$1" = "/proc/sys/dev/*" ] && echo sys-dev-empty
             [ -c /dev/pts/ptmx ] && echo private-ptmx
             [ -e /usr ] || echo no-host-usr
-            echo "pid $$"
+            [ $$ -gt 1 ] && echo under-an-init
+            while read -r key value; do case $key in CapEff:|CapBnd:|CapAmb:|NoNewPrivs:) echo "$key $value";; esac; done < /proc/self/status
             """
         for (uid, prefix) in [(UInt32(0), [String]()), (unprivilegedUID, asUnprivileged)] {
             let bundle = try Bundle(Self.config(uid: uid, script: script))
@@ -92,7 +96,9 @@ import Testing
             let expected = [
                 // /proc/sys/dev twice: its mask, and the copy of it in the read-only rebind of /proc/sys.
                 "/ ro", "/proc/sys ro", "/proc/fs ro", "/proc/sys/dev ro", "/proc/sys/dev ro", "/dev/pts rw", "/dev/mqueue rw", "/tmp rw",
-                "tmp-writable", "version-is-null", "version-empty", "sys-dev-empty", "private-ptmx", "no-host-usr", "pid 2",
+                "tmp-writable", "version-is-null", "version-empty", "sys-dev-empty", "private-ptmx", "no-host-usr", "under-an-init",
+                // KILL (5), NET_BIND_SERVICE (10), AUDIT_WRITE (29): 0x20000420, and nothing else.
+                "CapEff: 0000000020000420", "CapBnd: 0000000020000420", "CapAmb: 0000000020000420", "NoNewPrivs: 1",
             ]
             #expect(result.status == 0 && lines == expected, "uid \(uid): \(result.stdout) \(result.stderr)")
             // Read-only means the root's files too: nothing was written into the bundle.
@@ -130,6 +136,8 @@ import Testing
         (#""mounts": [{"destination": "/mnt", "type": "tmpfs", "uidMappings": []}]"#, "mounts[0].uidMappings: cannot be applied here"),
         (#""root": {"path": "rootfs", "mode": 1}"#, "root.mode: cannot be applied here"),
         (#""mountz": []"#, "mountz: cannot be applied here"),
+        (#""process": {"args": ["true"], "capabilities": {"bounding": ["CAP_KILL", "CAP_NOPE"]}}"#,
+            "process.capabilities.bounding[1]: \"CAP_NOPE\" is not a capability"),
     ]
 
     @Test func fieldsThatWouldChangeIsolationAreRefusedNamingThemAsRootAnd65534() throws {
@@ -157,5 +165,6 @@ import Testing
         ])
         #expect(sandbox.mounts[4].restrictions == [.noSetuid, .noExecute, .noDevices])
         #expect(sandbox.mounts.suffix(6).allSatisfy { $0.ifExists })
+        #expect(sandbox.noNewPrivileges && sandbox.capabilities == CapabilitySet([.kill, .netBindService, Capability(name: "AUDIT_WRITE")!]))
     }
 }

@@ -58,8 +58,10 @@ import Testing
     @Test(.requiresTool("strace", package: "strace"), arguments: [
         ("unshare", 1, "unshare(time)", 125), ("mount", 1, "mount propagation", 125), ("mount", 2, "mount proc on /proc", 125),
         ("mount", 3, "mount tmpfs on /tmp", 125), ("sethostname", 1, "sethostname \(TestRun.name("box"))", 125), ("ioctl", 2, "bringing lo up", 125),
-        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)", 125), ("execve", 2, "execve", 126), ("setgroups", 1, "setgroups", 125),
-        ("setresuid", 1, "setresuid(7)", 125), ("setresgid", 1, "setresgid(7)", 125), ("write", 1, "id maps", 125),
+        // prctl 1 is nsbox's own --die-with-parent, 2 the child's.
+        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)", 125), ("prctl", 2, "prctl(PR_SET_PDEATHSIG)", 125), ("execve", 2, "execve", 126),
+        ("setgroups", 1, "setgroups", 125), ("setresuid", 1, "setresuid(7)", 125), ("setresgid", 1, "setresgid(7)", 125),
+        ("write", 1, "id maps", 125),
         // nsbox spawns from its main thread, which clones directly even with die-with-parent
         // (only other threads hand the clone to the spawner thread); clone is the init's fork.
         ("clone3", 1, "clone3(", 125), ("clone", 1, "fork", 125),
@@ -70,6 +72,18 @@ import Testing
 
     @Test(.requiresTool("strace", package: "strace")) func anInjectedCloneFailureIsNamedAndLeavesNothing() throws {
         try injectFailure(syscall: "clone3", when: 1, step: "clone3(", status: 125, extra: [])
+    }
+
+    /// The steps of locked mounts (with maps a forked writer writes), dropped capabilities and
+    /// no_new_privs fail the same way: named, 125, nothing left (the map writer included).
+    @Test(.requiresTool("strace", package: "strace"), arguments: [
+        // (strace counts calls per process: the nested unshare is the forked child's first,
+        // where the first process's unshare(time) would fail before it; chroot is on that path.)
+        ("chroot", 1, "locking the mounts: chroot to the new /"),
+        ("mount_setattr", 1, "mount read-only bind / on /"), ("capset", 1, "dropping capabilities: capset"),
+    ] as [(String, Int, String)])
+    func anInjectedFailureInLockingOrDroppingIsNamedAndLeavesNothing(syscall: String, when: Int, step: String) throws {
+        try injectFailure(syscall: syscall, when: when, step: step, status: 125, extra: ["--ro-bind", "/", "/", "--cap-drop", "ALL", "--no-new-privs"])
     }
 
     func injectFailure(syscall: String, when: Int, step: String, status: Int32, extra: [String]) throws {

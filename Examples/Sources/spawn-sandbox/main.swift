@@ -53,7 +53,23 @@ do {
     exit(1)
 }
 
-// 4. In place of this process, as `unshare -r` does (only when asked: it never returns).
+// 4. A sandbox that holds: no capabilities but one, no_new_privs, a read-only bind that stays
+// read-only (the mounts are locked), whatever the command tries.
+var strict = Sandbox(create: [.user, .mount])
+strict.userMapping = .root
+strict.capabilities = CapabilitySet([.netBindService])    // [] keeps none; .all is the default
+strict.noNewPrivileges = true
+strict.mounts = [.bind("/usr", "/usr", readOnly: true)]  // locked: MountLocking.whenReadOnly
+do {
+    let attempt = "grep CapEff /proc/self/status; mount -o remount,rw /usr || echo still read-only"
+    let process = try strict.spawn(SandboxCommand("sh", ["-c", attempt]))
+    print("strict: \(try process.wait())")
+} catch {
+    print("failed: \(error)")
+    exit(1)
+}
+
+// 5. In place of this process, as `unshare -r` does (only when asked: it never returns).
 if CommandLine.arguments.dropFirst().first == "--in-place" {
     var inPlace = Sandbox(create: [.user, .network])
     inPlace.userMapping = .root

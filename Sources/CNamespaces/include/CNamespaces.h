@@ -75,6 +75,8 @@ int cn_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
 int cn_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int cn_pivot_root(const char *new_root, const char *put_old);
 pid_t cn_gettid(void);
+/// prctl(PR_SET_PDEATHSIG, sig): the signal this process gets when its parent thread exits.
+int cn_set_parent_death_signal(int sig);
 /// ioctl(2) with no argument, as the NS_GET_* requests take.
 int cn_ioctl_none(int fd, unsigned long request);
 /// NS_GET_OWNER_UID: the owner uid of a user namespace fd, into *uid.

@@ -35,19 +35,54 @@ enum cn_step {
     CN_STEP_LOOPBACK = 22,     // bringing lo up
     CN_STEP_NEW_ROOT = 23,     // pivot_root or chroot into new_root
     CN_STEP_ID_MAPS = 24,      // writing our own maps: detail 0 setgroups, 1 uid_map, 2 gid_map
+    CN_STEP_LOCK_MOUNTS = 25,  // the nested user + mount namespace: detail enum cn_lock_detail
+    CN_STEP_CAPABILITIES = 26, // dropping capabilities: detail enum cn_capability_detail
+    CN_STEP_NO_NEW_PRIVS = 27, // prctl(PR_SET_NO_NEW_PRIVS)
+    CN_STEP_SECCOMP = 28,      // loading the seccomp filter
+};
+
+/// Which part of locking the mounts failed (CN_STEP_LOCK_MOUNTS).
+enum cn_lock_detail {
+    CN_LOCK_PROC = 0,      // opening /proc/self before the mounts
+    CN_LOCK_UNSHARE = 1,   // unshare(CLONE_NEWUSER | CLONE_NEWNS)
+    CN_LOCK_SETGROUPS = 2, // the nested namespace's setgroups
+    CN_LOCK_UID_MAP = 3,   // its uid_map
+    CN_LOCK_GID_MAP = 4,   // its gid_map
+    CN_LOCK_HELPER = 5,    // forking or waiting for the process that writes larger maps
+    CN_LOCK_LIMIT_USERNS = 7, // writing 1 to /proc/sys/user/max_user_namespaces
+    CN_LOCK_SWITCH = 8,    // setresgid/setresuid to mapped ids before the nested namespace
+    CN_LOCK_REROOT = 6,    // chroot to the mount now on "/" (a new user namespace is refused
+                           // to a process whose root is not its mount namespace's top one)
+};
+
+/// Which part of dropping capabilities failed (CN_STEP_CAPABILITIES).
+enum cn_capability_detail {
+    CN_CAPS_KEEP = 1,      // prctl(PR_SET_KEEPCAPS) before the uid changes
+    CN_CAPS_BOUNDING = 2,  // prctl(PR_CAPBSET_DROP)
+    CN_CAPS_SETS = 3,      // capset: permitted, effective, inheritable
+    CN_CAPS_AMBIENT = 4,   // prctl(PR_CAP_AMBIENT)
+};
+
+/// What a mount entry creates before it mounts (on a new tmpfs the target is not there yet).
+enum cn_create {
+    CN_CREATE_NONE = 0,
+    CN_CREATE_DIRECTORY = 1,   // mkdir target (mode 0755) if missing
+    CN_CREATE_FILE = 2,        // an empty file at target if missing (to bind a device node on)
+    CN_CREATE_SYMLINK = 3,     // no mount: a symbolic link at target pointing to source
+    CN_CREATE_DIRECTORY_ONLY = 4, // no mount: the directory alone (bwrap's --dir)
 };
 
 /// One mount in the new mount namespace.
 struct cn_mount {
     const char *source;         // NULL for proc and tmpfs
     const char *target;         // absolute; under new_root when there is one
-    const char *fstype;         // "proc", "tmpfs", or NULL for a bind mount
+    const char *fstype;         // "proc", "tmpfs", "devpts", or NULL for a bind mount
     const char *data;           // mount options text, or NULL
     unsigned long flags;        // MS_* for mount(2)
     int read_only;              // 1: make it read-only afterwards, submounts included
     unsigned long restrict_flags; // MS_NOSUID|MS_NODEV|MS_NOEXEC to set afterwards, submounts included
     int if_exists;              // 1: skip it when the target (or a bind's source) is missing then
-    int create_target;          // 1: make a missing target (a directory; a file for a file's bind)
+    int create;                 // enum cn_create: what is made at a missing target first
     int mask;                   // 1: hide the target: an empty read-only tmpfs on a directory,
                                 // /dev/null bound read-only on anything else (source, fstype NULL)
     int rebind;                 // 1: bind the target onto itself, recursively, when it is mounted
@@ -117,6 +152,23 @@ struct cn_plan {
     const char *hostname;       // NULL to keep
     const char *domainname;     // NULL to keep
     int loopback_up;            // 1: bring lo up in the new network namespace
+    // Locked mounts: after the mounts, enter a nested user + mount namespace, so that the
+    // kernel locks every mount it inherits (mount_namespaces(7)). Its maps map the same ids
+    // through: written from inside (one line of our own ids, setgroups "deny" first), or, with
+    // nested_maps_by_helper, by a forked process that stays in the outer namespace (any maps
+    // need CAP_SETUID there). NULL maps: none (the outer namespace maps nothing either).
+    int lock_mounts;
+    int limit_user_namespaces;  // 1 (with lock_mounts): the outer namespace allows one user
+                                // namespace below it, the nested one: the command can create
+                                // none (bwrap's --disable-userns)
+    int nested_maps_by_helper;
+    int nested_switch;          // 1: our ids are mapped nowhere in the outer namespace (a map
+    uid_t nested_uid;           // that leaves out the caller's own): become these mapped ones
+    gid_t nested_gid;           // first, since the kernel refuses a user namespace to
+                                // unmapped ids (we keep our capabilities: capabilities(7))
+    const char *nested_setgroups;
+    const char *nested_uid_map;
+    const char *nested_gid_map;
 
     // Synchronisation with the parent (-1 where unused).
     int ready_fd;               // child writes one byte once its user namespace exists
@@ -159,6 +211,14 @@ struct cn_plan {
     const int *fd_targets;
     const int *fd_sources;
     sigset_t mask;              // the caller's signal mask, restored before execve
+    // Privileges of the command, set last before execve (the init, if any, keeps its own).
+    int drop_capabilities;      // 1: the bounding, permitted, effective, inheritable and
+                                // ambient sets become kept_capabilities (raised as ambient,
+                                // so a non-root uid keeps them across execve too)
+    uint64_t kept_capabilities; // bit N: capability N
+    int no_new_privs;           // 1: prctl(PR_SET_NO_NEW_PRIVS)
+    const void *seccomp_program;   // NULL, or a classic BPF program (struct sock_filter[]),
+    unsigned short seccomp_length; // of this many instructions, loaded last before execve
 
     // 1: the child shares the caller's memory (CLONE_VM | CLONE_VFORK, on a stack of its own)
     // and the calling thread waits until it executes or exits, as posix_spawn(3) does: the

@@ -186,14 +186,29 @@ func currentDirectory() -> String {
 }
 
 extension OCIConfig {
-    /// Puts `process.noNewPrivileges` and `process.capabilities` on `sandbox`.
+    /// Puts `process.noNewPrivileges` and `process.capabilities` on `sandbox`. A sandbox keeps
+    /// one set of capabilities in all five sets, so the command keeps what every set that
+    /// counts lists (a set left out is empty, as the runtime spec reads it): bounding,
+    /// permitted and effective; for a uid other than 0 inside also inheritable and ambient,
+    /// which are what such a process keeps across execve. Never more than the config gives.
     func applyPrivileges(to sandbox: inout Sandbox) throws(OCIConfigError) {
-        if process.noNewPrivileges {
-            throw OCIConfigError(field: "process.noNewPrivileges", "cannot be applied yet; remove it")
+        sandbox.noNewPrivileges = process.noNewPrivileges
+        guard let sets = process.capabilities else { return }
+        var named: [(String, [String]?)] = [("bounding", sets.bounding), ("permitted", sets.permitted), ("effective", sets.effective)]
+        if (process.uid ?? 0) != 0 { named += [("inheritable", sets.inheritable), ("ambient", sets.ambient)] }
+        var kept = CapabilitySet.all
+        for (set, names) in named {
+            var listed = CapabilitySet()
+            for (index, name) in (names ?? []).enumerated() {
+                guard let capability = Capability(name: name) else {
+                    throw OCIConfigError(
+                        field: "process.capabilities.\(set)[\(index)]", "\(quoted(name)) is not a capability capabilities(7) names")
+                }
+                listed.insert(capability)
+            }
+            kept = CapabilitySet(rawValue: kept.rawValue & listed.rawValue)
         }
-        if process.capabilities != nil {
-            throw OCIConfigError(field: "process.capabilities", "cannot be applied yet; remove it")
-        }
+        sandbox.capabilities = kept
     }
 }
 

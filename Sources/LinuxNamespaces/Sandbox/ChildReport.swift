@@ -29,6 +29,27 @@ extension SandboxError {
             // cn_write_proc_file says EXDEV for a file that is not on procfs.
             let name = ["setgroups", "uid_map", "gid_map"][min(max(Int(detail), 0), 2)]
             self.init(idMaps: idMapWriteError(pid, name, errno: errno, notProcfs: errno == .improperLink))
+        case Int(CN_STEP_LOCK_MOUNTS.rawValue):
+            let parts: [UInt32: String] = [
+                CN_LOCK_PROC.rawValue: "opening /proc/self", CN_LOCK_UNSHARE.rawValue: "unshare(user,mnt)",
+                CN_LOCK_SETGROUPS.rawValue: "setgroups", CN_LOCK_UID_MAP.rawValue: "uid_map",
+                CN_LOCK_GID_MAP.rawValue: "gid_map", CN_LOCK_HELPER.rawValue: "the map writer",
+                CN_LOCK_REROOT.rawValue: "chroot to the new /",
+                CN_LOCK_LIMIT_USERNS.rawValue: "max_user_namespaces",
+                CN_LOCK_SWITCH.rawValue: "switching to mapped ids",
+            ]
+            self.init(.child, step: "locking the mounts: \(parts[UInt32(detail)] ?? "step \(detail)")", errno: errno,
+                detail: "cannot enter the nested user and mount namespace that locks them",
+                hint: "set mountLocking to .never (the read-only mounts can then be remounted by a command with CAP_SYS_ADMIN)")
+        case Int(CN_STEP_CAPABILITIES.rawValue):
+            let parts: [UInt32: String] = [
+                CN_CAPS_KEEP.rawValue: "PR_SET_KEEPCAPS", CN_CAPS_BOUNDING.rawValue: "the bounding set",
+                CN_CAPS_SETS.rawValue: "capset", CN_CAPS_AMBIENT.rawValue: "the ambient set",
+            ]
+            self.init(.child, step: "dropping capabilities: \(parts[UInt32(detail)] ?? "step \(detail)")", errno: errno,
+                detail: "cannot keep only \(sandbox.capabilities)",
+                hint: detail == Int32(CN_CAPS_BOUNDING.rawValue) && errno == .notPermitted
+                    ? "the bounding set shrinks only with CAP_SETPCAP: create a user namespace, or set noNewPrivileges" : nil)
         case Int(CN_STEP_UNSHARE.rawValue):
             self.init(.child, step: "unshare(\(kinds))", errno: errno, detail: "cannot create the namespaces",
                 hint: creationHint(kinds, errno: errno))
@@ -46,6 +67,8 @@ extension SandboxError {
                 CN_STEP_CHDIR.rawValue: "chdir \(command.workingDirectory ?? "")",
                 CN_STEP_FDS.rawValue: "file descriptor \(detail)",
                 CN_STEP_SIGNALS.rawValue: "signal mask",
+                CN_STEP_NO_NEW_PRIVS.rawValue: "prctl(PR_SET_NO_NEW_PRIVS)",
+                CN_STEP_SECCOMP.rawValue: "seccomp(SECCOMP_SET_MODE_FILTER)",
                 CN_STEP_TIME_OFFSETS.rawValue: "timens_offsets",
                 CN_STEP_PROPAGATION.rawValue: "mount propagation \(sandbox.mountPropagation)",
                 CN_STEP_HOSTNAME.rawValue: "sethostname \(sandbox.hostname ?? "")",

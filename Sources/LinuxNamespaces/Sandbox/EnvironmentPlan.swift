@@ -59,6 +59,8 @@ extension Sandbox {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")
             }
             let target = (newRoot ?? "") + mount.target
+            if case .symlink = mount.source { continue }
+            if case .directory = mount.source { continue }
             guard mount.ifExists || mount.createsTarget || access(target, F_OK) == 0 else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target \(target) does not exist",
                     hint: "create it first")
@@ -102,7 +104,7 @@ extension Sandbox {
             entry.target = target
             entry.read_only = mount.readOnly ? 1 : 0
             entry.if_exists = mount.ifExists ? 1 : 0
-            entry.create_target = mount.createsTarget ? 1 : 0
+            entry.create = Int32((mount.createsTarget ? CN_CREATE_DIRECTORY : CN_CREATE_NONE).rawValue)
             entry.restrict_flags = (mount.restrictions.contains(.noSetuid) ? CN_MS_NOSUID : 0)
                 | (mount.restrictions.contains(.noDevices) ? CN_MS_NODEV : 0) | (mount.restrictions.contains(.noExecute) ? CN_MS_NOEXEC : 0)
             func fileSystem(_ type: String, _ options: String?, flags: UInt) {
@@ -115,11 +117,17 @@ extension Sandbox {
             case .bind(let source, let recursive):
                 entry.source = UnsafePointer(arena.string(source))
                 entry.flags = CN_MS_BIND | (recursive ? CN_MS_REC : 0)
+                // The mount point of a file is a file.
+                if mount.createsTarget && !isDirectory(source) { entry.create = Int32(CN_CREATE_FILE.rawValue) }
             case .tmpfs(let options): fileSystem("tmpfs", options, flags: CN_MS_NOSUID | CN_MS_NODEV)
             case .proc: fileSystem("proc", nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC)
             case .fileSystem(let type, let options): fileSystem(type, options, flags: CN_MS_NOSUID | CN_MS_NODEV)
             case .mask: entry.mask = 1
             case .rebind: entry.rebind = 1
+            case .directory: entry.create = Int32(CN_CREATE_DIRECTORY_ONLY.rawValue)
+            case .symlink(let path):
+                entry.source = UnsafePointer(arena.string(path))
+                entry.create = Int32(CN_CREATE_SYMLINK.rawValue)
             }
             // Set at the mount itself where the file system is new; binds get them afterwards.
             if entry.fstype != nil { entry.restrict_flags = 0 }

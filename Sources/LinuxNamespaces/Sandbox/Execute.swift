@@ -36,7 +36,7 @@ extension Sandbox {
         // What this program wrote and stdio still buffers (print into a pipe) goes out before the
         // command's output: execve would drop it, and a parent's exit would write it after.
         fflush(nil)
-        if runsInPlace(mapping, uid: uid, gid: gid) { try executeInPlace(command, mapping) }
+        if runsInPlace(mapping, uid: uid, gid: gid) { try executeInPlace(command, mapping, uid: uid, gid: gid) }
         SandboxProcess.takeBackChildSignal()
         SandboxProcess.blockPassedOnSignals()
         let process = try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
@@ -65,7 +65,7 @@ extension Sandbox {
     }
 
     /// The plan of `execute(_:)` carried out by this process; returns only by throwing.
-    private func executeInPlace(_ command: SandboxCommand, _ mapping: ResolvedMapping?) throws(SandboxError) -> Never {
+    private func executeInPlace(_ command: SandboxCommand, _ mapping: ResolvedMapping?, uid: uid_t, gid: gid_t) throws(SandboxError) -> Never {
         let searchPath = try searchPath(for: command)
         let handles = try openJoins()
         defer { for handle in handles { try? handle.close() } }
@@ -90,6 +90,7 @@ extension Sandbox {
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
         fillProcess(&plan, arena, command, searchPath: searchPath)
+        fillPrivileges(&plan, arena, mapping: mapping, uid: uid, gid: gid)
         // Blocked from before the fork (the command gets the mask filled in above), and passed
         // on while we wait.
         if forks { SandboxProcess.blockPassedOnSignals() }

@@ -68,6 +68,30 @@ public struct Sandbox: Sendable, Hashable {
     /// the files are created when missing. Undo with umount(8).
     public var persist: [NamespaceKind: String]
 
+    /// The capabilities the command keeps, in its user namespace: `.all` (the default, what
+    /// `unshare -r` gives), `[]` (none, as bwrap gives an ordinary user), or a set. The others
+    /// leave the bounding, permitted, effective, inheritable and ambient sets before `execve`,
+    /// so that neither a setuid binary, file capabilities nor a uid change brings them back;
+    /// the kept ones are raised as ambient, so a command run as another uid (`uid`) keeps them.
+    public var capabilities: CapabilitySet
+    /// `PR_SET_NO_NEW_PRIVS` for the command: execve never grants more (setuid bits and file
+    /// capabilities are ignored), and it is inherited by everything the command starts.
+    public var noNewPrivileges: Bool
+    /// When the mounts are locked by a nested user + mount namespace entered after the
+    /// set-up, so that a read-only mount stays read-only, mounted and uncovered-from-under
+    /// even for a command that keeps `CAP_SYS_ADMIN`: mount_namespaces(7).
+    public var mountLocking: MountLocking
+    /// Refuse the command any user namespace of its own (`bwrap --disable-userns`): the
+    /// sandbox's user namespace allows one below it, the nested one the command runs in (so
+    /// the mounts are locked too), and the command has no capability there to raise the limit.
+    /// Needs a new user namespace.
+    public var disableUserNamespaces: Bool
+    /// A compiled classic BPF program (an array of `struct sock_filter`, 8 bytes each, as
+    /// `bwrap --seccomp` reads it) loaded as the command's seccomp filter, last before
+    /// `execve` (which it must allow): seccomp(2). The kernel loads it only with
+    /// `noNewPrivileges` or `CAP_SYS_ADMIN` kept.
+    public var seccompProgram: [UInt8]?
+
     /// A sandbox that creates `create` and changes nothing else.
     public init(create: NamespaceSet = []) {
         self.create = create
@@ -91,6 +115,11 @@ public struct Sandbox: Sendable, Hashable {
         self.loopbackUp = true
         self.timeOffsets = nil
         self.persist = [:]
+        self.capabilities = .all
+        self.noNewPrivileges = false
+        self.mountLocking = .whenReadOnly
+        self.disableUserNamespaces = false
+        self.seccompProgram = nil
     }
 
     /// Adds a namespace to enter: `join(.network, .process(pid))` or `.path("/run/netns/x")`.

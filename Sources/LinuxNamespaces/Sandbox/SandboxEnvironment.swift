@@ -44,6 +44,10 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         /// so that it can be made read-only or restricted in place (OCI's `readonlyPaths`,
         /// which name files of a proc mounted just before).
         case rebind
+        /// Not a mount: a symbolic link at the target that points to this path (`bwrap --symlink`).
+        case symlink(String)
+        /// Not a mount: a directory made at the target, with its parents (`bwrap --dir`).
+        case directory
     }
 
     /// What is mounted.
@@ -60,7 +64,7 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
     /// of a proc or sysfs mounted just before).
     public var ifExists: Bool
     /// Whether a missing target is made when the mount is (a directory; an empty file for a
-    /// file's bind), as runc and bwrap do; its parent must exist by then.
+    /// file's bind), with the directories above it, as runc and bwrap do.
     public var createsTarget: Bool
 
     /// A mount of `source` on `target`.
@@ -89,6 +93,29 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         return Mount(.tmpfs(options: options.isEmpty ? nil : options.joined(separator: ",")), on: target)
     }
 
+    /// A minimal `/dev` at `target`, as `bwrap --dev`: a tmpfs with the host's `null`, `zero`,
+    /// `full`, `random`, `urandom` and `tty` bound in, a devpts of its own on `pts` with `ptmx`
+    /// linked to it, a tmpfs on `shm`, and the `fd`, `stdin`, `stdout`, `stderr` and `core` links.
+    public static func devices(at target: String) -> [Mount] {
+        func created(_ mount: Mount) -> Mount {
+            var mount = mount
+            mount.createsTarget = true
+            return mount
+        }
+        var mounts = [Mount.tmpfs(target, mode: 0o755)]
+        for node in ["null", "zero", "full", "random", "urandom", "tty"] {
+            mounts.append(created(Mount(.bind("/dev/" + node, recursive: false), on: target + "/" + node)))
+        }
+        // The sandbox's own ptys: a devpts instance of its own, its ptmx usable by all.
+        mounts.append(created(Mount(.fileSystem(type: "devpts", options: "newinstance,ptmxmode=0666,mode=620"), on: target + "/pts",
+            restrictions: .noExecute)))
+        mounts.append(created(Mount.tmpfs(target + "/shm", mode: 0o1777)))
+        let links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"), ("core", "/proc/kcore")]
+        for (name, path) in links { mounts.append(Mount(.symlink(path), on: target + "/" + name)) }
+        return mounts
+    }
+
     /// What the mount does, as error messages name it: `tmpfs on /tmp`,
     /// `read-only bind /data on /mnt`, `proc on /proc`.
     public var description: String {
@@ -99,6 +126,8 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         case .fileSystem(let type, _): "\(type) on \(target)"
         case .mask: "mask over \(target)"
         case .rebind: "\(readOnly ? "read-only " : "")rebind of \(target)"
+        case .symlink(let path): "symlink \(target) -> \(path)"
+        case .directory: "directory \(target)"
         }
     }
 }

@@ -30,6 +30,7 @@ extension Sandbox {
     func checked(_ command: SandboxCommand) throws(SandboxError) -> (uid: uid_t, gid: gid_t, mapping: ResolvedMapping?) {
         try validate(command)
         try validateEnvironment()
+        try validatePrivileges()
         let (uid, gid) = (geteuid(), getegid())
         let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
         return (uid, gid, mapping)
@@ -84,6 +85,7 @@ extension Sandbox {
         plan.pdeathsig = parentDeathSignal ?? 0
         plan.parent_pidfd = parentPidfd
         fillProcess(&plan, arena, command, searchPath: searchPath)
+        fillPrivileges(&plan, arena, mapping: mapping, uid: uid, gid: gid)
 
         var pidfd: Int32 = -1
         // PR_SET_PDEATHSIG fires when the thread that cloned exits. The main thread lives as
