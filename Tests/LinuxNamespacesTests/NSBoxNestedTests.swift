@@ -64,12 +64,17 @@ import Testing
     }
 
     @Test func sandboxInsideSandboxAsRootAnd65534() throws {
-        // --sandbox gives a private /tmp: the inner nsbox comes in through a read-only bind.
+        // --sandbox gives a private /tmp: the inner nsbox comes in through a read-only bind. The
+        // command is uid 0 of its user namespace with no capabilities, and mapping that uid 0
+        // into a new namespace needs CAP_SETFCAP (Linux 5.12): the outer sandbox gives it back.
         let directory = URL(fileURLWithPath: NSBox.path).deletingLastPathComponent().path
         let inner = shellLine(["/mnt/nsbox", "run", "--sandbox", "--hostname", "inner", "--", "sh", "-c", describe("inner") + "; hostname; ip -o link | wc -l"])
         for (user, prefix) in bothUsers {
-            let result = try runCommand(prefix + [NSBox.path, "run", "--sandbox", "--hostname", "outer", "--ro-bind", directory, "/mnt", "--", "sh", "-c",
-                describe("outer") + "; " + inner + "; hostname"])
+            // Without it, the inner sandbox is refused, and says why.
+            let refused = try runCommand(prefix + [NSBox.path, "run", "--sandbox", "--ro-bind", directory, "/mnt", "--", "sh", "-c", inner])
+            #expect(refused.status == 125 && refused.stderr.contains("needs CAP_SETFCAP"), "\(user): \(refused.stderr)")
+            let result = try runCommand(prefix + [NSBox.path, "run", "--sandbox", "--cap-add", "CAP_SETFCAP", "--hostname", "outer",
+                "--ro-bind", directory, "/mnt", "--", "sh", "-c", describe("outer") + "; " + inner + "; hostname"])
             #expect(result.status == 0, "\(user): \(result.stderr)")
             let seen = levels(result.stdout)
             let outer = try #require(seen["outer"], "\(user): \(result.stdout) \(result.stderr)")

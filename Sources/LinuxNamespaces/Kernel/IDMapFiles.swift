@@ -122,6 +122,10 @@ private func idMapWriteHint(name: String, errno: Errno?, alreadyWritten: Bool) -
     case ("gid_map", .notPermitted?):
         return "an unprivileged process may map only its own gid (one line, count 1), after "
             + "writing 'deny' to setgroups; map ranges with newgidmap(1) and /etc/subgid"
+    case ("uid_map", .notPermitted?) where geteuid() == 0 && !hasEffectiveCapability(31):
+        // verify_root_map (Linux 5.12): mapping uid 0 of the parent needs CAP_SETFCAP there.
+        return "mapping uid 0 of this user namespace into a new one needs CAP_SETFCAP, which this "
+            + "process has dropped; keep it (nsbox run --cap-add CAP_SETFCAP) or map another uid"
     case (_, .notPermitted?):
         return "an unprivileged process may map only its own uid (one line, count 1); map "
             + "ranges with newuidmap(1) and /etc/subuid, or write as root"
@@ -131,4 +135,14 @@ private func idMapWriteHint(name: String, errno: Errno?, alreadyWritten: Bool) -
     default:
         return nil
     }
+}
+
+/// Whether capability `number` (capabilities(7)) is in this process's effective set
+/// (`CapEff` of /proc/self/status).
+private func hasEffectiveCapability(_ number: Int) -> Bool {
+    guard let status = try? readSmallFile("/proc/self/status"),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+        let bits = UInt64(line.dropFirst("CapEff:".count).trimmingWhitespace(), radix: 16)
+    else { return true }
+    return bits & (1 << UInt64(number)) != 0
 }
