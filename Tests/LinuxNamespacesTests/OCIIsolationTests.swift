@@ -118,6 +118,18 @@ import Testing
         #expect(result.status == 0 && result.stdout == "/ rw\nversion-has-text\n", "\(result.stdout) \(result.stderr)")
     }
 
+    @Test func emptyCapabilitySetsLeaveTheCommandNoneAsRootAnd65534() throws {
+        let script = "while read -r key value; do case $key in CapPrm:|CapEff:|CapBnd:|CapAmb:) echo \"$key $value\";; esac; done < /proc/self/status"
+        let json = Self.config(uid: 0, script: script).replacingOccurrences(
+            of: #""bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"]"#, with: #""bounding": []"#)
+        for (uid, prefix) in [(UInt32(0), [String]()), (unprivilegedUID, asUnprivileged)] {
+            let bundle = try Bundle(json.replacingOccurrences(of: "\"hostID\": 0", with: "\"hostID\": \(uid)"))
+            let result = try runCommand(prefix + [NSBox.path, "run", "--config", bundle.config])
+            #expect(result.status == 0 && result.stdout == "CapPrm: 0000000000000000\nCapEff: 0000000000000000\nCapBnd: 0000000000000000\nCapAmb: 0000000000000000\n",
+                "uid \(uid): \(result.stdout) \(result.stderr)")
+        }
+    }
+
     /// Fields that change isolation and that nsbox cannot apply: each refused, naming its path.
     static let refused: [(String, String)] = [
         (#""linux": {"resources": {"devices": [{"allow": false, "access": "rwm"}]}}"#, "linux.resources: cannot be applied here"),
