@@ -91,7 +91,8 @@ static int each_mount(mount_visitor visit, void *context) {
     char chunk[4096], point[4096];
     size_t length = 0;
     int field = 0, escaped = 0, overflow = 0, result = 0;
-    long numbers[2] = {0, 0};
+    long numbers[2];
+    numbers[0] = numbers[1] = 0;  // not "= {0, 0}": that is a call to memset at -O0
     unsigned code = 0;
     while (result == 0) {
         ssize_t n = sys_read(fd, chunk, sizeof chunk);
