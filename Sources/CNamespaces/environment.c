@@ -95,7 +95,8 @@ static int each_mount(mount_visitor visit, void *context) {
     char chunk[4096], point[4096];
     size_t length = 0;
     int field = 0, escaped = 0, overflow = 0, result = 0;
-    long numbers[2] = {0, 0};
+    long numbers[2];
+    numbers[0] = numbers[1] = 0;  // not "= {0, 0}": that is a call to memset at -O0
     unsigned code = 0;
     while (result == 0) {
         ssize_t n = sys_read(fd, chunk, sizeof chunk);
@@ -188,7 +189,12 @@ static int restrict_mount(const char *target, int read_only, unsigned long restr
     // MOUNT_ATTR_RDONLY 0x1, _NOSUID 0x2, _NODEV 0x4, _NOEXEC 0x8: mount_setattr(2).
     uint64_t set = (read_only ? cn_mount_attr_rdonly : 0) | ((restrict_flags & MS_NOSUID) ? 0x2 : 0) |
                    ((restrict_flags & MS_NODEV) ? 0x4 : 0) | ((restrict_flags & MS_NOEXEC) ? 0x8 : 0);
-    struct cn_mount_attr attr = {set, 0, 0, 0};
+    // Field by field: this initializer with a variable compiles to a call to memset at -O0.
+    struct cn_mount_attr attr;
+    attr.attr_set = set;
+    attr.attr_clr = 0;
+    attr.propagation = 0;
+    attr.userns_fd = 0;
     if (syscall(SYS_mount_setattr, AT_FDCWD, target, cn_at_recursive, &attr, sizeof attr) == 0) return 0;
     if (errno != ENOSYS) return -1;
     unsigned long flags = (read_only ? MS_RDONLY : 0) | (restrict_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
