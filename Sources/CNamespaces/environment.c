@@ -226,7 +226,8 @@ static int make_parents(const char *path) {
     char buffer[4096];
     size_t length = cn_length(path);
     if (length >= sizeof buffer) { errno = ENAMETOOLONG; return -1; }
-    for (size_t i = 0; i <= length; i++) buffer[i] = path[i];
+    // Read as cn_length reads: a plain copy loop compiles to memcpy, which the child must not call.
+    for (size_t i = 0; i <= length; i++) buffer[i] = ((const volatile char *)path)[i];
     for (size_t i = 1; i < length; i++) {
         if (buffer[i] != '/') continue;
         buffer[i] = 0;

@@ -53,7 +53,9 @@ static ssize_t read_once(int fd, void *value, size_t size) {
 static void __attribute__((noreturn)) map_writer(const struct cn_plan *plan, int proc_self, int go, int result) {
     char byte;
     if (read_once(go, &byte, 1) != 1) sys_exit(1);
-    int failed[2] = {write_nested_maps(plan, proc_self), 0};
+    // Element by element: an initializer may compile to memset, which the child must not call.
+    int failed[2];
+    failed[0] = write_nested_maps(plan, proc_self);
     failed[1] = errno;
     if (failed[0]) { ssize_t ignored = sys_write(result, failed, sizeof failed); (void)ignored; }
     sys_exit(failed[0] ? 1 : 0);
@@ -72,7 +74,9 @@ static int lock_with_helper(const struct cn_plan *plan, int proc_self) {
     }
     sys_close(go[0]);
     sys_close(result[1]);
-    int step = 0, error = 0, failed[2] = {0, 0};
+    int step = 0, error = 0, failed[2];
+    failed[0] = 0;
+    failed[1] = 0;
     if (writer < 0) {
         step = CN_LOCK_HELPER, error = errno;
     } else if (cn_unshare(CN_CLONE_NEWUSER | CN_CLONE_NEWNS) != 0) {
@@ -176,7 +180,9 @@ int cn_drop_privileges(const struct cn_plan *plan, int *detail) {
     if (plan->no_new_privs && syscall(SYS_prctl, (unsigned long)(PR_SET_NO_NEW_PRIVS), (unsigned long)(1), (unsigned long)(0), (unsigned long)(0), (unsigned long)(0)) != 0) return CN_STEP_NO_NEW_PRIVS;
     // Last: from here on the filter judges every call, the command's execve included.
     if (plan->seccomp_program) {
-        struct sock_fprog program = {plan->seccomp_length, (struct sock_filter *)plan->seccomp_program};
+        struct sock_fprog program;
+        program.len = plan->seccomp_length;
+        program.filter = (struct sock_filter *)plan->seccomp_program;
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) return CN_STEP_SECCOMP;
     }
     return 0;

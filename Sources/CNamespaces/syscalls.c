@@ -41,7 +41,9 @@ int cn_pidfd_open(pid_t pid, unsigned int flags) {
     return (int)syscall(SYS_pidfd_open, pid, flags);
 }
 
-int cn_set_parent_death_signal(int sig) { return prctl(CN_PR_SET_PDEATHSIG, sig, 0, 0, 0); }
+int cn_set_parent_death_signal(int sig) {
+    return (int)syscall(SYS_prctl, (unsigned long)CN_PR_SET_PDEATHSIG, (unsigned long)sig, 0UL, 0UL, 0UL);
+}
 
 int cn_pidfd_send_signal(int pidfd, int sig, unsigned int flags) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, (void *)0, flags);
