@@ -26,7 +26,7 @@ snapshot() {
 if [ "${1:-}" = --self-test ]; then
     before=$(snapshot)
     dir=$(mktemp -d)
-    trap 'umount "$dir" 2>/dev/null; rmdir "$dir"' EXIT
+    trap 'umount "$dir" 2>/dev/null || true; rmdir "$dir"' EXIT
     mount -t tmpfs snapshot-self-test "$dir"
     if [ "$(snapshot)" = "$before" ]; then
         echo "host-snapshot: a tmpfs mounted on $dir went unseen" >&2
