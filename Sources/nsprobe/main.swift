@@ -281,7 +281,9 @@ func churn(_ rounds: Int, threads: Int) {
     let before = resources()
     let mountsBefore = sandboxMountCount()
     let rssBefore = residentKilobytes()
-    let results = Mutex<(outcomes: [String: Int], latencies: [Double], mountNamespaces: Set<NamespaceID>)>(([:], [], []))
+    // The ids read, and how many reads: the kernel gives a freed namespace's inode to the next
+    // one at once, so many sandboxes share an id.
+    let results = Mutex<(outcomes: [String: Int], latencies: [Double], mountNamespaces: Set<NamespaceID>, reads: Int)>(([:], [], [], 0))
     let work: @Sendable (Int) -> Void = { worker in
         for round in stride(from: worker, to: rounds, by: threads) {
             var sandbox = Sandbox(create: [.user, .pid, .network, .mount, .uts, .ipc])
@@ -318,7 +320,12 @@ func churn(_ rounds: Int, threads: Int) {
                 // Read while it runs (the sleeping rounds run until killed); the ids the child
                 // reported, where it did, for the others.
                 let running = killedMidRun ? try? NamespaceID(path: FilePath(process.namespacePath(.mount))) : nil
-                if let id = running ?? process.namespaces[.mount] { results.withLock { _ = $0.mountNamespaces.insert(id) } }
+                if let id = running ?? process.namespaces[.mount] {
+                    results.withLock {
+                        $0.mountNamespaces.insert(id)
+                        $0.reads += 1
+                    }
+                }
                 if killedMidRun { try process.signal(SIGKILL) }
                 outcome = "\(try process.wait())"
             } catch {
@@ -332,7 +339,9 @@ func churn(_ rounds: Int, threads: Int) {
     let workers = (0..<threads).compactMap { worker in startThread { work(worker) } }
     for thread in workers { pthread_join(thread, nil) }
     let after = resources()
-    let (outcomes, latencies, spawnedNamespaces) = results.withLock { ($0.outcomes, $0.latencies.sorted(), $0.mountNamespaces) }
+    let (outcomes, latencies, spawnedNamespaces, reads) = results.withLock {
+        ($0.outcomes, $0.latencies.sorted(), $0.mountNamespaces, $0.reads)
+    }
     // The negative control of the scan below: a sandbox still running is seen.
     var control = Sandbox(create: [.user, .mount])
     control.userMapping = .root
@@ -355,7 +364,7 @@ func churn(_ rounds: Int, threads: Int) {
     print("children_after", after.children)
     print("mounts_before", mountsBefore)
     print("mounts_after", sandboxMountCount())
-    print("mount_namespaces", spawnedNamespaces.count)
+    print("mount_namespaces", reads)
     // A command whose supervisor was killed dies of its parent-death signal a moment later.
     var left = mountNamespacesInUse(among: spawnedNamespaces, by: sleepMarked)
     for _ in 0..<200 where !left.isEmpty {
