@@ -59,7 +59,7 @@ import Testing
         return result.stdout.replacingOccurrences(of: "\r", with: "")
     }
 
-    @Test func everyAttemptFailsInTheSandboxPresetAsRootAnd65534() throws {
+    @Test(.requiresTool("capsh", package: "libcap2-bin")) func everyAttemptFailsInTheSandboxPresetAsRootAnd65534() throws {
         for asRoot in [true, false] {
             let output = try attempt([NSBox.path, "run", "--sandbox", "--disable-userns", "--ro-bind", "DATA", "TARGET", "--"], asRoot: asRoot)
             #expect(output == "done\n", "root: \(asRoot): \(output)")
@@ -101,7 +101,7 @@ import Testing
 
     /// Negative control: util-linux unshare with the same read-only bind, made by hand, and
     /// without any of the rest: the battery sees the escapes.
-    @Test func theBatterySeesTheEscapesOfAPlainUnshare() throws {
+    @Test(.requiresTool("capsh", package: "libcap2-bin")) func theBatterySeesTheEscapesOfAPlainUnshare() throws {
         let script = "mount --bind \"$1\" \"$2\" && mount -o remount,ro,bind \"$2\" && shift 2 && exec \"$@\""
         let output = try attempt(["unshare", "-r", "-m", "sh", "-c", script, "sh", "DATA", "TARGET"], asRoot: true)
         for escape in ["remount-rw", "umount", "mount-over", "mount-tmpfs", "write-host-dir", "signal-host-process",
