@@ -44,9 +44,9 @@ import Testing
 
     @Test func orphansAreReapedByTheInitAndPileUpWithoutIt() throws {
         // The orphans end after sh has become `sleep`, which never waits for anything (while sh
-        // still loops, its waits reap orphans too: hence 3 s, longer than the 100 forks take on
-        // a loaded machine). Polled, not timed.
-        let marker = "3.\(getpid())"
+        // still loops, its waits reap orphans too: hence 6 s, longer than the 100 forks take on
+        // a loaded machine, under a sanitizer too; 3 s was not). Polled, not timed.
+        let marker = "6.\(getpid())"
         let script = "for i in $(seq 100); do (sleep \(marker) &); done; exec sleep 30"
         for pidOne in [PIDOne.initProcess, .command] {
             var sandbox = Sandbox(create: [.user, .pid])
