@@ -63,7 +63,7 @@ import Testing
         }
     }
 
-    @Test func sandboxInsideSandboxAsRootAnd65534() throws {
+    @Test(.requiresTool("ip", package: "iproute2")) func sandboxInsideSandboxAsRootAnd65534() throws {
         // --sandbox gives a private /tmp: the inner nsbox comes in through a read-only bind. The
         // command is uid 0 of its user namespace with no capabilities, and mapping that uid 0
         // into a new namespace needs CAP_SETFCAP (Linux 5.12): the outer sandbox gives it back.

@@ -186,7 +186,10 @@ import Testing
     @Test func dieWithParentHoldsUnderARaceLoopInsideAPidNamespace() throws {
         /// Rounds whose sandbox outlived nsbox, and rounds where nsbox had cloned before it
         /// was killed (a round killed earlier has no sandbox to leave behind).
-        func survivorsOfRaces(_ rounds: Range<Int>, dieWithParent: Bool, delay: (Int) -> UInt32) -> (survivors: Int, pastTheClone: Int) {
+        /// With `cloneTime`, the time each round took to clone instead (polled every 0.1 ms).
+        func survivorsOfRaces(_ rounds: Range<Int>, dieWithParent: Bool, delay: (Int) -> UInt32, cloneTime: ((UInt32) -> Void)? = nil)
+            -> (survivors: Int, pastTheClone: Int)
+        {
             var survivors = 0, pastTheClone = 0
             for round in rounds {
                 let marker = "race-\(getpid())-\(round)"
@@ -200,7 +203,13 @@ import Testing
                 posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
                 posix_spawn_file_actions_destroy(&actions)
                 for pointer in argv { free(pointer) }
-                usleep(delay(round))
+                if let cloneTime {
+                    var waited: UInt32 = 0
+                    while firstChild(of: pid) == nil && waited < 2_000_000 { usleep(100); waited += 100 }
+                    cloneTime(waited)
+                } else {
+                    usleep(delay(round))
+                }
                 if firstChild(of: pid) != nil { pastTheClone += 1 }
                 kill(pid, SIGKILL)
                 waitpid(pid, nil, 0)
@@ -214,9 +223,14 @@ import Testing
         // Negative control: without the option, a sandbox that got going outlives nsbox.
         let control = survivorsOfRaces(0..<3, dieWithParent: false, delay: { _ in 100_000 })
         #expect(control.survivors == 3 && control.pastTheClone == 3, "\(control)")
-        // The race: killed 0-10 ms in, many rounds after the clone (else it proves nothing).
-        let raced = survivorsOfRaces(0..<200, dieWithParent: true, delay: { UInt32($0 % 11) * 1000 })
+        // The race: killed from 0 to 2.5 times the time nsbox takes to clone on this machine now
+        // (1-2 ms quiet, far more under load), so that many rounds land after the clone (else
+        // it proves nothing) and the rest before it.
+        var times: [UInt32] = []
+        _ = survivorsOfRaces(0..<5, dieWithParent: true, delay: { _ in 0 }, cloneTime: { times.append($0) })
+        let step = max(200, times.sorted()[2] / 4)
+        let raced = survivorsOfRaces(0..<200, dieWithParent: true, delay: { UInt32($0 % 11) * step })
         #expect(raced.survivors == 0, "\(raced)")
-        #expect(raced.pastTheClone >= 50, "too few rounds got past the clone to race anything: \(raced)")
+        #expect(raced.pastTheClone >= 40, "too few rounds got past the clone to race anything: \(raced), step \(step) µs")
     }
 }
