@@ -49,7 +49,8 @@ import Testing
         func closedOnly(_ fds: [Int32: String]) -> Bool {
             fds.count <= 1 && fds.values.allSatisfy { $0.hasPrefix("pipe:[") && !foreign.contains($0) }
         }
-        _ = eventually(within: 3) { openFDs(command) == expected && between.allSatisfy { closedOnly(openFDs($0)) } }
+        // (10 s: on a loaded machine sleep can sit on its locale files for seconds.)
+        _ = eventually(within: 10) { openFDs(command) == expected && between.allSatisfy { closedOnly(openFDs($0)) } }
         #expect(openFDs(command) == expected, "\(label): the command holds \(openFDs(command)), not \(expected)")
         for process in between {
             #expect(closedOnly(openFDs(process)), "\(label): \(comm(process) ?? "?") \(process) holds \(openFDs(process))")
