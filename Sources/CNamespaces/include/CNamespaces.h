@@ -17,6 +17,8 @@ static const int CN_CLONE_NEWPID = 0x20000000;
 static const int CN_CLONE_NEWTIME = 0x00000080;
 static const int CN_CLONE_NEWUSER = 0x10000000;
 static const int CN_CLONE_NEWUTS = 0x04000000;
+/// Not a namespace: unshare(2) gives the caller its own, empty System V semaphore undo list.
+static const int CN_CLONE_SYSVSEM = 0x00040000;
 static const int CN_CLONE_FS = 0x00000200;
 static const uint64_t CN_CLONE_PIDFD = 0x00001000;
 static const uint64_t CN_CLONE_INTO_CGROUP = 0x200000000ULL;

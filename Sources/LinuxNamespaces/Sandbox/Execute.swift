@@ -70,42 +70,28 @@ extension Sandbox {
         let handles = try openJoins()
         defer { for handle in handles { try? handle.close() } }
         let forks = hasChildOnlyNamespaces
-        var errors = forks ? try SpawnPipe() : nil
-        var status = runsInit ? try SpawnPipe() : nil
-        defer { errors?.closeBoth() }
-        let arena = CArena()
-        var plan = cn_plan()
-        plan.unshare_user = create.contains(.user) ? 1 : 0
-        plan.unshare_flags = create.subtracting(.user).rawValue
-        plan.fork_for_children = forks ? 1 : 0
-        plan.run_init = runsInit ? 1 : 0
-        fillJoins(&plan, handles)
-        (plan.ready_fd, plan.go_fd, plan.persist_go_fd) = (-1, -1, -1)
-        plan.error_fd = errors?.writeEnd ?? -1
-        plan.status_fd = status?.writeEnd ?? -1
-        plan.parent_ends = (-1, -1, errors?.readEnd ?? -1, status?.readEnd ?? -1, -1)
-        plan.parent_pidfd = -1
-        fillCredentials(&plan, mapping: mapping)
-        if let mapping { fillOwnMaps(&plan, arena, mapping) }
-        let mounts = effectiveMounts
-        fillEnvironment(&plan, arena, mounts: mounts)
-        fillProcess(&plan, arena, command, searchPath: searchPath)
-        fillPrivileges(&plan, arena, mapping: mapping, uid: uid, gid: gid)
+        var channels = PlanChannels()
+        defer { channels.errors?.closeBoth() }
+        channels.errors = forks ? try SpawnPipe() : nil
+        channels.status = runsInit ? try SpawnPipe() : nil
+        var lowered = lower(command, mode: .execute, geometry: ProcessGeometry(self, mode: .execute), mapping: mapping,
+            uid: uid, gid: gid, handles: handles, channels: channels, searchPath: searchPath)
+        let mounts = lowered.mounts
         // Blocked from before the fork (the command gets the mask filled in above), and passed
         // on while we wait.
         if forks { SandboxProcess.blockPassedOnSignals() }
         var failure = cn_report()
-        let pid = withExtendedLifetime(arena) { cn_exec_in_place(&plan, &failure) }
+        let pid = withExtendedLifetime(lowered.arena) { cn_exec_in_place(&lowered.plan, &failure) }
         guard pid > 0 else {
-            status?.closeBoth()
+            channels.status?.closeBoth()
             throw SandboxError(report: failure, pid: ProcessID(rawValue: getpid()), command: command, sandbox: self, mounts: mounts)
         }
         let pidfd = try openPidfd(ofChild: pid)
-        errors?.closeWrite()
-        status?.closeWrite()
-        let process = SandboxProcess(pid: ProcessID(rawValue: pid), pidfd: pidfd, statusFD: status?.readEnd ?? -1, restoresForeground: false)
+        channels.errors?.closeWrite()
+        channels.status?.closeWrite()
+        let process = SandboxProcess(pid: ProcessID(rawValue: pid), pidfd: pidfd, statusFD: channels.status?.readEnd ?? -1, restoresForeground: false)
         // A failure report, or end of file once the command is executed.
-        if let report = readValue(errors!.readEnd, as: cn_report.self, initial: cn_report()) {
+        if let report = readValue(channels.errors!.readEnd, as: cn_report.self, initial: cn_report()) {
             process.killAndReap()
             throw SandboxError(report: report, pid: ProcessID(rawValue: pid), command: command, sandbox: self, mounts: mounts)
         }

@@ -8,7 +8,8 @@ import Glibc
 /// the child its pid 1), except a time namespace: its offsets must be written before any process
 /// is inside, so the child unshares it and forks. With joins, the child enters them first with
 /// the caller's privileges, then creates its user namespace, so that every new namespace is
-/// owned by the user namespace the sandbox ends up in (youki's create-or-join order).
+/// owned by the user namespace the sandbox ends up in (youki's create-or-join order). In place
+/// (`execute`, `apply`) there is no clone: this process unshares everything, as with joins.
 struct ProcessGeometry {
     var cloneFlags: NamespaceSet
     var unshareUser: Bool
@@ -20,10 +21,10 @@ struct ProcessGeometry {
     var runInit: Bool
     var mayHaveSupervisor: Bool
 
-    init(_ sandbox: Sandbox) {
+    init(_ sandbox: Sandbox, mode: LaunchMode = .spawn) {
         let create = sandbox.create
         let joined = sandbox.joinedKinds
-        if joined.isEmpty {
+        if joined.isEmpty && mode == .spawn {
             // The command as pid 1 and a time namespace: both must come from the same late fork.
             let latePID = create.contains(.time) && sandbox.pidOne == .command ? create.intersection(.pid) : []
             cloneFlags = create.subtracting(.time).subtracting(latePID)
@@ -40,7 +41,7 @@ struct ProcessGeometry {
         // time namespace: that fork must be a copy (see enters_time_namespace in child.c), so
         // it cannot tell when the command has been executed; the child stays and supervises.
         let time = sandbox.createdOrJoined.contains(.time)
-        forkAsSibling = forkForChildren && !runInit && !time && pidfdOpenWorks
+        forkAsSibling = mode == .spawn && forkForChildren && !runInit && !time && pidfdOpenWorks
         mayHaveSupervisor = runInit || (forkForChildren && !forkAsSibling)
     }
 

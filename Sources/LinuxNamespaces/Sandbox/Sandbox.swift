@@ -91,6 +91,11 @@ public struct Sandbox: Sendable, Hashable {
     /// `execve` (which it must allow): seccomp(2). The kernel loads it only with
     /// `noNewPrivileges` or `CAP_SYS_ADMIN` kept.
     public var seccompProgram: [UInt8]?
+    /// Give the process its own, empty System V semaphore undo list (Perl's `private_sysvsem`,
+    /// `unshare(CLONE_SYSVSEM)`): the adjustments it had are applied at once, not at its exit.
+    /// A spawned child starts with an empty list anyway; this matters in place (`execute`,
+    /// `apply`). A new IPC namespace implies it: unshare(2).
+    public var privateSysVSemaphores: Bool
 
     /// A sandbox that creates `create` and changes nothing else.
     public init(create: NamespaceSet = []) {
@@ -120,6 +125,7 @@ public struct Sandbox: Sendable, Hashable {
         self.mountLocking = .whenReadOnly
         self.disableUserNamespaces = false
         self.seccompProgram = nil
+        self.privateSysVSemaphores = false
     }
 
     /// Adds a namespace to enter: `join(.network, .process(pid))` or `.path("/run/netns/x")`.

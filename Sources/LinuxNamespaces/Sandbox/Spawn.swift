@@ -41,52 +41,23 @@ extension Sandbox {
     func spawnValidated(_ command: SandboxCommand, uid: uid_t, gid: gid_t, mapping: ResolvedMapping?) throws(SandboxError) -> SandboxProcess {
         let geometry = ProcessGeometry(self)
         let searchPath = try searchPath(for: command)
-        // Maps of the caller's own ids the child writes itself, when the clone makes its user
-        // namespace (after joins, a joined mount namespace's /proc may not show the child).
-        let ownMaps = mapping.map { !geometry.unshareUser && $0.writableFromInside(uid: uid, gid: gid) } ?? false
-        let parentMaps = mapping != nil && !ownMaps
+        let parentMaps = mapping.map { !writesOwnMaps($0, uid: uid, gid: gid) } ?? false
 
         let handles = try openJoins()
         defer { for handle in handles { try? handle.close() } }
 
-        var errors = try SpawnPipe()
-        var go = parentMaps ? try SpawnPipe() : nil
-        var ready = geometry.unshareUser && parentMaps ? try SpawnPipe() : nil
-        var status = geometry.mayHaveSupervisor ? try SpawnPipe() : nil
-        var persistGo = persist.isEmpty ? nil : try SpawnPipe()
-        let parentPidfd = parentDeathSignal != nil ? cn_pidfd_open(getpid(), 0) : -1
-        defer {
-            errors.closeBoth()
-            go?.closeBoth()
-            ready?.closeBoth()
-            persistGo?.closeBoth()
-            if parentPidfd >= 0 { close(parentPidfd) }
-        }
+        var channels = PlanChannels()
+        defer { channels.closeAll() }
+        channels.errors = try SpawnPipe()
+        channels.go = parentMaps ? try SpawnPipe() : nil
+        channels.ready = geometry.unshareUser && parentMaps ? try SpawnPipe() : nil
+        channels.status = geometry.mayHaveSupervisor ? try SpawnPipe() : nil
+        channels.persistGo = persist.isEmpty ? nil : try SpawnPipe()
+        channels.parentPidfd = parentDeathSignal != nil ? cn_pidfd_open(getpid(), 0) : -1
 
-        let arena = CArena()
-        var plan = cn_plan()
-        geometry.fill(&plan)
-        fillJoins(&plan, handles)
-        plan.ready_fd = ready?.writeEnd ?? -1
-        plan.go_fd = go?.readEnd ?? -1
-        plan.error_fd = errors.writeEnd
-        plan.status_fd = status?.writeEnd ?? -1
-        plan.persist_go_fd = persistGo?.readEnd ?? -1
-        plan.parent_ends = (go?.writeEnd ?? -1, persistGo?.writeEnd ?? -1, errors.readEnd, status?.readEnd ?? -1, ready?.readEnd ?? -1)
-        plan.report_flags = createdOrJoined.rawValue
-        fillCredentials(&plan, mapping: mapping)
-        if ownMaps, let mapping { fillOwnMaps(&plan, arena, mapping) }
-        // The child needs nothing from us before it executes, never supervises and joins no
-        // namespace (where others could already be, to ptrace it): it may run on our memory
-        // (no page tables copied) while this thread waits.
-        plan.share_memory = joins.isEmpty && !parentMaps && persist.isEmpty && !geometry.mayHaveSupervisor ? 1 : 0
-        let mounts = effectiveMounts
-        fillEnvironment(&plan, arena, mounts: mounts)
-        plan.pdeathsig = parentDeathSignal ?? 0
-        plan.parent_pidfd = parentPidfd
-        fillProcess(&plan, arena, command, searchPath: searchPath)
-        fillPrivileges(&plan, arena, mapping: mapping, uid: uid, gid: gid)
-
+        var lowered = lower(command, mode: .spawn, geometry: geometry, mapping: mapping, uid: uid, gid: gid,
+            handles: handles, channels: channels, searchPath: searchPath)
+        let mounts = lowered.mounts
         var pidfd: Int32 = -1
         // PR_SET_PDEATHSIG fires when the thread that cloned exits. The main thread lives as
         // long as the process (short of pthread_exit), so it clones directly; any other thread
@@ -95,53 +66,56 @@ extension Sandbox {
         if viaSpawnerThread {
             let failure = SpawnerThread.shared.ensureRunning()
             if failure != 0 {
-                status?.closeBoth()
+                channels.status?.closeBoth()
                 throw SandboxError(
                     .clone, step: "starting the spawner thread", errno: Errno(rawValue: failure),
                     detail: "a parent-death signal is tied to the thread that clones; spawns from threads other than the main one clone from a thread of ours",
                     hint: "pthread_create failed: check the thread and memory limits (ulimit -u, RLIMIT_NPROC)")
             }
         }
-        let pid = withExtendedLifetime(arena) {
-            withUnsafePointer(to: &plan) { plan in
+        let pid = withExtendedLifetime(lowered.arena) {
+            withUnsafePointer(to: &lowered.plan) { plan in
                 viaSpawnerThread ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
             }
         }
         guard pid > 0 else {
             let errno = Errno.current
-            status?.closeBoth()
+            channels.status?.closeBoth()
             throw SandboxError(
-                .clone, step: "\(plan.share_memory != 0 ? "clone" : "clone3")(\(geometry.cloneFlags))", errno: errno, detail: "cannot create the child",
+                .clone, step: "\(lowered.plan.share_memory != 0 ? "clone" : "clone3")(\(geometry.cloneFlags))", errno: errno, detail: "cannot create the child",
                 hint: creationHint(geometry.cloneFlags, errno: errno))
         }
         // (When the command's process is our own child, that one gives the terminal back.)
         let process = SandboxProcess(
-            pid: ProcessID(rawValue: pid), pidfd: pidfd, statusFD: status?.readEnd ?? -1,
+            pid: ProcessID(rawValue: pid), pidfd: pidfd, statusFD: channels.status?.readEnd ?? -1,
             restoresForeground: session == .foreground && !geometry.forkAsSibling)
-        errors.closeWrite()
-        go?.closeRead()
-        ready?.closeWrite()
-        status?.closeWrite()
-        persistGo?.closeRead()
+        // The status pipe's read end belongs to the handle now.
+        let errors = channels.errors!.readEnd
+        channels.errors?.closeWrite()
+        channels.go?.closeRead()
+        channels.ready?.closeWrite()
+        channels.status?.closeWrite()
+        channels.status = nil
+        channels.persistGo?.closeRead()
 
         var persisted = false
         // The command's process when the child forked it as our own child (CN_RECORD_SIBLING).
         var sibling: SandboxProcess?
         do throws(SandboxError) {
             if let mapping, parentMaps {
-                if let readyEnd = ready?.readEnd {
+                if let readyEnd = channels.ready?.readEnd {
                     // The child unshares its user namespace after its joins; wait for that.
                     guard readValue(readyEnd, as: UInt8.self, initial: 0) != nil else {
-                        throw childFailure(errors.readEnd, pid, command, mounts) ?? lostChild()
+                        throw childFailure(errors, pid, command, mounts) ?? lostChild()
                     }
                 }
                 try writeMaps(mapping, pid: ProcessID(rawValue: pid))
-                guard writeByte(go!.writeEnd) else { throw childFailure(errors.readEnd, pid, command, mounts) ?? lostChild() }
+                guard writeByte(channels.go!.writeEnd) else { throw childFailure(errors, pid, command, mounts) ?? lostChild() }
             }
             // Records until end of file, which means the command was executed (the pipe is
             // close-on-exec); a failure report ends it early.
             var ids: [(NamespaceKind, NamespaceID)] = []
-            while let report = readValue(errors.readEnd, as: cn_report.self, initial: cn_report()) {
+            while let report = readValue(errors, as: cn_report.self, initial: cn_report()) {
                 switch report.step {
                 case Int32(CN_RECORD_NAMESPACE.rawValue):
                     if let kind = NamespaceKind(cloneFlag: Int32(truncatingIfNeeded: report.detail)) {
@@ -155,7 +129,7 @@ extension Sandbox {
                 case Int32(CN_RECORD_READY_TO_PERSIST.rawValue):
                     try persistNamespaces(of: sibling ?? process)
                     persisted = true
-                    guard writeByte(persistGo!.writeEnd) else { throw lostChild() }
+                    guard writeByte(channels.persistGo!.writeEnd) else { throw lostChild() }
                 default:
                     throw SandboxError(report: report, pid: ProcessID(rawValue: pid), command: command, sandbox: self, mounts: mounts)
                 }
@@ -210,55 +184,6 @@ extension Sandbox {
         return handles
     }
 
-    /// The plan's joins: the user namespace apart, the others in order.
-    func fillJoins(_ plan: inout cn_plan, _ handles: [NamespaceHandle]) {
-        plan.join_count = 0
-        plan.user_join_fd = -1
-        withUnsafeMutableBytes(of: &plan.joins) { raw in
-            let joinsOut = raw.bindMemory(to: cn_join.self)
-            for handle in handles {
-                if handle.kind == .user {
-                    plan.user_join_fd = handle.fileDescriptor.rawValue
-                } else {
-                    joinsOut[Int(plan.join_count)] = cn_join(fd: handle.fileDescriptor.rawValue, nstype: handle.kind.cloneFlag)
-                    plan.join_count += 1
-                }
-            }
-        }
-    }
-
-    /// The one-line maps the new user namespace's process writes itself.
-    func fillOwnMaps(_ plan: inout cn_plan, _ arena: CArena, _ mapping: ResolvedMapping) {
-        plan.own_setgroups = mapping.setgroups.map { UnsafePointer(arena.string($0.rawValue + "\n")) }
-        plan.own_uid_map = UnsafePointer(arena.string(mapping.uidMap.text))
-        plan.own_gid_map = UnsafePointer(arena.string(mapping.gidMap.text))
-    }
-
-    /// The plan's process: session, working directory, executable, arguments, environment,
-    /// fds and signal mask.
-    func fillProcess(_ plan: inout cn_plan, _ arena: CArena, _ command: SandboxCommand, searchPath: String) {
-        plan.session = switch session {
-        case .inherit: Int32(CN_SESSION_INHERIT.rawValue)
-        case .newSession: Int32(CN_SESSION_NEW.rawValue)
-        case .foreground: Int32(CN_SESSION_FOREGROUND.rawValue)
-        }
-        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
-        plan.path = UnsafePointer(arena.string(command.executable))
-        plan.exec_fd = command.executableFD ?? -1
-        plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(searchPath))
-        plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
-        plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
-        let fds = command.descriptorPairs
-        plan.fd_count = Int32(fds.count)
-        plan.fd_targets = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].target })
-        plan.fd_sources = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].source })
-        if command.inheritsSignalMask {
-            cn_current_signal_mask(&plan.mask)
-        } else {
-            sigemptyset(&plan.mask)
-        }
-    }
-
     /// A pidfd for `child`, our child not yet reaped (so its pid cannot have been reused);
     /// when none can be had, the child is killed and reaped.
     func openPidfd(ofChild child: pid_t) throws(SandboxError) -> Int32 {
@@ -298,34 +223,6 @@ extension Sandbox {
         }
         for source in command.descriptorPairs.map(\.source) where fcntl(source, F_GETFD) < 0 {
             throw SandboxError(invalid: "command.fileDescriptors", "fd \(source) is not open in this process")
-        }
-    }
-
-    /// uid, gid and groups inside: explicit ones, or root after joining a user namespace.
-    ///
-    /// Supplementary groups are dropped whenever the gid changes. Where we know the namespace
-    /// allows setgroups (no new user namespace, or one whose maps we write without "deny") a
-    /// refusal is an error; in one whose setgroups is "deny" (every rootless one) the call is
-    /// skipped, and in a joined one or one mapped by newgidmap it is best effort: where nsenter
-    /// fails, the child goes on without.
-    func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
-        let joinedUser = joins.first { $0.kind == .user }
-        let becomeRoot = joinedUser != nil && !preserveCredentials
-        if let gid = gid ?? (becomeRoot ? 0 : nil) {
-            plan.set_gid = 1
-            plan.gid = gid
-        }
-        if let uid = uid ?? (becomeRoot ? 0 : nil) {
-            plan.set_uid = 1
-            plan.uid = uid
-        }
-        guard becomeRoot || gid != nil else { plan.set_groups = 0; return }
-        if joinedUser != nil || mapping?.useHelpers == true {
-            plan.set_groups = 2
-        } else if create.contains(.user) {
-            plan.set_groups = mapping?.setgroups == .deny || mapping == nil ? 0 : 1
-        } else {
-            plan.set_groups = 1
         }
     }
 
