@@ -19,6 +19,7 @@
 //                                            prints `reply ...` and `termination ...`
 //   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
 //                                            child prints `uid`, `pid`, `hostname`
+//   nsprobe fail SCENARIO                    a spawn that fails at one step (FailureProbe.swift)
 //   nsprobe clocks                           CLOCK_MONOTONIC and CLOCK_BOOTTIME in seconds
 //                                            (`monotonic S.NNNNNNNNN`, `boottime ...`)
 //   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
@@ -110,6 +111,8 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
         print("written", pid)
     case "spawn":
         try spawnCommand(args)
+    case "fail":
+        try failCommand(args)
     case "closure":
         guard args.count == 3 else { throw NamespaceError(.parse, detail: "usage: closure NAME INPUT KINDS") }
         var sandbox = Sandbox(create: try NamespaceSet(parsing: args[args.startIndex + 2]))

@@ -84,7 +84,7 @@ extension Sandbox {
     {
         let executable = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
         guard executable >= 0 else {
-            throw SandboxError(.commandNotFound, step: "/proc/self/exe", errno: .current, detail: "cannot open this program")
+            throw SandboxError(.commandNotFound, .lookup("/proc/self/exe"), errno: .current, detail: "cannot open this program")
         }
         defer { close(executable) }
         var toChild = try SpawnPipe(), fromChild = try SpawnPipe()
@@ -104,11 +104,11 @@ extension Sandbox {
         let reply = readAll(fromChild.readEnd)
         let termination = try process.wait()
         guard let status = reply.first else {
-            throw SandboxError(.child, step: "entry point \(name)", detail: "the program \(termination) without a reply",
+            throw SandboxError(.child, .entryPoint(name), detail: "the program \(termination) without a reply",
                 hint: "call SandboxEntryPoints.runIfRequested() first thing in main")
         }
         guard status == 0 else {
-            throw SandboxError(.child, step: "entry point \(name)", detail: String(decoding: reply.dropFirst(), as: UTF8.self))
+            throw SandboxError(.child, .entryPoint(name), detail: String(decoding: reply.dropFirst(), as: UTF8.self))
         }
         return EntryPointReply(output: Array(reply.dropFirst()), termination: termination)
     }
