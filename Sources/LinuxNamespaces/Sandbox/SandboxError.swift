@@ -105,7 +105,7 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         /// Bind-mounting the namespace of `kind` on `file`.
         case persist(NamespaceKind, FilePath)
         /// pidfd_send_signal(2) of this signal.
-        case signal(Int32)
+        case signal(Signal)
         /// waitid(2) for the process.
         case wait
         /// The sandbox's init waiting for the command (wait4(2)).
@@ -183,7 +183,7 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
             case .writeIDMap(let file): file.string
             case .idMapHelper(let name): name
             case .persist(let kind, let file): "persist[\(kind)] \(file)"
-            case .signal(let signal): "pidfd_send_signal(\(signal))"
+            case .signal(let signal): "pidfd_send_signal(\(signal.rawValue))"
             case .wait: "waitid"
             case .initWait: "wait4"
             case .parentDeathSignal: "prctl(PR_SET_PDEATHSIG)"

@@ -71,7 +71,7 @@ public final class SandboxProcess: Sendable {
     public func signal(_ signal: Int32) throws(SandboxError) {
         let gone = reaped.load(ordering: .acquiring)
         guard !gone, cn_signal_child(pidfd.rawValue, pid.rawValue, signal) == 0 else {
-            throw SandboxError(.wait, .signal(signal), errno: gone ? .noSuchProcess : .current,
+            throw SandboxError(.wait, .signal(Signal(rawValue: signal)), errno: gone ? .noSuchProcess : .current,
                 detail: "cannot signal process \(pid)")
         }
     }

@@ -82,7 +82,7 @@ extension Sandbox {
         plan.share_memory = joins.isEmpty && !parentMaps && persist.isEmpty && !geometry.mayHaveSupervisor ? 1 : 0
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
-        plan.pdeathsig = parentDeathSignal ?? 0
+        plan.pdeathsig = parentDeathSignal?.rawValue ?? 0
         plan.parent_pidfd = parentPidfd
         fillProcess(&plan, arena, command, searchPath: searchPath)
         fillPrivileges(&plan, arena, mapping: mapping, uid: uid, gid: gid)
@@ -287,7 +287,7 @@ extension Sandbox {
             throw SandboxError(invalid: "userMapping", "id maps need a new user namespace",
                 hint: "add .user to create")
         }
-        if let signal = parentDeathSignal, !(1...64).contains(signal) || signal == SIGSTOP {
+        if let signal = parentDeathSignal?.rawValue, !(1...64).contains(signal) || signal == SIGSTOP {
             throw SandboxError(invalid: "parentDeathSignal", "\(signal) is not a signal that can end a process")
         }
         if command.executable.isEmpty {
