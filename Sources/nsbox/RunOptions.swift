@@ -99,7 +99,7 @@ struct RunOptions: Equatable, NamespaceFlags {
             box.join(kind, pid_t(target).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(target)))
         }
         if killChild || killChildSignal != nil || dieWithParent {
-            box.parentDeathSignal = try killChildSignal.map(parseSignal) ?? SIGKILL
+            box.parentDeathSignal = Signal(rawValue: try killChildSignal.map(parseSignal) ?? SIGKILL)
         }
         if let root {
             box.newRoot = root

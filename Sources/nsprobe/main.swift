@@ -19,6 +19,9 @@
 //                                            prints `reply ...` and `termination ...`
 //   nsprobe direct KINDS                     forkIntoNamespaces with a root mapping; the
 //                                            child prints `uid`, `pid`, `hostname`
+//   nsprobe fail SCENARIO                    a spawn that fails at one step (FailureProbe.swift)
+//   nsprobe typed SCENARIO KINDS             typed entry points (TypedEntryPoints.swift)
+//   nsprobe thread-of KINDS                  withNamespaces(of:) in a sandbox's namespaces
 //   nsprobe clocks                           CLOCK_MONOTONIC and CLOCK_BOOTTIME in seconds
 //                                            (`monotonic S.NNNNNNNNN`, `boottime ...`)
 //   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
@@ -110,6 +113,12 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
         print("written", pid)
     case "spawn":
         try spawnCommand(args)
+    case "fail":
+        try failCommand(args)
+    case "typed":
+        try typedCommand(args)
+    case "thread-of":
+        try threadOfCommand(args)
     case "closure":
         guard args.count == 3 else { throw NamespaceError(.parse, detail: "usage: closure NAME INPUT KINDS") }
         var sandbox = Sandbox(create: try NamespaceSet(parsing: args[args.startIndex + 2]))
@@ -423,6 +432,7 @@ SandboxEntryPoints.register("describe") { input in
 SandboxEntryPoints.register("fail") { _ in
     throw NamespaceError(.validate, detail: "the closure failed on purpose")
 }
+registerTypedEntryPoints()
 SandboxEntryPoints.runIfRequested()
 
 do {

@@ -61,9 +61,9 @@ import Testing
             containing: "no-such-command-xyz: ENOENT")
         expectError(Sandbox(), SandboxCommand("/no/such/path"), stage: .commandNotFound, containing: "/no/such/path")
         expectError(Sandbox(), SandboxCommand("/etc"), stage: .commandNotExecutable, containing: "is a directory")
-        #expect(SandboxError(.commandNotFound, step: "x", detail: "").exitStatus == 127)
-        #expect(SandboxError(.commandNotExecutable, step: "x", detail: "").exitStatus == 126)
-        #expect(SandboxError(.child, step: "x", detail: "").exitStatus == 125)
+        #expect(SandboxError(.commandNotFound, .lookup("x"), detail: "").exitStatus == 127)
+        #expect(SandboxError(.commandNotExecutable, .lookup("x"), detail: "").exitStatus == 126)
+        #expect(SandboxError(.child, .execve("x"), detail: "").exitStatus == 125)
     }
 
     @Test func anEmptyCommandAndBadFds() {

@@ -6,6 +6,11 @@
 import Glibc
 import LinuxNamespaces
 
+/// The typed entry point's input, result and error.
+struct Lookup: Codable { var names: [String]; var wanted: String }
+struct Found: Codable { var index: Int; var seenBy: String }
+struct Missing: Error, Codable { var name: String }
+
 /// What a process sees of itself: uid, pid and hostname.
 func describeSelf() -> String {
     var name = [CChar](repeating: 0, count: 65)
@@ -23,6 +28,11 @@ SandboxEntryPoints.register("describe") { input in
 SandboxEntryPoints.register("fail") { _ in
     struct NotToday: Error, CustomStringConvertible { var description: String { "not today" } }
     throw NotToday()
+}
+// A typed entry point: Codable values in and out (as JSON); a Codable error comes back as itself.
+SandboxEntryPoints.register("lookup") { (request: Lookup) -> Found in
+    guard let id = request.names.firstIndex(of: request.wanted) else { throw Missing(name: request.wanted) }
+    return Found(index: id, seenBy: describeSelf())
 }
 SandboxEntryPoints.runIfRequested()
 
@@ -51,6 +61,17 @@ do {
     _ = try sandbox.run(entryPoint: "fail", input: [])
 } catch {
     print("run(entryPoint:) failed: \(error)")    // the closure's error, as text
+}
+
+// The typed form: a Codable value in, one out; a thrown error comes back as an EntryPointError.
+do {
+    let found = try sandbox.run(entryPoint: "lookup", input: Lookup(names: ["a", "b"], wanted: "b"), as: Found.self)
+    print("run(entryPoint:input:as:): \(found.index), seen by \(found.seenBy)")
+    _ = try sandbox.run(entryPoint: "lookup", input: Lookup(names: [], wanted: "c"), as: Found.self)
+} catch let error as EntryPointError {
+    print("\(error.name) threw \(error.decode(Missing.self)?.name ?? error.message)")    // "lookup threw c"
+} catch {
+    print("run(entryPoint:input:as:) failed: \(error)")
 }
 
 // Once a second thread exists, the direct form refuses and says what to use instead.

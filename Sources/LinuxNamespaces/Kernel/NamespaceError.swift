@@ -25,6 +25,14 @@ public struct NamespaceError: Error, Sendable, Equatable, CustomStringConvertibl
         case parse
         /// Checking a value before anything is done with it.
         case validate
+        /// Creating a directory (mkdir(2)), such as the one that holds named namespaces.
+        case makeDirectory = "mkdir"
+        /// Making a directory a mount point or setting its propagation (mount(2)).
+        case mount
+        /// Detaching a namespace bound on a file (umount2(2)).
+        case unmount = "umount"
+        /// Deleting a file (unlink(2)).
+        case unlink
     }
 
     /// What was being done.

@@ -30,8 +30,8 @@ public enum NamedNamespaces {
     /// own, shared so that names reach other mount namespaces; private for mount namespaces,
     /// which cannot be bound under a mount that propagates into them), and returns the path
     /// to give `Sandbox.persist`. Fails if the name is taken.
-    /// - Throws: `NamespaceError` (`.validate`) for a bad or taken name, (`.open`) when the
-    ///   directory cannot be prepared (ordinary users cannot write `/run`).
+    /// - Throws: `NamespaceError` (`.validate`) for a bad or taken name, (`.makeDirectory` or
+    ///   `.mount`) when the directory cannot be prepared (ordinary users cannot write `/run`).
     public static func prepare(_ kind: NamespaceKind, _ name: String) throws(NamespaceError) -> String {
         try validate(name)
         let directory = directory(kind)
@@ -42,7 +42,7 @@ public enum NamedNamespaces {
             guard Glibc.mount(directory, directory, nil, UInt(CN_MS_BIND | CN_MS_REC), nil) == 0,
                 Glibc.mount("none", directory, nil, UInt(propagation | CN_MS_REC), nil) == 0
             else {
-                throw NamespaceError(.open, path: FilePath(directory), errno: .current,
+                throw NamespaceError(.mount, path: FilePath(directory), errno: .current,
                     detail: "cannot make the directory a mount point for named namespaces",
                     hint: "naming namespaces needs root (CAP_SYS_ADMIN)")
             }
@@ -69,8 +69,8 @@ public enum NamedNamespaces {
 
     /// Unmounts and deletes the namespace of `kind` named `name`. The namespace itself lives on
     /// while a process is in it.
-    /// - Throws: `NamespaceError` (`.validate`) when there is no such name, (`.open`) when it
-    ///   cannot be unmounted.
+    /// - Throws: `NamespaceError` (`.validate`) when there is no such name, (`.unmount`) when it
+    ///   cannot be unmounted, (`.unlink`) when its file cannot be deleted.
     public static func remove(_ kind: NamespaceKind, _ name: String) throws(NamespaceError) {
         try validate(name)
         let file = path(kind, name)
@@ -79,10 +79,10 @@ public enum NamedNamespaces {
                 detail: "there is no \(kind) namespace named '\(name)'", hint: "see the names with nsbox names \(kind.procName)")
         }
         if umount2(file, Int32(CN_MNT_DETACH)) != 0 && Errno.current != .invalidArgument {
-            throw NamespaceError(.open, path: FilePath(file), errno: .current, detail: "cannot unmount it")
+            throw NamespaceError(.unmount, path: FilePath(file), errno: .current, detail: "cannot unmount it")
         }
         guard unlink(file) == 0 else {
-            throw NamespaceError(.open, path: FilePath(file), errno: .current, detail: "cannot delete the file")
+            throw NamespaceError(.unlink, path: FilePath(file), errno: .current, detail: "cannot delete the file")
         }
     }
 
@@ -104,7 +104,7 @@ public enum NamedNamespaces {
         for component in directory.split(separator: "/") {
             prefix += "/" + component
             if mkdir(prefix, 0o755) != 0 && Errno.current != .fileExists {
-                throw NamespaceError(.open, path: FilePath(prefix), errno: .current,
+                throw NamespaceError(.makeDirectory, path: FilePath(prefix), errno: .current,
                     detail: "cannot create the directory for named namespaces", hint: "naming namespaces needs root")
             }
         }

@@ -12,92 +12,101 @@ extension SandboxError {
         case Int(CN_STEP_EXEC.rawValue):
             let missing = errno == .noSuchFileOrDirectory
             self.init(
-                missing ? .commandNotFound : .commandNotExecutable, step: "execve \(command.executable)",
+                missing ? .commandNotFound : .commandNotExecutable, .execve(command.executable),
                 errno: errno, detail: missing ? "no such command inside the sandbox" : "cannot execute it",
                 hint: missing ? "check the name and PATH as the sandbox's mount namespace sees them" : nil)
         case Int(CN_STEP_SETNS.rawValue):
-            self.init(.child, step: "setns(\(kinds))", errno: errno, detail: "cannot enter the namespace",
+            self.init(.child, .setns(kinds), errno: errno, detail: "cannot enter the namespace",
                 hint: errno == .notPermitted
                     ? "entering needs CAP_SYS_ADMIN over the namespace's owner; join its user namespace too" : nil)
         case Int(CN_STEP_MOUNT.rawValue):
-            let mount = mounts.indices.contains(Int(detail)) ? mounts[Int(detail)].description : "mount \(detail)"
-            self.init(.child, step: "mount \(mount)", errno: errno, detail: "cannot mount",
-                hint: mount.hasPrefix("proc") && errno == .notPermitted
+            let index = Int(detail)
+            let mount = mounts.indices.contains(index) ? mounts[index] : nil
+            self.init(.child, .mount(index: index, target: mount?.target ?? ""), errno: errno, detail: "cannot mount",
+                hint: mount?.source == .proc && errno == .notPermitted
                     ? "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it" : nil)
+            label = "mount \(mount?.description ?? "\(detail)")"
         case Int(CN_STEP_ID_MAPS.rawValue):
             // The same error as when this process writes the maps (writeIDMaps); the child's
             // cn_write_proc_file says EXDEV for a file that is not on procfs.
             let name = ["setgroups", "uid_map", "gid_map"][min(max(Int(detail), 0), 2)]
             self.init(idMaps: idMapWriteError(pid, name, errno: errno, notProcfs: errno == .improperLink))
         case Int(CN_STEP_LOCK_MOUNTS.rawValue):
-            let parts: [UInt32: String] = [
-                CN_LOCK_PROC.rawValue: "opening /proc/self", CN_LOCK_UNSHARE.rawValue: "unshare(user,mnt)",
-                CN_LOCK_SETGROUPS.rawValue: "setgroups", CN_LOCK_UID_MAP.rawValue: "uid_map",
-                CN_LOCK_GID_MAP.rawValue: "gid_map", CN_LOCK_HELPER.rawValue: "the map writer",
-                CN_LOCK_REROOT.rawValue: "chroot to the new /",
-                CN_LOCK_LIMIT_USERNS.rawValue: "max_user_namespaces",
-                CN_LOCK_SWITCH.rawValue: "switching to mapped ids",
+            let parts: [UInt32: LockMountsStep] = [
+                CN_LOCK_PROC.rawValue: .openProc, CN_LOCK_UNSHARE.rawValue: .unshare,
+                CN_LOCK_SETGROUPS.rawValue: .setgroups, CN_LOCK_UID_MAP.rawValue: .uidMap,
+                CN_LOCK_GID_MAP.rawValue: .gidMap, CN_LOCK_HELPER.rawValue: .mapWriter,
+                CN_LOCK_REROOT.rawValue: .reroot, CN_LOCK_LIMIT_USERNS.rawValue: .limitUserNamespaces,
+                CN_LOCK_SWITCH.rawValue: .switchIDs,
             ]
-            self.init(.child, step: "locking the mounts: \(parts[UInt32(detail)] ?? "step \(detail)")", errno: errno,
+            guard let part = parts[UInt32(truncatingIfNeeded: detail)] else { self.init(unknown: report); return }
+            self.init(.child, .lockMounts(part), errno: errno,
                 detail: "cannot enter the nested user and mount namespace that locks them",
                 hint: "set mountLocking to .never (the read-only mounts can then be remounted by a command with CAP_SYS_ADMIN)")
         case Int(CN_STEP_CAPABILITIES.rawValue):
-            let parts: [UInt32: String] = [
-                CN_CAPS_KEEP.rawValue: "PR_SET_KEEPCAPS", CN_CAPS_BOUNDING.rawValue: "the bounding set",
-                CN_CAPS_SETS.rawValue: "capset", CN_CAPS_AMBIENT.rawValue: "the ambient set",
+            let parts: [UInt32: CapabilitiesStep] = [
+                CN_CAPS_KEEP.rawValue: .keep, CN_CAPS_BOUNDING.rawValue: .boundingSet,
+                CN_CAPS_SETS.rawValue: .sets, CN_CAPS_AMBIENT.rawValue: .ambientSet,
             ]
-            self.init(.child, step: "dropping capabilities: \(parts[UInt32(detail)] ?? "step \(detail)")", errno: errno,
+            guard let part = parts[UInt32(truncatingIfNeeded: detail)] else { self.init(unknown: report); return }
+            self.init(.child, .capabilities(part), errno: errno,
                 detail: "cannot keep only \(sandbox.capabilities)",
-                hint: detail == Int32(CN_CAPS_BOUNDING.rawValue) && errno == .notPermitted
+                hint: part == .boundingSet && errno == .notPermitted
                     ? "the bounding set shrinks only with CAP_SETPCAP: create a user namespace, or set noNewPrivileges" : nil)
         case Int(CN_STEP_UNSHARE.rawValue):
-            self.init(.child, step: "unshare(\(kinds))", errno: errno, detail: "cannot create the namespaces",
+            self.init(.child, .unshare(kinds), errno: errno, detail: "cannot create the namespaces",
                 hint: creationHint(kinds, errno: errno))
         default:
-            let names: [UInt32: String] = [
-                CN_STEP_PDEATHSIG.rawValue: "prctl(PR_SET_PDEATHSIG)",
-                CN_STEP_PARENT_GONE.rawValue: "parent-death check",
-                CN_STEP_SYNC.rawValue: "waiting for the parent",
-                CN_STEP_SETGROUPS.rawValue: "setgroups",
-                CN_STEP_SETGID.rawValue: "setresgid(\(detail))",
-                CN_STEP_SETUID.rawValue: "setresuid(\(detail))",
-                CN_STEP_FORK.rawValue: "fork",
-                CN_STEP_SETSID.rawValue: "setsid",
-                CN_STEP_FOREGROUND.rawValue: "tcsetpgrp",
-                CN_STEP_CHDIR.rawValue: "chdir \(command.workingDirectory ?? "")",
-                CN_STEP_FDS.rawValue: "file descriptor \(detail)",
-                CN_STEP_SIGNALS.rawValue: "signal mask",
-                CN_STEP_NO_NEW_PRIVS.rawValue: "prctl(PR_SET_NO_NEW_PRIVS)",
-                CN_STEP_SECCOMP.rawValue: "seccomp(SECCOMP_SET_MODE_FILTER)",
-                CN_STEP_TIME_OFFSETS.rawValue: "timens_offsets",
-                CN_STEP_PROPAGATION.rawValue: "mount propagation \(sandbox.mountPropagation)",
-                CN_STEP_HOSTNAME.rawValue: "sethostname \(sandbox.hostname ?? "")",
-                CN_STEP_DOMAINNAME.rawValue: "setdomainname \(sandbox.domainName ?? "")",
-                CN_STEP_LOOPBACK.rawValue: "bringing lo up",
-                CN_STEP_NEW_ROOT.rawValue: "\(sandbox.rootMode == .pivot ? "pivot_root" : "chroot") \(sandbox.newRoot ?? "")",
+            let steps: [UInt32: Step] = [
+                CN_STEP_PDEATHSIG.rawValue: .parentDeathSignal,
+                CN_STEP_PARENT_GONE.rawValue: .parentGone,
+                CN_STEP_SYNC.rawValue: .synchronization,
+                CN_STEP_SETGROUPS.rawValue: .setgroups,
+                CN_STEP_SETGID.rawValue: .setgid(UInt32(truncatingIfNeeded: detail)),
+                CN_STEP_SETUID.rawValue: .setuid(UInt32(truncatingIfNeeded: detail)),
+                CN_STEP_FORK.rawValue: .fork,
+                CN_STEP_SETSID.rawValue: .setsid,
+                CN_STEP_FOREGROUND.rawValue: .foreground,
+                CN_STEP_CHDIR.rawValue: .chdir(FilePath(command.workingDirectory ?? "")),
+                CN_STEP_FDS.rawValue: .fileDescriptor(detail),
+                CN_STEP_SIGNALS.rawValue: .signalMask,
+                CN_STEP_NO_NEW_PRIVS.rawValue: .noNewPrivileges,
+                CN_STEP_SECCOMP.rawValue: .seccomp,
+                CN_STEP_TIME_OFFSETS.rawValue: .timeOffsets,
+                CN_STEP_PROPAGATION.rawValue: .mountPropagation(sandbox.mountPropagation),
+                CN_STEP_HOSTNAME.rawValue: .hostname(sandbox.hostname ?? ""),
+                CN_STEP_DOMAINNAME.rawValue: .domainName(sandbox.domainName ?? ""),
+                CN_STEP_LOOPBACK.rawValue: .loopback,
+                CN_STEP_NEW_ROOT.rawValue: .newRoot(FilePath(sandbox.newRoot ?? ""), sandbox.rootMode),
             ]
-            let step = names[UInt32(report.step)] ?? "step \(report.step)"
+            guard let step = steps[UInt32(truncatingIfNeeded: report.step)] else { self.init(unknown: report); return }
             var hint: String?
-            switch Int(report.step) {
-            case Int(CN_STEP_SETUID.rawValue), Int(CN_STEP_SETGID.rawValue):
+            switch step {
+            case .setuid, .setgid:
                 hint = "the id must be mapped in the user namespace (see userMapping)"
-            case Int(CN_STEP_PARENT_GONE.rawValue):
+            case .parentGone:
                 hint = "the spawning process died during the set-up"
-            case Int(CN_STEP_CHDIR.rawValue):
+            case .chdir:
                 hint = "the working directory must exist inside the sandbox"
-            case Int(CN_STEP_FORK.rawValue) where errno == .noMemory && sandbox.joinedKinds.contains(.pid):
+            case .fork where errno == .noMemory && sandbox.joinedKinds.contains(.pid):
                 // The kernel's answer to a fork into a pid namespace whose pid 1 has exited.
                 hint = "the joined pid namespace's init (its pid 1) has exited: nothing can start in it any more"
             default: break
             }
-            self.init(.child, step: step, errno: errno, detail: "failed during the set-up", hint: hint)
+            self.init(.child, step, errno: errno, detail: "failed during the set-up", hint: hint)
         }
+    }
+
+    /// A report of a step (or a part of one) this version does not know.
+    private init(unknown report: cn_report) {
+        self.init(.child, .unknown(report.step), errno: Errno(rawValue: report.error),
+            detail: "failed during the set-up (part \(report.detail))")
     }
 }
 
 extension SandboxError {
     /// A failed write of an id map file, as the `.idMaps` step that names the file.
     init(idMaps error: NamespaceError) {
-        self.init(.idMaps, step: error.path?.string ?? "id maps", errno: error.errno, detail: error.detail, hint: error.hint)
+        self.init(.idMaps, .writeIDMap(error.path ?? FilePath("id maps")), errno: error.errno, detail: error.detail, hint: error.hint)
     }
 }

@@ -33,7 +33,7 @@ public func forkIntoNamespaces(
     }
     fflush(nil)
     let child = fork()
-    guard child >= 0 else { throw SandboxError(.clone, step: "fork", errno: .current, detail: "cannot fork") }
+    guard child >= 0 else { throw SandboxError(.clone, .fork, errno: .current, detail: "cannot fork") }
     if child == 0 {
         do {
             try unshare(kinds)

@@ -8,21 +8,22 @@ import Synchronization
 /// safe. Instead the program re-executes itself (`/proc/self/exe`, opened before the spawn so a
 /// binary replaced on disk cannot be swapped in) inside the sandbox, and the copy, still
 /// single-threaded at the top of `main`, runs the closure registered under the requested name.
-/// Bytes go in and come back over pipes; a thrown error comes back as its text.
+/// `Codable` values (or bytes) go in and come back over pipes, as JSON; a thrown error comes
+/// back as an `EntryPointError` with its description (and its value, if it is `Codable`).
 ///
 /// The rule: register every entry point, then call `runIfRequested()`, first thing in `main`,
 /// before any other work (in particular before starting tasks or threads):
 ///
 /// ```swift
-/// SandboxEntryPoints.register("hostname") { _ in
+/// SandboxEntryPoints.register("hostname") { (prefix: String) in
 ///     var name = [CChar](repeating: 0, count: 65)
 ///     gethostname(&name, name.count)
-///     return Array(String(cString: name).utf8)
+///     return prefix + String(cString: name)
 /// }
 /// SandboxEntryPoints.runIfRequested()
 /// // ... the program as usual; later, from any thread:
 /// var sandbox = Sandbox(create: [.user, .uts]); sandbox.hostname = "box"
-/// let reply = try sandbox.run(entryPoint: "hostname", input: [])   // "box"
+/// let name = try sandbox.run(entryPoint: "hostname", input: "in ", as: String.self)   // "in box"
 /// ```
 public enum SandboxEntryPoints {
     /// The environment variable that names the entry point in the re-executed copy.
@@ -33,9 +34,17 @@ public enum SandboxEntryPoints {
 
     private static let registry = Mutex<[String: @Sendable ([UInt8]) throws -> [UInt8]]>([:])
 
-    /// Registers `body` under `name`, replacing any earlier one.
+    /// Registers `body` under `name`, replacing any earlier one: bytes in, bytes out.
     public static func register(_ name: String, _ body: @escaping @Sendable ([UInt8]) throws -> [UInt8]) {
         registry.withLock { $0[name] = body }
+    }
+
+    /// Registers `body` under `name`, replacing any earlier one: its input is decoded from
+    /// JSON and its result encoded as JSON, for `Sandbox.run(entryPoint:input:as:environment:)`.
+    public static func register<Input: Decodable, Output: Encodable>(
+        _ name: String, _ body: @escaping @Sendable (Input) throws -> Output
+    ) {
+        register(name, TypedEntryPoint(body: body).call)
     }
 
     /// In a copy started by `Sandbox.run(entryPoint:input:environment:)`: runs the entry point and exits
@@ -55,7 +64,7 @@ public enum SandboxEntryPoints {
             send(status: 0, try body(input))
             exit(0)
         } catch {
-            send(status: 1, Array("\(error)".utf8))
+            send(status: 1, EntryPointError(name: name, thrown: error).record)
             exit(1)
         }
     }
@@ -64,6 +73,13 @@ public enum SandboxEntryPoints {
         writeAll(outputFD, [status] + payload)
         close(outputFD)
     }
+}
+
+/// A typed entry point as bytes in and out: JSON decoded, called, encoded.
+private struct TypedEntryPoint<Input: Decodable, Output: Encodable>: Sendable {
+    let body: @Sendable (Input) throws -> Output
+
+    @Sendable func call(_ bytes: [UInt8]) throws -> [UInt8] { try encodeJSON(body(decodeJSON(from: bytes))) }
 }
 
 /// What an entry point answered.
@@ -78,13 +94,42 @@ extension Sandbox {
     /// Runs the entry point registered as `name` in a copy of this program inside the sandbox,
     /// feeding it `input`, and returns what it returned.
     /// - Throws: `SandboxError` when the sandbox cannot be set up, or (stage `.child`, step
-    ///   `entry point NAME`) with the text of the error the closure threw.
+    ///   `.entryPoint(name)`) with the description of the error the closure threw.
     public func run(entryPoint name: String, input: [UInt8], environment: [String: String]? = nil)
         throws(SandboxError) -> EntryPointReply
     {
+        let (status, payload, termination) = try exchange(name, input, environment)
+        guard status == 0 else {
+            let thrown = EntryPointError(name: name, record: payload)
+            throw SandboxError(.child, .entryPoint(name), detail: thrown.message)
+        }
+        return EntryPointReply(output: payload, termination: termination)
+    }
+
+    /// Runs the entry point registered as `name` (with `SandboxEntryPoints.register(_:_:)` for
+    /// `Codable` values) in a copy of this program inside the sandbox, and returns its result.
+    ///
+    /// ```swift
+    /// let answer = try sandbox.run(entryPoint: "describe", input: Request(path: "/etc"), as: Answer.self)
+    /// ```
+    /// - Throws: `SandboxError` when the sandbox cannot be set up; `EntryPointError` when the
+    ///   closure threw; `EncodingError` or `DecodingError` when a value does not code.
+    public func run<Input: Encodable, Output: Decodable>(
+        entryPoint name: String, input: Input, as type: Output.Type = Output.self, environment: [String: String]? = nil
+    ) throws -> Output {
+        let (status, payload, _) = try exchange(name, try encodeJSON(input), environment)
+        guard status == 0 else { throw EntryPointError(name: name, record: payload) }
+        return try decodeJSON(type, from: payload)
+    }
+
+    /// Starts the copy with `input` and returns its status byte, the rest of its reply, and
+    /// how it ended.
+    private func exchange(_ name: String, _ input: [UInt8], _ environment: [String: String]?)
+        throws(SandboxError) -> (UInt8, [UInt8], Termination)
+    {
         let executable = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
         guard executable >= 0 else {
-            throw SandboxError(.commandNotFound, step: "/proc/self/exe", errno: .current, detail: "cannot open this program")
+            throw SandboxError(.commandNotFound, .lookup("/proc/self/exe"), errno: .current, detail: "cannot open this program")
         }
         defer { close(executable) }
         var toChild = try SpawnPipe(), fromChild = try SpawnPipe()
@@ -104,13 +149,10 @@ extension Sandbox {
         let reply = readAll(fromChild.readEnd)
         let termination = try process.wait()
         guard let status = reply.first else {
-            throw SandboxError(.child, step: "entry point \(name)", detail: "the program \(termination) without a reply",
+            throw SandboxError(.child, .entryPoint(name), detail: "the program \(termination) without a reply",
                 hint: "call SandboxEntryPoints.runIfRequested() first thing in main")
         }
-        guard status == 0 else {
-            throw SandboxError(.child, step: "entry point \(name)", detail: String(decoding: reply.dropFirst(), as: UTF8.self))
-        }
-        return EntryPointReply(output: Array(reply.dropFirst()), termination: termination)
+        return (status, Array(reply.dropFirst()), termination)
     }
 }
 

@@ -160,7 +160,7 @@ extension Sandbox {
                 } else if errno != .notPermitted && errno != .permissionDenied {
                     hint = "the file must be on a mount this process may bind over"
                 }
-                throw SandboxError(.persist, step: "persist[\(kind)] \(file)", errno: errno,
+                throw SandboxError(.persist, .persist(kind, FilePath(file)), errno: errno,
                     detail: "cannot bind-mount \(process.namespacePath(kind)) on it", hint: hint)
             }
             done.append(file)

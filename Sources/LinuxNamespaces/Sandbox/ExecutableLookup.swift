@@ -32,19 +32,19 @@ enum ExecutableLookup {
             start = path.index(after: end)
         }
         if sawNotExecutable {
-            throw SandboxError(.commandNotExecutable, step: name, errno: .permissionDenied,
+            throw SandboxError(.commandNotExecutable, .lookup(name), errno: .permissionDenied,
                 detail: "found in PATH but not executable", hint: "chmod +x it, or give another path")
         }
-        throw SandboxError(.commandNotFound, step: name, errno: .noSuchFileOrDirectory,
+        throw SandboxError(.commandNotFound, .lookup(name), errno: .noSuchFileOrDirectory,
             detail: "not found in PATH (\(command.searchPath))", hint: "give its full path or fix PATH")
     }
 
     private static func checkFile(_ path: String, _ command: SandboxCommand) throws(SandboxError) {
         guard access(path, F_OK) == 0 else {
-            throw SandboxError(.commandNotFound, step: path, errno: .current, detail: "no such file")
+            throw SandboxError(.commandNotFound, .lookup(path), errno: .current, detail: "no such file")
         }
         guard isExecutableFile(path) else {
-            throw SandboxError(.commandNotExecutable, step: path, errno: .permissionDenied,
+            throw SandboxError(.commandNotExecutable, .lookup(path), errno: .permissionDenied,
                 detail: isDirectory(path) ? "is a directory" : "not executable",
                 hint: "chmod +x it, or give another path")
         }

@@ -10,7 +10,7 @@ enum IDMapHelpers {
             do {
                 try writeIDMaps(of: pid, uidMap: nil, gidMap: nil, setgroups: setgroups)
             } catch {
-                throw SandboxError(.idMaps, step: "setgroups", errno: error.errno, detail: error.detail, hint: error.hint)
+                throw SandboxError(idMaps: error)
             }
         }
         try run("newuidmap", pid, mapping.uidMap)
@@ -22,7 +22,7 @@ enum IDMapHelpers {
     private static func run(_ helper: String, _ pid: ProcessID, _ map: IDMap) throws(SandboxError) {
         let candidates: [String] = ["/usr/bin/\(helper)", "/bin/\(helper)", "/usr/sbin/\(helper)"]
         guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
-            throw SandboxError(.idMaps, step: helper, errno: .noSuchFileOrDirectory,
+            throw SandboxError(.idMaps, .idMapHelper(helper), errno: .noSuchFileOrDirectory,
                 detail: "\(helper) is needed to map ids beyond your own as an ordinary user",
                 hint: "install it (Debian: apt-get install uidmap), or run as root")
         }
@@ -32,7 +32,7 @@ enum IDMapHelpers {
         let (status, output) = runCapturingStderr(path, arguments)
         guard status == 0 else {
             let file = helper == "newuidmap" ? "/etc/subuid" : "/etc/subgid"
-            throw SandboxError(.idMaps, step: helper,
+            throw SandboxError(.idMaps, .idMapHelper(helper),
                 detail: "exited with status \(status): \(output.trimmingWhitespace())",
                 hint: "the ranges must be yours in \(file)")
         }

@@ -11,7 +11,7 @@ struct SpawnPipe {
     init() throws(SandboxError) {
         var fds: [Int32] = [-1, -1]
         guard cn_pipe_cloexec(&fds) == 0 else {
-            throw SandboxError(.clone, step: "pipe2", errno: .current, detail: "cannot create a pipe",
+            throw SandboxError(.resources, .pipe, errno: .current, detail: "cannot create a pipe",
                 hint: "the process may be out of file descriptors (ulimit -n)")
         }
         readEnd = fds[0]

@@ -74,7 +74,7 @@ extension Sandbox {
         plan.share_memory = mode == .spawn && joins.isEmpty && channels.go == nil && persist.isEmpty && !geometry.mayHaveSupervisor ? 1 : 0
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
-        plan.pdeathsig = parentDeathSignal ?? 0
+        plan.pdeathsig = parentDeathSignal?.rawValue ?? 0
         plan.parent_pidfd = channels.parentPidfd
         plan.exec_fd = -1
         if let command { fillProcess(&plan, arena, command, searchPath: searchPath) }

@@ -36,7 +36,7 @@ public struct Sandbox: Sendable, Hashable {
     public var pidOne: PIDOne
     /// Kill the sandbox when the spawning process dies (`PR_SET_PDEATHSIG` with this signal,
     /// checked race-free through a pidfd of the parent). Nil: it lives on.
-    public var parentDeathSignal: Int32?
+    public var parentDeathSignal: Signal?
     /// The command's session and terminal.
     public var session: SessionMode
 
@@ -136,7 +136,7 @@ public struct Sandbox: Sendable, Hashable {
     /// Whether the sandbox dies with its parent: `parentDeathSignal` is SIGKILL when set.
     public var dieWithParent: Bool {
         get { parentDeathSignal != nil }
-        set { parentDeathSignal = newValue ? SIGKILL : nil }
+        set { parentDeathSignal = newValue ? .kill : nil }
     }
 }
 

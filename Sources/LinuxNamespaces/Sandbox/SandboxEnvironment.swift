@@ -134,6 +134,7 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
 
 /// What a mount refuses to its files, as the `nosuid`, `nodev` and `noexec` mount options.
 public struct MountRestrictions: OptionSet, Sendable, Hashable {
+    /// The bits: 1 `nosuid`, 2 `nodev`, 4 `noexec`.
     public let rawValue: UInt32
     /// Makes a set from its raw bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }

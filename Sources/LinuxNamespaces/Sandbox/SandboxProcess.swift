@@ -71,7 +71,7 @@ public final class SandboxProcess: Sendable {
     public func signal(_ signal: Int32) throws(SandboxError) {
         let gone = reaped.load(ordering: .acquiring)
         guard !gone, cn_signal_child(pidfd.rawValue, pid.rawValue, signal) == 0 else {
-            throw SandboxError(.wait, step: "pidfd_send_signal(\(signal))", errno: gone ? .noSuchProcess : .current,
+            throw SandboxError(.wait, .signal(Signal(rawValue: signal)), errno: gone ? .noSuchProcess : .current,
                 detail: "cannot signal process \(pid)")
         }
     }
@@ -88,7 +88,7 @@ public final class SandboxProcess: Sendable {
             let waited = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
             if waited == 0 { reaped.store(true, ordering: .releasing) }
             guard waited == 0 else {
-                throw SandboxError(.wait, step: "waitid", errno: .current, detail: "cannot wait for process \(pid)",
+                throw SandboxError(.wait, .wait, errno: .current, detail: "cannot wait for process \(pid)",
                     hint: "something else reaped it: is SIGCHLD ignored in this process?")
             }
             var termination: Termination = code == CLD_EXITED ? .exited(status) : .signaled(status)
@@ -98,7 +98,7 @@ public final class SandboxProcess: Sendable {
                 if reported == CN_STATUS_WAIT_FAILED {
                     let error = readValue(statusFD, as: Int32.self, initial: 0).map(Errno.init(rawValue:))
                     if restoresForeground { takeBackTerminal() }
-                    throw SandboxError(.wait, step: "wait4", errno: error,
+                    throw SandboxError(.wait, .initWait, errno: error,
                         detail: "the supervisor of the command (the sandbox's init) could not wait for it and ended it")
                 }
                 termination = Termination(waitStatus: reported)

@@ -68,7 +68,7 @@ extension Sandbox {
             if failure != 0 {
                 channels.status?.closeBoth()
                 throw SandboxError(
-                    .clone, step: "starting the spawner thread", errno: Errno(rawValue: failure),
+                    .resources, .spawnerThread, errno: Errno(rawValue: failure),
                     detail: "a parent-death signal is tied to the thread that clones; spawns from threads other than the main one clone from a thread of ours",
                     hint: "pthread_create failed: check the thread and memory limits (ulimit -u, RLIMIT_NPROC)")
             }
@@ -82,7 +82,7 @@ extension Sandbox {
             let errno = Errno.current
             channels.status?.closeBoth()
             throw SandboxError(
-                .clone, step: "\(lowered.plan.share_memory != 0 ? "clone" : "clone3")(\(geometry.cloneFlags))", errno: errno, detail: "cannot create the child",
+                .clone, .clone(geometry.cloneFlags, sharedMemory: lowered.plan.share_memory != 0), errno: errno, detail: "cannot create the child",
                 hint: creationHint(geometry.cloneFlags, errno: errno))
         }
         // (When the command's process is our own child, that one gives the terminal back.)
@@ -192,7 +192,7 @@ extension Sandbox {
         let errno = Errno.current
         _ = kill(child, SIGKILL)
         _ = waitpid(child, nil, 0)
-        throw SandboxError(.clone, step: "pidfd_open(\(child))", errno: errno, detail: "cannot hold the process that runs the command")
+        throw SandboxError(.clone, .pidfdOpen(ProcessID(rawValue: child)), errno: errno, detail: "cannot hold the process that runs the command")
     }
 
     /// Checks every field that can be wrong before anything is started.
@@ -212,7 +212,7 @@ extension Sandbox {
             throw SandboxError(invalid: "userMapping", "id maps need a new user namespace",
                 hint: "add .user to create")
         }
-        if let signal = parentDeathSignal, !(1...64).contains(signal) || signal == SIGSTOP {
+        if let signal = parentDeathSignal?.rawValue, !(1...64).contains(signal) || signal == SIGSTOP {
             throw SandboxError(invalid: "parentDeathSignal", "\(signal) is not a signal that can end a process")
         }
         if command.executable.isEmpty {
@@ -251,7 +251,7 @@ extension Sandbox {
     }
 
     private func lostChild() -> SandboxError {
-        SandboxError(.child, step: "set-up", detail: "the child ended without a report",
+        SandboxError(.child, .unreported, detail: "the child ended without a report",
             hint: "it may have been killed (out of memory, or a signal)")
     }
 }

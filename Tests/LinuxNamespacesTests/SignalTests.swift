@@ -1,0 +1,28 @@
+import Glibc
+import LinuxNamespaces
+import Testing
+
+/// `Signal`: signals by name and number, sent to a sandbox, and named in errors.
+@Suite struct SignalTests {
+    @Test func namesParseAsKillTakesThem() {
+        #expect(Signal(name: "TERM") == .terminate && Signal(name: "sigterm") == .terminate && Signal(name: "15") == .terminate)
+        #expect(Signal(name: "USR1") == .user1 && Signal(name: "SIGKILL") == .kill)
+        #expect(Signal(name: "0") == nil && Signal(name: "65") == nil && Signal(name: "NOPE") == nil)
+        #expect(Signal.hangup.description == "SIGHUP" && Signal(rawValue: 40).description == "signal 40")
+    }
+
+    @Test func aSignalEndsTheSandboxAndOneAfterTheWaitIsANamedStep() throws {
+        var sandbox = Sandbox(create: [.user, .pid])
+        sandbox.userMapping = .root
+        sandbox.parentDeathSignal = .kill
+        let process = try sandbox.spawn(SandboxCommand("/bin/sleep", ["60"]))
+        try process.signal(.terminate)
+        #expect(try process.wait() == .signaled(SIGTERM))
+        #expect {
+            try process.signal(.kill)
+        } throws: { error in
+            guard let error = error as? SandboxError, case .signal(let signal) = error.step else { return false }
+            return signal == .kill && error.errno == .noSuchProcess && error.description.hasPrefix("wait: pidfd_send_signal(9): ESRCH")
+        }
+    }
+}
