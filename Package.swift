@@ -36,6 +36,8 @@ let package = Package(
         // A single-threaded helper the tests run in a child process: the test runner itself is
         // multithreaded, and some namespace operations are only allowed to a single thread.
         .executableTarget(name: "nsprobe", dependencies: ["LinuxNamespaces", .product(name: "SystemPackage", package: "swift-system")]),
+        // Runs one scenario of Sandbox.run and async waiting, for the tests as uid 65534.
+        .executableTarget(name: "nsio", dependencies: ["LinuxNamespaces", .product(name: "SystemPackage", package: "swift-system")]),
         // Runs a command with chosen system calls failing with ENOSYS, to test the fallbacks.
         .executableTarget(name: "enosys"),
         // Starts a command with signals ignored, or on a new pseudo-terminal that types keys
@@ -45,7 +47,7 @@ let package = Package(
         .target(name: "TestIsolation", path: "Tests/TestIsolation"),
         .testTarget(
             name: "LinuxNamespacesTests",
-            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox", "enosys", "sighelper", "TestIsolation"]
+            dependencies: ["LinuxNamespaces", "nsprobe", "nsbox", "nsio", "enosys", "sighelper", "TestIsolation"]
         ),
     ]
 )

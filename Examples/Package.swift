@@ -21,5 +21,6 @@ let package = Package(
         example("list-namespaces"),        // ListingNamespaces.md
         example("run-oci-config"),         // OCIRuntimeConfigs.md
         example("id-maps"),                // IDMappings.md
+        example("run-with-output"),        // RunningWithOutput.md
     ]
 )

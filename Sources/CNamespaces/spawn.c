@@ -116,6 +116,7 @@ int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status) {
         r = waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | (nohang ? WNOHANG : 0));
     } while (r < 0 && errno == EINTR);
     if (r < 0) return -1;
+    if (info.si_pid == 0) return 1;  // WNOHANG, and it runs on
     *code = info.si_code;
     *status = info.si_status;
     return 0;

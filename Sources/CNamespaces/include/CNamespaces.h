@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/epoll.h>  // for the library's epoll thread: Glibc does not export it
 
 // Namespace clone flags: clone(2), unshare(2), setns(2).
 static const int CN_CLONE_NEWCGROUP = 0x02000000;

@@ -264,7 +264,7 @@ int cn_current_signal_mask(sigset_t *mask);
 
 /// waitid(P_PIDFD, pidfd, ...): the exit of the process `pidfd` refers to. Returns 0 and sets
 /// *code (CLD_EXITED, CLD_KILLED, CLD_DUMPED) and *status, or -1 and errno. Blocks unless
-/// nohang, in which case *code is 0 when the process is still running.
+/// nohang, in which case it returns 1 while the process is still running.
 int cn_wait_pidfd(int pidfd, int nohang, int *code, int *status);
 
 /// The signals passed on to a child while we wait for it: every one that can be caught, but

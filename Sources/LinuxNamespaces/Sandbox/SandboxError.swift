@@ -43,6 +43,8 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         case wait
         /// Bind-mounting a namespace on a file to keep it (from the caller).
         case persist
+        /// Feeding the command's standard input or collecting its output (`Sandbox.run`).
+        case io = "standard I/O"
     }
 
     /// Which part of locking the mounts failed (`Step.lockMounts`).

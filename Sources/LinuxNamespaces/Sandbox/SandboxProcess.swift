@@ -19,8 +19,7 @@ public final class SandboxProcess: Sendable {
     private let statusFD: Int32
     private let restoresForeground: Bool
     private let state = Mutex<State>(State())
-    /// Set once the process is reaped: its pid may name another process from then on. (Not in
-    /// `state`, whose lock `wait()` holds while it blocks.)
+    /// Set once the process is reaped: its pid may name another process from then on.
     private let reaped = Atomic<Bool>(false)
 
     private struct State {
@@ -33,6 +32,8 @@ public final class SandboxProcess: Sendable {
         self.pid = pid
         self.pidfd = FileDescriptor(rawValue: pidfd)
         self.statusFD = statusFD
+        // Read only once the supervisor has exited, after its last write: never wait on it.
+        if statusFD >= 0 { _ = fcntl(statusFD, F_SETFL, O_NONBLOCK) }
         self.restoresForeground = restoresForeground
     }
 
@@ -76,16 +77,56 @@ public final class SandboxProcess: Sendable {
         }
     }
 
-    /// Waits until the command ends and returns how; later calls return the same value.
+    /// Waits until the command ends and returns how; later calls return the same value. Any
+    /// number of threads and tasks may wait at once, and read `namespaces` meanwhile: the
+    /// wait blocks in poll(2) on the pidfd, holding no lock, and reaps once it is readable.
     /// - Throws: `SandboxError` (`.wait`) if the process was reaped elsewhere (for example with
     ///   SIGCHLD ignored).
-    /// The corresponding system call is waitid(2) with P_PIDFD.
+    /// The corresponding system calls are poll(2) and waitid(2) with P_PIDFD.
     public func wait() throws(SandboxError) -> Termination {
-        try state.withLock { state throws(SandboxError) -> Termination in
+        while true {
+            if let termination = try reapIfExited() { return termination }
+            var ready = pollfd(fd: pidfd.rawValue, events: Int16(POLLIN), revents: 0)
+            _ = poll(&ready, 1, -1)  // EINTR: look again
+        }
+    }
+
+    /// Waits without blocking a thread: the pidfd is watched by the one epoll thread of the
+    /// process (`Readiness`), so a thousand awaited sandboxes cost no thread each.
+    ///
+    /// Cancelling the awaiting task detaches: the wait throws `SandboxError` with errno
+    /// `.canceled` and the process runs on, still ours to `signal(_:)` and await again.
+    /// (`Sandbox.run` kills the process instead: it must not outlive the call.)
+    /// - Throws: `SandboxError` (`.wait`), as `wait()`, or with errno `.canceled`.
+    public func wait() async throws(SandboxError) -> Termination {
+        while true {
+            if let termination = try reapIfExited() { return termination }
+            if try await Readiness.shared.wait(pidfd.rawValue, for: EPOLLIN.rawValue) == .cancelled {
+                if let termination = try reapIfExited() { return termination }
+                throw .waitCancelled(pid)
+            }
+        }
+    }
+
+    /// Waits as `wait() async` does, but a cancelled task does not stop it (for a process just
+    /// killed, which ends at once).
+    func waitIgnoringCancellation() async throws(SandboxError) -> Termination {
+        while true {
+            if let termination = try reapIfExited() { return termination }
+            _ = try await Readiness.shared.wait(pidfd.rawValue, for: EPOLLIN.rawValue, cancellable: false)
+        }
+    }
+
+    /// The termination if the process has ended, reaping it the first time; nil while it runs.
+    /// Never blocks: waitid with WNOHANG, and the supervisor's report was written before it
+    /// exited (the status pipe is non-blocking).
+    private func reapIfExited() throws(SandboxError) -> Termination? {
+        try state.withLock { state throws(SandboxError) -> Termination? in
             if let termination = state.termination { return termination }
             var code: Int32 = 0
             var status: Int32 = 0
-            let waited = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
+            let waited = cn_wait_pidfd(pidfd.rawValue, 1, &code, &status)
+            if waited == 1 { return nil }
             if waited == 0 { reaped.store(true, ordering: .releasing) }
             guard waited == 0 else {
                 throw SandboxError(.wait, .wait, errno: .current, detail: "cannot wait for process \(pid)",
@@ -147,17 +188,6 @@ public final class SandboxProcess: Sendable {
     public func waitPassingOnSignals() throws(SandboxError) -> Termination {
         _ = cn_wait_passing_on_signals(pidfd.rawValue, pid.rawValue)
         return try wait()
-    }
-
-    /// Waits without blocking a Swift concurrency thread: the blocking wait runs on a thread
-    /// of its own.
-    public func wait() async throws(SandboxError) -> Termination {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Termination, SandboxError>, Never>) in
-            runOnNewThread {
-                continuation.resume(returning: Result { () throws(SandboxError) in try self.wait() })
-            }
-        }
-        return try result.get()
     }
 
     /// Kills the whole sandbox and reaps it; for failed set-ups.

@@ -8,6 +8,12 @@
 //       library's default: a small init forks the command). /proc is mounted fresh when pid
 //       and mount namespaces are new (the library's default, and the C loop's).
 //       Prints `spawns N seconds S spawns_per_s R p50_us P p99_us Q`, as the C loop does.
+//   nsthroughput tasks N [KINDS] [sequential] [init]
+//       N `Sandbox.run` of /bin/true with standard output collected (`.string(limit:)`), all
+//       started at once from a TaskGroup and awaited through their pidfds (or, with
+//       `sequential`, one after another in one task); the same sandbox as `loop`. Prints the
+//       `loop` line plus `peak_threads T`: the most threads the process had, sampled every
+//       millisecond (the sampler included).
 //   nsthroughput list N
 //       N calls of listNamespaces() in this process; prints the namespace count and the
 //       median milliseconds per call.
@@ -102,6 +108,66 @@ func loop(rounds: Int, kinds: NamespaceSet, threads: Int, busy: Int, withInit: B
     print(line)
 }
 
+/// The `Threads:` count of /proc/self/status.
+func threadCount() -> Int {
+    let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let n = read(fd, &buffer, buffer.count)
+    for line in String(decoding: buffer[..<max(n, 0)], as: UTF8.self).split(separator: "\n") where line.hasPrefix("Threads:") {
+        return Int(line.dropFirst(8).filter { $0 != " " && $0 != "\t" }) ?? -1
+    }
+    return -1
+}
+
+func tasks(rounds: Int, kinds: NamespaceSet, sequential: Bool, withInit: Bool) async {
+    let sandbox = {
+        var sandbox = Sandbox(create: kinds)
+        if kinds.contains(.user) { sandbox.userMapping = .root }
+        if !withInit { sandbox.pidOne = .command }
+        return sandbox
+    }()
+    let command = SandboxCommand("/bin/true")
+    let peak = Atomic<Int>(0)
+    let sampler = startThread {
+        while peak.load(ordering: .relaxed) >= 0 {
+            let count = threadCount()
+            if count > peak.load(ordering: .relaxed) { peak.store(count, ordering: .relaxed) }
+            usleep(1000)
+        }
+    }
+    @Sendable func one(_ round: Int) async -> Double {
+        let begin = nowMicros()
+        do {
+            let result = try await sandbox.run(command, output: .string(limit: 4096))
+            guard result.termination.isSuccess, result.standardOutput.isEmpty else {
+                warn("nsthroughput: round \(round): \(result.termination)\n")
+                exit(1)
+            }
+        } catch {
+            warn("nsthroughput: round \(round): \(error)\n")
+            exit(1)
+        }
+        return nowMicros() - begin
+    }
+    let start = nowMicros()
+    var latencies: [Double] = []
+    if sequential {
+        for round in 0..<rounds { latencies.append(await one(round)) }
+    } else {
+        latencies = await withTaskGroup(of: Double.self) { group in
+            for round in 0..<rounds { group.addTask { await one(round) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+    let seconds = (nowMicros() - start) / 1e6
+    let highest = peak.exchange(-1, ordering: .relaxed)
+    pthread_join(sampler, nil)
+    latencies.sort()
+    print("spawns \(rounds) seconds \(fixed(seconds, 3)) spawns_per_s \(fixed(Double(rounds) / seconds, 1)) "
+        + "p50_us \(Int(latencies[rounds / 2])) p99_us \(Int(latencies[rounds * 99 / 100])) peak_threads \(highest)")
+}
+
 func fixed(_ value: Double, _ digits: Int) -> String {
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
@@ -135,9 +201,15 @@ case "loop" where args.count >= 2:
         threads: args.count > 3 ? Int(args[3]) ?? 1 : 1,
         busy: args.count > 4 ? Int(args[4]) ?? 0 : 0,
         withInit: args.count > 5 && args[5] == "init")
+case "tasks" where args.count >= 2:
+    await tasks(
+        rounds: Int(args[1]) ?? 1000,
+        kinds: parseKinds(args.count > 2 ? args[2] : "Ump"),
+        sequential: args.dropFirst(3).contains("sequential"),
+        withInit: args.dropFirst(3).contains("init"))
 case "list":
     list(args.count > 1 ? Int(args[1]) ?? 10 : 10)
 default:
-    warn("usage: nsthroughput loop N [KINDS] [THREADS] [BUSY] [init] | list N\n")
+    warn("usage: nsthroughput loop N [KINDS] [THREADS] [BUSY] [init] | tasks N [KINDS] [sequential] [init] | list N\n")
     exit(2)
 }

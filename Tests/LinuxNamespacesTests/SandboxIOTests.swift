@@ -1,0 +1,103 @@
+import Foundation
+import Glibc
+import LinuxNamespaces
+import Testing
+
+/// The `nsio` helper, which runs one scenario of `Sandbox.run` and async waiting in a process
+/// of its own: as root, and as uid 65534 (which the test runner cannot become).
+enum NSIO {
+    static let path: String = Probe.sharedCopy(of: "nsio")
+
+    /// Runs `nsio ARGS` as root or as uid 65534; fails the test unless it exits 0.
+    static func run(_ arguments: [String], unprivileged: Bool) throws -> [String: String] {
+        let result = try runCommand((unprivileged ? asUnprivileged : []) + [path] + arguments, timeout: 240)
+        #expect(result.status == 0 && !result.signalled, "nsio \(arguments): \(result.stderr)")
+        return result.fields
+    }
+}
+
+/// Standard I/O in swift-subprocess's shape: collected output, input, 100 MB, limits, streaming.
+@Suite struct SandboxIOTests {
+    @Test(arguments: [false, true])
+    func stdoutAndStderrComeBackAsStringsWithTheTermination(unprivileged: Bool) throws {
+        let fields = try NSIO.run(["capture"], unprivileged: unprivileged)
+        // The command is pid 2 under the init: its stdout says so.
+        #expect(fields["stdout"] == "out 2")
+        #expect(fields["stderr"] == "err")
+        #expect(fields["termination"] == "exited 3")
+        #expect(fields["pid"] == "true")
+    }
+
+    @Test(arguments: [false, true])
+    func stringAndArrayInputReachTheCommand(unprivileged: Bool) throws {
+        let fields = try NSIO.run(["stdin"], unprivileged: unprivileged)
+        #expect(fields["stdout"] == "HELLO SANDBOX")
+        #expect(fields["termination"] == "exited 0")
+        #expect(fields["count"] == "5")
+    }
+
+    @Test(arguments: [false, true])
+    func hundredMegabytesFlowOutAndThroughWithoutDeadlock(unprivileged: Bool) throws {
+        let fields = try NSIO.run(["big"], unprivileged: unprivileged)
+        #expect(fields["out_bytes"] == "100000000")
+        #expect(fields["out_zeros"] == "true")
+        // In and out at once through cat: a run that wrote all input before reading would
+        // deadlock once both pipes are full.
+        #expect(fields["cat_equal"] == "true")
+        #expect(fields["termination"] == "exited 0")
+    }
+
+    @Test(arguments: [false, true])
+    func outputPastItsLimitIsAClearErrorAndTheCommandIsKilled(unprivileged: Bool) throws {
+        let fields = try NSIO.run(["limit"], unprivileged: unprivileged)
+        #expect(fields["stage"] == "io")
+        #expect(fields["error"]?.contains("standard output: the command wrote more than the limit of 1000 bytes") == true)
+        // The command would sleep 30 s: it was killed, not waited for.
+        #expect(fields["seconds_under_5"] == "true")
+    }
+
+    @Test(arguments: [false, true])
+    func theClosureFormStreamsOutputAndWritesInput(unprivileged: Bool) throws {
+        let fields = try NSIO.run(["stream"], unprivileged: unprivileged)
+        // The first line is read before any input is written: it streams.
+        #expect(fields["first"] == "first")
+        #expect(fields["rest"] == "got second")
+        #expect(fields["stderr"] == "to-err")
+        #expect(fields["termination"] == "exited 0")
+        #expect(fields["pid_matches"] == "true")
+        #expect(fields["namespaces"] == "mnt,pid,user")
+        #expect(fields["lines"] == "a|b|c")
+        #expect(fields["writer_error"] == "true")
+    }
+
+    /// In the test runner itself (many threads), with a file as output and an fd as input.
+    @Test func fileDescriptorInputAndOutputInTheTestRunner() async throws {
+        let directory = ScratchDirectory()
+        let inputPath = directory.path + "/in", outputPath = directory.path + "/out"
+        try "from a file\n".write(toFile: inputPath, atomically: true, encoding: .utf8)
+        let input = open(inputPath, O_RDONLY | O_CLOEXEC), output = open(outputPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        var sandbox = Sandbox(create: [.user, .pid])
+        sandbox.userMapping = .root
+        let result = try await sandbox.run(
+            SandboxCommand("sh", ["-c", "cat; echo done >&2"]), input: .fileDescriptor(.init(rawValue: input), closeAfterSpawningProcess: true),
+            output: .fileDescriptor(.init(rawValue: output), closeAfterSpawningProcess: true), error: .string(limit: 100))
+        #expect(result.termination.isSuccess)
+        #expect(result.standardError == "done\n")
+        #expect(try String(contentsOfFile: outputPath, encoding: .utf8) == "from a file\n")
+        // closeAfterSpawningProcess closed both.
+        #expect(fcntl(input, F_GETFD) < 0 && fcntl(output, F_GETFD) < 0)
+    }
+
+    /// A sandbox that cannot be set up throws as spawn does, and leaves no fd behind.
+    @Test func aFailedSpawnThrowsItsErrorAndLeaksNoFD() async throws {
+        let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        for _ in 0..<20 {
+            await #expect(throws: SandboxError.self) {
+                _ = try await Sandbox().run(SandboxCommand("/nonexistent/\(getpid())"), input: .string("x"), output: .string(limit: 10), error: .bytes(limit: 10))
+            }
+        }
+        let after = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        // Other tests open fds meanwhile: 20 runs of 5 fds each would leak 100.
+        #expect(after - before < 20)
+    }
+}
