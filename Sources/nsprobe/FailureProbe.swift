@@ -128,5 +128,7 @@ private func name(of step: SandboxError.Step) -> String {
     case .unreported: "unreported"
     case .unknown(let number): "unknown \(number)"
     case .entryPoint(let name): "entryPoint \(name)"
+    case .ioSetup(let call): "ioSetup \(call)"
+    case .stream(let stream): "stream \(stream)"
     }
 }

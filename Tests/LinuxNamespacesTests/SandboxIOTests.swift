@@ -84,8 +84,9 @@ enum NSIO {
         #expect(result.termination.isSuccess)
         #expect(result.standardError == "done\n")
         #expect(try String(contentsOfFile: outputPath, encoding: .utf8) == "from a file\n")
-        // closeAfterSpawningProcess closed both.
-        #expect(fcntl(input, F_GETFD) < 0 && fcntl(output, F_GETFD) < 0)
+        // closeAfterSpawningProcess closed both. Other tests' threads may have been given the
+        // same numbers since: closed means the number no longer refers to our file.
+        #expect(!refersTo(input, inputPath) && !refersTo(output, outputPath))
     }
 
     /// A sandbox that cannot be set up throws as spawn does, and leaves no fd behind.
@@ -100,4 +101,10 @@ enum NSIO {
         // Other tests open fds meanwhile: 20 runs of 5 fds each would leak 100.
         #expect(after - before < 20)
     }
+}
+
+/// Whether `fd` is open on the file at `path` (the same device and inode).
+private func refersTo(_ fd: Int32, _ path: String) -> Bool {
+    var open = stat(), file = stat()
+    return fstat(fd, &open) == 0 && stat(path, &file) == 0 && open.st_dev == file.st_dev && open.st_ino == file.st_ino
 }

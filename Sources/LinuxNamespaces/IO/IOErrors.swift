@@ -23,31 +23,31 @@ public enum StandardStream: Int32, Sendable, Hashable, CustomStringConvertible {
 extension SandboxError {
     /// The process ran out of something the I/O machinery needs (an fd, a thread).
     init(ioResources call: String, errno: Errno) {
-        self.init(.io, step: call, errno: errno, detail: "cannot set up the standard I/O of the command",
+        self.init(.io, .ioSetup(call), errno: errno, detail: "cannot set up the standard I/O of the command",
             hint: "the process may be out of file descriptors (ulimit -n) or threads")
     }
 
     /// Reading or writing one of the command's streams failed.
     init(_ stream: StandardStream, errno: Errno) {
-        self.init(.io, step: stream.description, errno: errno,
+        self.init(.io, .stream(stream), errno: errno,
             detail: stream == .input ? "cannot write to the command" : "cannot read from the command")
     }
 
     /// More output than the `limit` of `.string(limit:)` or `.bytes(limit:)`.
     static func outputLimitExceeded(_ stream: StandardStream, limit: Int) -> SandboxError {
-        SandboxError(.io, step: stream.description, detail: "the command wrote more than the limit of \(limit) bytes",
+        SandboxError(.io, .stream(stream), detail: "the command wrote more than the limit of \(limit) bytes",
             hint: "raise the limit, or read it as it comes with .sequence and the closure form of run")
     }
 
     /// A write through a `StandardInputWriter` that is finished, or was never connected.
     static func inputClosed(_ reason: String) -> SandboxError {
-        SandboxError(.io, step: StandardStream.input.description, errno: .badFileDescriptor, detail: reason,
+        SandboxError(.io, .stream(.input), errno: .badFileDescriptor, detail: reason,
             hint: "pass input: .inputWriter to run, and write before finish()")
     }
 
     /// `process.wait()` given up because the awaiting task was cancelled: the process runs on.
     static func waitCancelled(_ pid: ProcessID) -> SandboxError {
-        SandboxError(.wait, step: "waitid", errno: .canceled, detail: "the task awaiting process \(pid) was cancelled; the process runs on",
+        SandboxError(.wait, .wait, errno: .canceled, detail: "the task awaiting process \(pid) was cancelled; the process runs on",
             hint: "await wait() again to reap it, or signal(SIGKILL) it")
     }
 }

@@ -172,6 +172,12 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         /// A registered entry point run by `Sandbox.run(entryPoint:)`.
         case entryPoint(String)
 
+        // Standard I/O (`Sandbox.run`).
+        /// A call that sets up the I/O machinery (pipe2, epoll_create1, eventfd, a thread).
+        case ioSetup(String)
+        /// Writing to or reading from one of the command's standard streams.
+        case stream(StandardStream)
+
         /// The step as error messages name it: `setns(net)`, `chdir /x`, `clone3(user,pid)`.
         public var description: String {
             switch self {
@@ -186,6 +192,8 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
             case .idMapHelper(let name): name
             case .persist(let kind, let file): "persist[\(kind)] \(file)"
             case .signal(let signal): "pidfd_send_signal(\(signal.rawValue))"
+            case .ioSetup(let call): call
+            case .stream(let stream): stream.description
             case .wait: "waitid"
             case .initWait: "wait4"
             case .parentDeathSignal: "prctl(PR_SET_PDEATHSIG)"
