@@ -70,6 +70,8 @@ struct EnterOptions: Equatable, NamespaceFlags {
         let words = try commandWords(words, subcommand: "enter")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory
+        // As nsenter: the caller's inherited fds reach the command.
+        command.inheritedFileDescriptors = .all
         return (sandbox, command)
     }
 }

@@ -31,6 +31,7 @@ enum FastRun {
         case "--no-new-privs": PlainFlags.set(&options.noNewPrivs)
         case "--share-net": PlainFlags.set(&options.shareNet)
         case "--disable-userns": PlainFlags.set(&options.disableUserns)
+        case "--close-fds": PlainFlags.set(&options.closeFDs)
         default: PlainFlags.setNamespaceFlag(name, &options)
         }
     }

@@ -101,6 +101,8 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("cap-add"), help: ArgumentHelp("Keep capability CAP (or ALL); --cap-drop and --cap-add apply in order.", valueName: "CAP"))
     var capAdd: [String] = []
     @Option(name: .customLong("capability"), help: .hidden) var capabilityChanges: [String] = []
+    @Flag(name: .customLong("close-fds"), help: "Close every fd but 0, 1 and 2 (by default the command gets the caller's, as with unshare).")
+    var closeFDs = false
     @Flag(name: .customLong("no-new-privs"), help: "Set no_new_privs: execve of setuid or file-capability binaries grants nothing.")
     var noNewPrivs = false
     @Flag(name: .customLong("new-session"), help: "Run the command in a new session (no terminal).")
@@ -111,7 +113,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("json-status-fd"), help: "Write JSON lines with the child's pid, namespaces and exit to FD.")
     var jsonStatusFD: Int32?
     @Flag(help: ArgumentHelp(
-        "Preset for untrusted code: -r -m -p -n -u -i -C, / read-only, fresh /proc, minimal /dev, empty /tmp, locked mounts, no capabilities, --no-new-privs, --new-session, --die-with-parent."))
+        "Preset for untrusted code: -r -m -p -n -u -i -C, / read-only, fresh /proc, minimal /dev, empty /tmp, locked mounts, no capabilities, --no-new-privs, --new-session, --die-with-parent, --close-fds."))
     var sandbox = false
     @Flag(name: .customLong("share-net"), help: "With --sandbox: keep the caller's network namespace.") var shareNet = false
     @Flag(name: .customLong("disable-userns"), help: "The command cannot create user namespaces (needs -U).")
@@ -165,7 +167,7 @@ struct Run: ParsableCommand {
             // (The rewriter turns --cap-drop and --cap-add into --capability, in order.)
             capabilityChanges: capabilityChanges + capDrop.map { "drop:" + $0 } + capAdd.map { "add:" + $0 },
             noNewPrivs: noNewPrivs, shareNet: shareNet, disableUserns: disableUserns,
-            setenvPairs: setenvPairs, unsetenv: unsetenv, clearenv: clearenv, seccompFD: seccompFD)
+            setenvPairs: setenvPairs, unsetenv: unsetenv, clearenv: clearenv, seccompFD: seccompFD, closeFDs: closeFDs)
     }
 }
 

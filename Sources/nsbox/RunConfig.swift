@@ -51,6 +51,7 @@ extension Run {
             throw Failure(message: "--config \(path): \(error)\(error.field == "process.args" ? "; or give the command after --" : "")")
         }
         if let workingDirectory { spawned.workingDirectory = workingDirectory }
+        spawned.inheritedFileDescriptors = self.options.inheritedFileDescriptors
         return (sandbox, spawned)
     }
 }

@@ -46,6 +46,12 @@ struct RunOptions: Equatable, NamespaceFlags {
     var clearenv = false
     /// --seccomp FD: the fd a compiled BPF program is read from.
     var seccompFD: Int32?
+    /// --close-fds: the command gets 0, 1 and 2 only (--sandbox implies it).
+    var closeFDs = false
+
+    /// The caller's fds the command gets: all that are not close-on-exec, as unshare passes
+    /// them, unless --close-fds or --sandbox.
+    var inheritedFileDescriptors: InheritedFileDescriptors { closeFDs || sandbox ? .none : .all }
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
@@ -59,6 +65,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory
         command.environment = try environment()
+        command.inheritedFileDescriptors = inheritedFileDescriptors
         return (box, command)
     }
 
