@@ -77,7 +77,7 @@ struct EnterOptions: Equatable, NamespaceFlags {
 }
 
 /// `nsbox enter -t PID -a [--] COMMAND` and the kind flags, parsed without argument-parser
-/// (as `FastRun` does for `run`); anything else returns nil for the full parser.
+/// (see `PlainFlags`); anything else returns nil for the full parser.
 enum FastEnter {
     /// The options and the command words, or nil when the full parser must decide.
     static func parse(_ arguments: ArraySlice<String>) -> (EnterOptions, [String])? {
