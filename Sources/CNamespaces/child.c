@@ -225,7 +225,8 @@ static void arm_after_fork(const struct child *c) {
 }
 
 /// Gives the command exactly the fds it was told to keep: every target is a copy of its
-/// source, everything else is closed on exec (the error pipe stays open until then).
+/// source, everything else is closed on exec (the error pipe stays open until then). With
+/// inherit_fds, the caller's other fds that are not close-on-exec stay where they are.
 static void arrange_fds(struct child *c) {
     const struct cn_plan *plan = c->plan;
     int highest = 2;
@@ -237,6 +238,7 @@ static void arrange_fds(struct child *c) {
         if (*keep[k] < 0 || *keep[k] > highest) continue;
         int moved = sys_fcntl(*keep[k], F_DUPFD_CLOEXEC, highest + 1);
         if (moved < 0) fail(c, CN_STEP_FDS, *keep[k]);
+        sys_close(*keep[k]);
         *keep[k] = moved;
     }
     // First copy every source above the targets, so that a source that is also another
@@ -251,10 +253,17 @@ static void arrange_fds(struct child *c) {
         int wanted = -1;
         for (int i = 0; i < plan->fd_count; i++) if (plan->fd_targets[i] == fd) wanted = i;
         if (wanted < 0) {
-            sys_close(fd);
+            if (!plan->inherit_fds) sys_close(fd);
         } else if (sys_dup3(copies[wanted], fd, 0) < 0) {
             fail(c, CN_STEP_FDS, fd);
         }
+    }
+    if (plan->inherit_fds) {
+        // Nothing of ours may reach the command: the copies are close-on-exec already, the
+        // error pipe and the executable are made so (they must not land on an inherited fd).
+        for (unsigned k = 0; k < 2; k++)
+            if (*keep[k] >= 0 && sys_fcntl(*keep[k], F_SETFD, FD_CLOEXEC) < 0) fail(c, CN_STEP_FDS, *keep[k]);
+        return;
     }
     // Keep the error pipe and the executable (those we have) right above the targets, close
     // everything else: no fd of the caller (a host directory among them) stays reachable,

@@ -70,12 +70,14 @@ struct EnterOptions: Equatable, NamespaceFlags {
         let words = try commandWords(words, subcommand: "enter")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory
+        // As nsenter: the caller's inherited fds reach the command.
+        command.inheritedFileDescriptors = .all
         return (sandbox, command)
     }
 }
 
 /// `nsbox enter -t PID -a [--] COMMAND` and the kind flags, parsed without argument-parser
-/// (as `FastRun` does for `run`); anything else returns nil for the full parser.
+/// (see `PlainFlags`); anything else returns nil for the full parser.
 enum FastEnter {
     /// The options and the command words, or nil when the full parser must decide.
     static func parse(_ arguments: ArraySlice<String>) -> (EnterOptions, [String])? {

@@ -41,7 +41,7 @@ struct Identify: ParsableCommand {
     }
 }
 
-/// `nsbox id [-t PID] [--json] [KIND...]` parsed without argument-parser (see `FastRun`);
+/// `nsbox id [-t PID] [--json] [KIND...]` parsed without argument-parser (see `PlainFlags`);
 /// nil for anything else.
 enum FastIdentify {
     static func parse(_ arguments: ArraySlice<String>) -> (target: Int32?, json: Bool, kinds: [String])? {

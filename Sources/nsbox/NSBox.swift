@@ -29,7 +29,11 @@ struct NSBox: ParsableCommand {
             Glibc.exit(125)
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
-        // The common forms of run, enter, id and ls skip argument-parser: see FastRun.
+        // run parses with its own table (RunOptions.table), as fast as a plain scan.
+        if arguments.first == "run" {
+            reportingFailures { try Run.execute(arguments.dropFirst()) }
+        }
+        // The common forms of enter, id and ls skip argument-parser: see FastEnter.
         if getenv("NSBOX_FULL_PARSER") == nil {
             if arguments.first == "id", let (target, json, kinds) = FastIdentify.parse(arguments.dropFirst()) {
                 reportingFailures {
@@ -45,33 +49,19 @@ struct NSBox: ParsableCommand {
                 }
                 Glibc.exit(0)
             }
-            var plan: (() throws -> (Sandbox, SandboxCommand))?
-            var fork = false
-            if arguments.first == "run", let (options, words) = FastRun.parse(arguments.dropFirst()) {
-                plan = { try options.plan(words) }
-                fork = options.forks
-            } else if arguments.first == "enter", let (options, words) = FastEnter.parse(arguments.dropFirst()) {
-                plan = { try options.plan(words) }
-            }
-            if let plan {
+            if arguments.first == "enter", let (options, words) = FastEnter.parse(arguments.dropFirst()) {
                 reportingFailures {
-                    var (sandbox, command) = try plan()
+                    var (sandbox, command) = try options.plan(words)
                     command.inheritsSignalMask = true
                     if getenv("NSBOX_PRINT_PLAN") != nil { printLine("fast path") }
-                    try runToCompletion(sandbox, command, jsonStatusFD: nil, fork: fork)
+                    try runToCompletion(sandbox, command, jsonStatusFD: nil)
                 }
             }
         }
-        switch arguments.first {
-        case "run": arguments = ["run"] + Run.rewriter.rewrite(Array(arguments.dropFirst()))
-        case "enter": arguments = ["enter"] + Enter.rewriter.rewrite(Array(arguments.dropFirst()))
-        default: break
-        }
-        // run and enter capture the command's words, which would swallow a --help before it.
-        if let subcommand = arguments.first, subcommand == "run" || subcommand == "enter",
-            arguments.dropFirst().prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" })
-        {
-            printLine(helpMessage(for: subcommand == "run" ? Run.self : Enter.self, columns: nil))
+        if arguments.first == "enter" { arguments = ["enter"] + Enter.rewriter.rewrite(Array(arguments.dropFirst())) }
+        // enter captures the command's words, which would swallow a --help before it.
+        if arguments.first == "enter", arguments.dropFirst().prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" }) {
+            printLine(helpMessage(for: Enter.self, columns: nil))
             Glibc.exit(0)
         }
         do {

@@ -1,5 +1,6 @@
-/// The scanner the fast paths share (`FastRun`, `FastEnter`): plain flags up to the command,
-/// and nothing that argument-parser could read differently.
+/// The scanner of the fast paths (`FastEnter`): plain flags up to the command, and nothing
+/// that argument-parser could read differently. argument-parser's reflection-driven parsing
+/// costs more than the whole sandbox set-up (BENCHMARKS.md); `run` has its own table parser.
 enum PlainFlags {
     /// Sets in `options` the flag each word names, up to the command.
     ///

@@ -1,10 +1,10 @@
 import LinuxNamespaces
 
-extension Run {
+extension RunOptions {
     /// `nsbox run --config FILE`: the sandbox and command of an OCI runtime-spec `config.json`
     /// (or its `linux` object), with the lifetime and mount options of the command line on top.
-    /// The words after `--` replace `process.args`; `-w` replaces `process.cwd`.
-    func configured(by path: String) throws -> (Sandbox, SandboxCommand) {
+    /// The words after `--` (`command`) replace `process.args`; `-w` replaces `process.cwd`.
+    func configured(by path: String, _ command: [String]) throws -> (Sandbox, SandboxCommand) {
         let config: OCIConfig
         var sandbox: Sandbox
         do {
@@ -13,7 +13,7 @@ extension Run {
         } catch {
             throw Failure(message: "--config \(path): \(error)")
         }
-        let options = try self.options.makeSandbox()
+        let options = try makeSandbox()
         if !options.create.isEmpty || !options.joins.isEmpty || options.userMapping != nil || options.hostname != nil
             || options.timeOffsets != nil
         {
@@ -51,6 +51,7 @@ extension Run {
             throw Failure(message: "--config \(path): \(error)\(error.field == "process.args" ? "; or give the command after --" : "")")
         }
         if let workingDirectory { spawned.workingDirectory = workingDirectory }
+        spawned.inheritedFileDescriptors = inheritedFileDescriptors
         return (sandbox, spawned)
     }
 }

@@ -3,8 +3,7 @@ import LinuxNamespaces
 import SystemPackage
 
 /// The options of `nsbox run` as plain values, and what they mean: the `Sandbox` and command.
-/// Both parsers fill it in: argument-parser's (`Run`) and the fast path for plain flags
-/// (`FastRun`), so that both build the same sandbox from the same words.
+/// Filled in from the words by `RunOptions.table`.
 struct RunOptions: Equatable, NamespaceFlags {
     var user = false, mount = false, pid = false, net = false, uts = false, ipc = false, cgroup = false, time = false
     var persist: [String] = []
@@ -46,6 +45,18 @@ struct RunOptions: Equatable, NamespaceFlags {
     var clearenv = false
     /// --seccomp FD: the fd a compiled BPF program is read from.
     var seccompFD: Int32?
+    /// --close-fds: the command gets 0, 1 and 2 only (--sandbox implies it).
+    var closeFDs = false
+    /// --json-status-fd FD: where the child's pid, namespaces and exit are written as JSON.
+    var jsonStatusFD: Int32?
+    /// --config FILE: an OCI runtime-spec config.json.
+    var config: String?
+    /// -h/--help before the command.
+    var help = false
+
+    /// The caller's fds the command gets: all that are not close-on-exec, as unshare passes
+    /// them, unless --close-fds or --sandbox.
+    var inheritedFileDescriptors: InheritedFileDescriptors { closeFDs || sandbox ? .none : .all }
 
     /// The sandbox and the command (`words` as captured after the options; the user's shell
     /// when empty).
@@ -59,6 +70,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory
         command.environment = try environment()
+        command.inheritedFileDescriptors = inheritedFileDescriptors
         return (box, command)
     }
 
@@ -169,7 +181,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         var index = 0
         while index < words.count {
             let kind = words[index]
-            let arity = ArgumentRewriter.mountArities["--" + kind] ?? 0
+            let arity = ["bind", "ro-bind", "bind-try", "ro-bind-try", "symlink"].contains(kind) ? 2 : 1
             guard arity > 0, index + arity < words.count else { throw Failure(message: "--\(kind) needs \(max(arity, 1)) value(s)") }
             let values = Array(words[(index + 1)...(index + arity)])
             index += arity + 1

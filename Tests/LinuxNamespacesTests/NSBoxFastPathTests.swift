@@ -1,38 +1,13 @@
 import Testing
 
-/// `nsbox run` with plain flags skips argument-parser (FastRun); it must build exactly the
-/// sandbox and command the full parser builds, and leave everything else to it.
+/// `nsbox enter`, `id` and `ls` in their plain forms skip argument-parser (`PlainFlags`); they
+/// must build exactly what the full parser builds, and leave everything else to it. (`run` has
+/// one parser, its table: `NSBoxRunOptionTableTests`.)
 @Suite struct NSBoxFastPathTests {
     /// The plan nsbox prints instead of running (`NSBOX_PRINT_PLAN`), by one parser or the other.
     func plan(_ arguments: [String], full: Bool, subcommand: String = "run") throws -> CommandResult {
         try runCommand(["env", "SWIFT_DETERMINISTIC_HASHING=1", "NSBOX_PRINT_PLAN=1"] + (full ? ["NSBOX_FULL_PARSER=1"] : [])
             + [NSBox.path, subcommand] + arguments)
-    }
-
-    @Test(arguments: [
-        ["-r", "true"], ["-rmpf", "--mount-proc", "--", "true"], ["--sandbox", "sh", "-c", "echo $0"],
-        ["-U", "-c", "-n", "-u", "-i", "-C", "-T", "--kill-child", "--die-with-parent", "--new-session", "--as-pid-1",
-         "--private-tmp", "--map-auto", "--", "a", "-r", "--help"],
-        ["--user", "--mount", "--pid", "--net", "--uts", "--ipc", "--cgroup", "--time", "--map-root-user", "--fork", "id"],
-        ["-r"], ["-f", "-", "x"], ["-rp", "--forward-signals", "--kill-child", "true"],
-    ])
-    func plainFlagsTakeTheFastPathToTheSamePlan(arguments: [String]) throws {
-        let fast = try plan(arguments, full: false), full = try plan(arguments, full: true)
-        #expect(fast.status == 0 && full.status == 0, "\(fast.stderr) \(full.stderr)")
-        #expect(fast.stdout.hasPrefix("fast path\n"), "\(arguments) did not take the fast path")
-        #expect(fast.stdout == "fast path\n" + full.stdout, "\(arguments)")
-        #expect(full.stdout.contains("Sandbox(create:"))
-    }
-
-    @Test(arguments: [
-        ["-r", "--hostname", "x", "-u", "true"], ["-rr", "true"], ["--user", "-U", "true"], ["-h"], ["--help"],
-        ["-r", "--mount-proc=/proc", "-mp", "true"], ["--net=/tmp/x", "true"], ["-rw", "/", "true"], ["--bogus", "true"],
-        ["-r", "-x", "true"],
-    ])
-    func anythingElseGoesToTheFullParser(arguments: [String]) throws {
-        let fast = try plan(arguments, full: false), full = try plan(arguments, full: true)
-        #expect(!fast.stdout.hasPrefix("fast path"), "\(arguments)")
-        #expect(fast.stdout == full.stdout && fast.stderr == full.stderr && fast.status == full.status, "\(arguments)")
     }
 
     @Test(.requiresTool("ip", package: "iproute2")) func enterTakesTheFastPathToTheSamePlanAndLeavesTheRest() throws {

@@ -44,7 +44,7 @@ import Testing
         let data = scratch.sub("data")
         for prefix in [[], asUnprivileged] {
             let result = try runCommand(prefix + [
-                Self.enosys, Self.missingCalls, "--", NSBox.path, "run", "-r", "-m", "-p", "-n", "--private-tmp", "--ro-bind", data, "/mnt",
+                Self.enosys, Self.missingCalls, "--", NSBox.path, "run", "--close-fds", "-r", "-m", "-p", "-n", "--private-tmp", "--ro-bind", data, "/mnt",
                 "--", "sh", "-c", "touch /mnt/x 2>/dev/null || echo ro; ls /proc/self/fd; ps -o pid= | wc -l",
             ])
             #expect(result.stdout == "ro\n0\n1\n2\n3\n4\n", "\(result.stdout) \(result.stderr)")

@@ -210,6 +210,8 @@ struct cn_plan {
     int fd_count;               // fds of the command: fd_targets[i] becomes a copy of fd_sources[i]
     const int *fd_targets;
     const int *fd_sources;
+    int inherit_fds;            // 1: the caller's other fds that are not close-on-exec stay
+                                // open (as execve keeps them); 0: they are closed
     sigset_t mask;              // the caller's signal mask, restored before execve
     // Privileges of the command, set last before execve (the init, if any, keeps its own).
     int drop_capabilities;      // 1: the bounding, permitted, effective, inheritable and

@@ -131,6 +131,7 @@ extension Sandbox {
         plan.fd_count = Int32(fds.count)
         plan.fd_targets = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].target })
         plan.fd_sources = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].source })
+        plan.inherit_fds = command.inheritedFileDescriptors == .all ? 1 : 0
         if command.inheritsSignalMask {
             cn_current_signal_mask(&plan.mask)
         } else {

@@ -28,6 +28,9 @@ public struct SandboxCommand: Sendable, Hashable {
     /// `fileDescriptors` sorted by target. Stored as an array: a dictionary costs every spawn
     /// a generic instantiation, which shows in a command-line tool's start-up.
     private(set) var descriptorPairs: [FDPair]
+    /// What happens to the caller's other fds: closed (the default, since in a library a stray
+    /// fd is another thread's leak), or passed on as execve(2) passes them.
+    public var inheritedFileDescriptors: InheritedFileDescriptors
     /// Whether the command starts with the calling thread's signal mask. By default it starts
     /// with no signal blocked: the thread that calls `spawn` may be a Dispatch or Swift
     /// concurrency worker, which blocks SIGTERM, SIGINT and others for itself. Signals the
@@ -47,6 +50,7 @@ public struct SandboxCommand: Sendable, Hashable {
         self.descriptorPairs = [FDPair(target: 0, source: 0), FDPair(target: 1, source: 1), FDPair(target: 2, source: 2)]
         self.inheritsSignalMask = false
         self.executableFD = nil
+        self.inheritedFileDescriptors = .none
     }
 
     /// Passes the caller's `fd` to the command under the same number.
@@ -73,6 +77,15 @@ public struct SandboxCommand: Sendable, Hashable {
         }
         return result
     }
+}
+
+/// Which of the caller's fds a command gets besides those in `SandboxCommand.fileDescriptors`.
+public enum InheritedFileDescriptors: Sendable, Hashable {
+    /// None: every other fd is closed before the command starts.
+    case none
+    /// Every fd that is not close-on-exec keeps its number in the command, as execve(2) keeps
+    /// it (unshare(1) and nsenter(1) do this); `fileDescriptors` still replace theirs.
+    case all
 }
 
 /// One fd of a command: `target` in the command is a copy of the caller's `source`.
