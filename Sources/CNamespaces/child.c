@@ -395,6 +395,24 @@ static void reset_caught_signals(void) {
         if (sig != SIGKILL && sig != SIGSTOP) default_action(sig, 1);
 }
 
+/// nsenter's --root and --wd: directories the caller opened before any namespace was entered
+/// (so they may lead back to its own file system). Without a working directory of its own, a
+/// new root keeps the one we had, as nsenter does. Failures are CN_STEP_CHDIR, detail 1 root, 2 wd.
+static void enter_directories(const struct child *c) {
+    const struct cn_plan *plan = c->plan;
+    int wd = plan->cwd_dir_fd;
+    int saved = -1;
+    if (plan->root_dir_fd > 0) {
+        if (wd <= 0 && !plan->cwd && (saved = sys_open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+            fail(c, CN_STEP_CHDIR, 2);
+        if (sys_fchdir(plan->root_dir_fd) != 0 || sys_chroot(".") != 0 || sys_chdir("/") != 0)
+            fail(c, CN_STEP_CHDIR, 1);
+        if (saved >= 0) wd = saved;
+    }
+    if (wd > 0 && sys_fchdir(wd) != 0) fail(c, CN_STEP_CHDIR, 2);
+    if (saved >= 0) sys_close(saved);
+}
+
 /// The last steps, in the process that executes the command.
 static int __attribute__((noreturn)) launch(void *state) {
     struct child *c = state;
@@ -406,6 +424,7 @@ static int __attribute__((noreturn)) launch(void *state) {
         pid_t group = sys_getpid();
         if (sys_ioctl(0, TIOCSPGRP, &group) != 0 && errno != ENOTTY) fail(c, CN_STEP_FOREGROUND, 0);
     }
+    enter_directories(c);
     arrange_fds(c);
     if (plan->cwd) {
         if (sys_chdir(plan->cwd) != 0) fail(c, CN_STEP_CHDIR, 0);

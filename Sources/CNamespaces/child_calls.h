@@ -103,6 +103,7 @@ static inline int sys_execve(const char *path, char *const *argv, char *const *e
     return (int)syscall(SYS_execve, path, argv, envp);
 }
 static inline int sys_chdir(const char *path) { return (int)syscall(SYS_chdir, path); }
+static inline int sys_fchdir(int fd) { return (int)syscall(SYS_fchdir, fd); }
 static inline int sys_exists(const char *path) { return syscall(SYS_faccessat, AT_FDCWD, path, F_OK) == 0; }
 static inline int sys_mkdir(const char *path, mode_t mode) { return (int)syscall(SYS_mkdirat, AT_FDCWD, path, mode); }
 static inline int sys_chroot(const char *path) { return (int)syscall(SYS_chroot, path); }

@@ -1,112 +1,102 @@
+import CNamespaces
 import Glibc
 import LinuxNamespaces
 import SystemPackage
 
-/// The options of `nsbox enter` as plain values, and the sandbox that joins what they name.
-/// Filled in by argument-parser (`Enter`) or by the fast path for plain words (`FastEnter`).
-struct EnterOptions: Equatable, NamespaceFlags {
-    var target: Int32?
+/// The options of `nsbox enter` as values, filled in from `EnterParser`'s list, and the
+/// sandbox and command they make.
+struct EnterOptions {
+    /// Where a directory option points: the target's own (`/proc/PID/root`, `/proc/PID/cwd`),
+    /// or a directory of ours.
+    enum Directory: Equatable { case target, path(String) }
+    /// An id option's value: a number, or the target's (`follow`).
+    enum ID: Equatable { case id(UInt32), follow }
+
     var all = false
-    var user = false, mount = false, pid = false, net = false, uts = false, ipc = false, cgroup = false, time = false
-    var ns: [String] = []
-    var preserveCredentials = false
-    var setUID: UInt32?, setGID: UInt32?
-    var workingDirectory: String?
+    var target: Int32?
+    /// `-t PID:INODE`: the inode the target's pidfd must have.
+    var targetInode: UInt64?
+    /// The kinds asked for, each with the file given (nil: the target's).
+    var kinds: [(NamespaceKind, String?)] = []
+    var netSocket: Int32?
+    var userParent = false
+    var setUID: ID?, setGID: ID?
+    var preserveCredentials = false, keepCaps = false
+    var root: Directory?, wd: Directory?
+    var wdns: String?
+    var env = false, noFork = false, joinCgroup = false, followContext = false
+    var mountProc: String?
     var dieWithParent = false
+    var jsonStatusFD: Int32?
+    var help = false, version = false, json = false
 
-    /// Whether the options ask for `kind` by its flag.
-    private func flagged(_ kind: NamespaceKind) -> Bool {
-        switch kind {
-        case .user: user
-        case .mount: mount
-        case .pid: pid
-        case .network: net
-        case .uts: uts
-        case .ipc: ipc
-        case .cgroup: cgroup
-        case .time: time
-        }
+    /// Reads `arguments` (the words after `enter`): the options and the command's words.
+    init(parsing arguments: [String]) throws {
+        let (list, command) = try EnterParser.parse(arguments)
+        self.command = command
+        for (option, value) in list { try set(option.long, value) }
+        if wd != nil && wdns != nil { throw EnterParser.usage("mutually exclusive arguments: --wd --wdns") }
     }
 
-    /// The sandbox that joins the namespaces asked for, and the command (`words` as captured
-    /// after the options; the user's shell when empty).
-    func plan(_ words: [String]) throws -> (Sandbox, SandboxCommand) {
-        var sandbox = Sandbox()
-        // Arrays, not dictionaries or sets: see SandboxCommand.descriptorPairs.
-        var files: [(NamespaceKind, String)] = []
-        for entry in ns {
-            let (kind, path) = try kindAndValue(entry, option: "--ns")
-            files.removeAll { $0.0 == kind }
-            files.append((kind, path.contains("/") ? path : NamedNamespaces.path(kind, path)))
-        }
-        var kinds = NamespaceSet(NamespaceKind.allCases.filter(flagged))
-        if all {
-            guard let target else { throw Failure(message: "-a/--all needs -t/--target PID") }
-            for kind in NamespaceKind.allCases {
-                let theirs = try? NamespaceID(path: FilePath(namespacePath(kind, of: ProcessID(rawValue: target))))
-                if theirs != nil && theirs != (try? NamespaceID(kind)) { kinds.insert(NamespaceSet(kind)) }
-            }
-        }
-        for kind in NamespaceKind.applicationOrder {
-            let file = files.first { $0.0 == kind }?.1
-            guard kinds.contains(kind) || file != nil else { continue }
-            if let file {
-                sandbox.join(kind, .path(FilePath(file)))
-            } else if let target {
-                // A process's pid namespace for new children is pid_for_children.
-                let name = kind == .pid ? "pid_for_children" : kind == .time ? "time_for_children" : kind.procName
-                sandbox.join(kind, .path(FilePath("/proc/\(target)/ns/\(name)")))
-            } else {
-                throw Failure(message: "--\(kind.procName) needs -t/--target PID or --\(kind.procName)=FILE")
-            }
-        }
-        if sandbox.joins.isEmpty {
-            throw Failure(message: "nothing to enter: give -t PID with -a or namespace options (-U -m -n -p -u -i -C -T)")
-        }
-        sandbox.preserveCredentials = preserveCredentials
-        sandbox.uid = setUID
-        sandbox.gid = setGID
-        sandbox.dieWithParent = dieWithParent
-        let words = try commandWords(words, subcommand: "enter")
-        var command = SandboxCommand(words[0], Array(words.dropFirst()))
-        command.workingDirectory = workingDirectory
-        // As nsenter: the caller's inherited fds reach the command.
-        command.inheritedFileDescriptors = .all
-        return (sandbox, command)
-    }
-}
+    /// The command's words, as given (empty: the user's shell).
+    var command: [String] = []
 
-/// `nsbox enter -t PID -a [--] COMMAND` and the kind flags, parsed without argument-parser
-/// (see `PlainFlags`); anything else returns nil for the full parser.
-enum FastEnter {
-    /// The options and the command words, or nil when the full parser must decide.
-    static func parse(_ arguments: ArraySlice<String>) -> (EnterOptions, [String])? {
-        var options = EnterOptions()
-        guard let words = PlainFlags.scan(arguments, into: &options, flag: flag, letter: longName, valued: target)
-        else { return nil }
-        return (options, words)
-    }
-
-    /// `-t PID` or `--target PID`, once, with a pid argument-parser reads the same way.
-    private static func target(_ word: String, _ value: String?, _ options: inout EnterOptions) -> Bool {
-        guard word == "-t" || word == "--target", options.target == nil, let value, let pid = Int32(value), pid > 0
-        else { return false }
-        options.target = pid
-        return true
-    }
-
-    /// Sets the option a plain long flag names (see `PlainFlags.scan`).
-    private static func flag(_ name: String, _ options: inout EnterOptions) -> Bool? {
+    private mutating func set(_ name: String, _ value: String?) throws {
         switch name {
-        case "--all": PlainFlags.set(&options.all)
-        case "--preserve-credentials": PlainFlags.set(&options.preserveCredentials)
-        case "--die-with-parent": PlainFlags.set(&options.dieWithParent)
-        default: PlainFlags.setNamespaceFlag(name, &options)
+        case "all": all = true
+        case "target":
+            if target != nil { throw Failure(message: "option --target may be given only once") }
+            let parts = value!.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let pid = Int32(parts[0]), pid > 0, parts.count == 1 || UInt64(parts[1]) != nil else {
+                throw Failure(message: "failed to parse pid: '\(value!)'")
+            }
+            target = pid
+            targetInode = parts.count == 2 ? UInt64(parts[1]) : nil
+        case "net-socket":
+            guard let fd = Int32(value!), fd >= 0 else { throw Failure(message: "failed to parse file descriptor: '\(value!)'") }
+            netSocket = fd
+        case "user-parent": userParent = true
+        case "setuid", "setgid":
+            let id: ID
+            if value == "follow" {
+                id = .follow
+            } else if let number = UInt32(value!) {
+                id = .id(number)
+            } else {
+                throw Failure(message: "failed to parse \(name == "setuid" ? "uid" : "gid"): '\(value!)'")
+            }
+            if name == "setuid" { setUID = id } else { setGID = id }
+        case "preserve-credentials": preserveCredentials = true
+        case "keep-caps": keepCaps = true
+        case "root": root = value.map { .path($0) } ?? .target
+        case "wd": wd = value.map { .path($0) } ?? .target
+        case "wdns": wdns = value
+        case "env": env = true
+        case "no-fork": noFork = true
+        case "join-cgroup": joinCgroup = true
+        case "follow-context": followContext = true
+        case "ns":
+            let (kind, file) = try kindAndValue(value!, option: "--ns")
+            enable(kind, file)
+        case "mount-proc": mountProc = value ?? "/proc"
+        case "die-with-parent": dieWithParent = true
+        case "json-status-fd":
+            guard let fd = Int32(value!), fd >= 0 else { throw Failure(message: "failed to parse file descriptor: '\(value!)'") }
+            jsonStatusFD = fd
+        case "json": json = true
+        case "help": help = true
+        case "version": version = true
+        default:
+            let kind = NamespaceKind(name: name == "net" ? "net" : name)!
+            enable(kind, value)
         }
     }
 
-    /// The long name of a one-letter flag, as nsenter spells them.
-    private static func longName(_ letter: Character) -> String? {
-        letter == "a" ? "--all" : PlainFlags.namespaceFlagName(letter)
+    /// Asks for `kind`; given again, the last file given wins, as in nsenter (a repeat
+    /// without a file keeps the file).
+    private mutating func enable(_ kind: NamespaceKind, _ file: String?) {
+        let earlier = kinds.first { $0.0 == kind }?.1
+        kinds.removeAll { $0.0 == kind }
+        kinds.append((kind, file ?? earlier))
     }
 }

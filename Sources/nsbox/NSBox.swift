@@ -17,6 +17,7 @@ struct NSBox: ParsableCommand {
             failed (bad option, the kernel refused a step); 126 when the command cannot be \
             executed; 127 when it is not found.
             """,
+        version: versionLine,
         subcommands: [Run.self, Enter.self, List.self, Identify.self, Names.self, Remove.self]
     )
 
@@ -29,11 +30,17 @@ struct NSBox: ParsableCommand {
             Glibc.exit(125)
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
+        // enter has one parser of its own (nsenter's getopt rules): see EnterParser.
+        if arguments.first == "enter" {
+            reportingFailures { try Enter.run(Array(arguments.dropFirst())) }
+            Glibc.exit(0)
+        }
+        arguments = takeGlobalOptions(arguments)
         // run parses with its own table (RunOptions.table), as fast as a plain scan.
         if arguments.first == "run" {
             reportingFailures { try Run.execute(arguments.dropFirst()) }
         }
-        // The common forms of enter, id and ls skip argument-parser: see FastEnter.
+        // The common forms of id and ls skip argument-parser: see FastList.
         if getenv("NSBOX_FULL_PARSER") == nil {
             if arguments.first == "id", let (target, json, kinds) = FastIdentify.parse(arguments.dropFirst()) {
                 reportingFailures {
@@ -49,20 +56,6 @@ struct NSBox: ParsableCommand {
                 }
                 Glibc.exit(0)
             }
-            if arguments.first == "enter", let (options, words) = FastEnter.parse(arguments.dropFirst()) {
-                reportingFailures {
-                    var (sandbox, command) = try options.plan(words)
-                    command.inheritsSignalMask = true
-                    if getenv("NSBOX_PRINT_PLAN") != nil { printLine("fast path") }
-                    try runToCompletion(sandbox, command, jsonStatusFD: nil)
-                }
-            }
-        }
-        if arguments.first == "enter" { arguments = ["enter"] + Enter.rewriter.rewrite(Array(arguments.dropFirst())) }
-        // enter captures the command's words, which would swallow a --help before it.
-        if arguments.first == "enter", arguments.dropFirst().prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" }) {
-            printLine(helpMessage(for: Enter.self, columns: nil))
-            Glibc.exit(0)
         }
         do {
             var command = try parseAsRoot(arguments)
@@ -76,8 +69,7 @@ struct NSBox: ParsableCommand {
             let message = oneLine(self.message(for: error).split(separator: "\n").joined(separator: " "))
             let known = configuration.subcommands.map { $0._commandName }
             let help = arguments.first.map { known.contains($0) ? "nsbox \($0) --help" : "nsbox --help" } ?? "nsbox --help"
-            writeLine(2, "nsbox: \(message) (see \(help))")
-            Glibc.exit(125)
+            report(Failure(message: "\(message) (see \(help))"))
         }
     }
 }
@@ -89,10 +81,33 @@ func reportingFailures(_ body: () throws -> Void) {
     }
 }
 
-/// Prints `failure` on one line and exits with its status.
+/// Prints `failure` on one line and exits with its status; with `--json`, the line is one
+/// JSON object, `{"error": MESSAGE, "exitCode": STATUS}` (the shape README documents).
 func report(_ failure: Failure) -> Never {
-    writeLine(2, "nsbox: " + oneLine(failure.message))
+    if jsonErrors {
+        writeLine(2, jsonObject([("error", jsonString(failure.message)), ("exitCode", String(failure.status))]))
+    } else {
+        writeLine(2, "nsbox: " + oneLine(failure.message))
+    }
     Glibc.exit(failure.status)
+}
+
+/// `-V`/`--version` and `--json` among the options of `ls`, `id`, `names` and `rm` (up to
+/// `--`; run and enter read their own): the version is printed and nsbox exits; `--json` makes
+/// failures JSON (see `report`), besides what each of them makes of it.
+func takeGlobalOptions(_ arguments: [String]) -> [String] {
+    // Most calls have neither: no scan, nothing touched (start-up).
+    guard let subcommand = arguments.first, subcommand != "run",
+        arguments.contains(where: { $0 == "-V" || $0 == "--version" || $0 == "--json" })
+    else { return arguments }
+    for word in arguments.prefix(while: { $0 != "--" }) {
+        if word == "-V" || word == "--version" {
+            printLine(versionLine)
+            Glibc.exit(0)
+        }
+        if word == "--json" { jsonErrors = true }
+    }
+    return arguments
 }
 
 /// `text` with line breaks and other control characters that it echoes from the user's input

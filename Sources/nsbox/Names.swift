@@ -5,8 +5,16 @@ import LinuxNamespaces
 struct Names: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List named namespaces (made with nsbox run --KIND=NAME, or ip netns add).",
-        discussion: "Examples:\n  nsbox names\n  nsbox names net")
+        discussion: """
+            Output: one "KIND NAME" line each; with --json one array of \
+            {"type": KIND, "name": NAME, "path": FILE} objects.
 
+            Examples:
+              nsbox names
+              nsbox names net --json
+            """)
+
+    @Flag(help: "JSON output (and JSON errors).") var json = false
     @Argument(help: "Kinds to list (default: all).") var kinds: [String] = []
 
     func run() throws {
@@ -17,31 +25,22 @@ struct Names: ParsableCommand {
             }
             selected.append(kind)
         }
-        var lines: [String] = []
+        var found: [(NamespaceKind, String)] = []
         for kind in selected.isEmpty ? NamespaceKind.allCases : selected {
-            for name in NamedNamespaces.list(kind) { lines.append("\(kind.procName) \(name)") }
+            for name in NamedNamespaces.list(kind) { found.append((kind, name)) }
         }
-        if !lines.isEmpty { printLine(lines.joined(separator: "\n")) }
+        if json {
+            printLine("[" + found.map(namedJSON).joined(separator: ", ") + "]")
+        } else if !found.isEmpty {
+            printLine(found.map { "\($0.0.procName) \($0.1)" }.joined(separator: "\n"))
+        }
     }
 }
 
-/// `nsbox rm`: remove a named namespace.
-struct Remove: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rm",
-        abstract: "Remove named namespaces (unmount and delete their files).",
-        discussion: "Examples:\n  nsbox rm demo            (a network namespace, as ip netns delete)\n  nsbox rm --type uts box")
-
-    @Option(name: [.customShort("t"), .long], help: "The kind (default: net).") var type = "net"
-    @Argument(help: "Names to remove.") var names: [String] = []
-
-    func run() throws {
-        guard let kind = NamespaceKind(name: type) else {
-            throw Failure(message: "unknown namespace kind '\(type)': use one of \(NamespaceKind.acceptedNames)")
-        }
-        guard !names.isEmpty else { throw Failure(message: "give the names to remove") }
-        for name in names {
-            do { try NamedNamespaces.remove(kind, name) } catch { throw Failure(error) }
-        }
-    }
+/// `{"type": KIND, "name": NAME, "path": FILE}` of a named namespace.
+func namedJSON(_ entry: (NamespaceKind, String)) -> String {
+    jsonObject([
+        ("type", jsonString(entry.0.procName)), ("name", jsonString(entry.1)),
+        ("path", jsonString(NamedNamespaces.path(entry.0, entry.1))),
+    ])
 }

@@ -52,6 +52,10 @@ struct Run: ParsableCommand {
             printLine(help)
             Glibc.exit(0)
         }
+        if options.version {
+            printLine(versionLine)
+            Glibc.exit(0)
+        }
         var (sandbox, spawned) = try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
         spawned.inheritsSignalMask = true
         if let fd = options.jsonStatusFD {

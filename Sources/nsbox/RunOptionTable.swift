@@ -119,6 +119,8 @@ extension RunOptions {
                 $0.config = $1
             },
             flag(["help"], short: "h", "Show this help.") { $0.help = true },
+            flag(["version"], short: "V", "Show the version.") { $0.version = true },
+            flag(["json"], "A failure is one JSON object on stderr: {\"error\": MESSAGE, \"exitCode\": STATUS}.") { _ in jsonErrors = true },
         ]
     }
 }

@@ -53,6 +53,7 @@ struct RunOptions: Equatable, NamespaceFlags {
     var config: String?
     /// -h/--help before the command.
     var help = false
+    var version = false
 
     /// The caller's fds the command gets: all that are not close-on-exec, as unshare passes
     /// them, unless --close-fds or --sandbox.
@@ -102,7 +103,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         for entry in persist {
             let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
             // A plain name (no '/') is a named namespace: /run/netns/NAME or /run/nsbox/KIND/NAME.
-            do { box.persist[kind] = file.contains("/") ? file : try NamedNamespaces.prepare(kind, file) } catch {
+            do { box.persist[kind] = try NamedNamespaces.resolve(kind, file, creating: true) } catch {
                 throw Failure(error)
             }
         }
@@ -156,14 +157,8 @@ struct RunOptions: Equatable, NamespaceFlags {
 
     /// Everything `fd` holds, read to its end.
     private func readAll(_ fd: Int32, option: String) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = read(fd, &buffer, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw Failure(message: "\(option) \(fd): cannot read it: \(Errno(rawValue: errno).symbolicDescription)") }
-            if count == 0 { return bytes }
-            bytes += buffer[..<count]
+        do { return try nsbox.readAll(fd) } catch {
+            throw Failure(message: "\(option) \(fd): cannot read it: \(error.symbolicDescription)")
         }
     }
 

@@ -202,6 +202,8 @@ struct cn_plan {
     int run_init;               // 1: as pid 1 of a new pid namespace, fork the command and reap
     int session;                // enum cn_session
     const char *cwd;            // NULL: keep
+    int root_dir_fd;            // 0: none; else a directory opened by the caller, made "/" (fchdir + chroot) before cwd
+    int cwd_dir_fd;             // 0: none; else a directory opened by the caller to fchdir to, before cwd
     const char *path;           // the executable; searched in search_path if it has no '/'
     const char *search_path;    // NULL, or a PATH-style list of directories
     int exec_fd;                // -1, or an open executable to run with execveat (path unused)

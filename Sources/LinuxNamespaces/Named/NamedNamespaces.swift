@@ -26,6 +26,16 @@ public enum NamedNamespaces {
         directory(kind) + "/" + name
     }
 
+    /// The file an option's value `nameOrPath` names (`nsbox enter --net=VALUE`,
+    /// `nsbox run --net=VALUE`): a value with a '/' is a path, taken as it is; any other is the
+    /// name of a namespace of `kind`, whose file this returns, `prepare`d first when `creating`
+    /// (the name must then be free).
+    /// - Throws: `NamespaceError` from `prepare` when `creating`.
+    public static func resolve(_ kind: NamespaceKind, _ nameOrPath: String, creating: Bool = false) throws(NamespaceError) -> String {
+        if nameOrPath.contains("/") { return nameOrPath }
+        return creating ? try prepare(kind, nameOrPath) : path(kind, nameOrPath)
+    }
+
     /// Checks `name`, creates the directory the way `ip netns add` does (a mount point of its
     /// own, shared so that names reach other mount namespaces; private for mount namespaces,
     /// which cannot be bound under a mount that propagates into them), and returns the path

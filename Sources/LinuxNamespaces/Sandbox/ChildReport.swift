@@ -67,7 +67,8 @@ extension SandboxError {
                 CN_STEP_FORK.rawValue: .fork,
                 CN_STEP_SETSID.rawValue: .setsid,
                 CN_STEP_FOREGROUND.rawValue: .foreground,
-                CN_STEP_CHDIR.rawValue: .chdir(FilePath(command.workingDirectory ?? "")),
+                // detail 1: the root directory fd (chroot), 2: the working directory fd.
+                CN_STEP_CHDIR.rawValue: .chdir(FilePath(detail == 1 ? "(root directory fd)" : detail == 2 ? "(working directory fd)" : command.workingDirectory ?? "")),
                 CN_STEP_FDS.rawValue: .fileDescriptor(detail),
                 CN_STEP_SIGNALS.rawValue: .signalMask,
                 CN_STEP_NO_NEW_PRIVS.rawValue: .noNewPrivileges,

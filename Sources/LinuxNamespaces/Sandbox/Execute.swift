@@ -61,7 +61,7 @@ extension Sandbox {
     /// Whether a pid or time namespace is created or joined: those apply to children only, so
     /// the command's process must be forked.
     private var hasChildOnlyNamespaces: Bool {
-        !createdOrJoined.intersection([.pid, .time]).isEmpty
+        !childOnlyNamespaces.isEmpty
     }
 
     /// The plan of `execute(_:)` carried out by this process; returns only by throwing.

@@ -122,6 +122,9 @@ extension Sandbox {
         case .foreground: Int32(CN_SESSION_FOREGROUND.rawValue)
         }
         plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
+        // 0 is "none" in the plan: validate refuses a directory fd of 0.
+        plan.root_dir_fd = command.rootDirectoryFD?.rawValue ?? 0
+        plan.cwd_dir_fd = command.workingDirectoryFD?.rawValue ?? 0
         plan.path = UnsafePointer(arena.string(command.executable))
         plan.exec_fd = command.executableFD ?? -1
         plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(searchPath))

@@ -35,7 +35,8 @@ struct ProcessGeometry {
             unshareUser = create.contains(.user)
             unshareFlags = create.subtracting(.user)
         }
-        forkForChildren = !unshareFlags.union(joined).intersection([.pid, .time]).isEmpty
+        let forkedInto = sandbox.forkIntoJoinedNamespaces ? joined : []
+        forkForChildren = !unshareFlags.union(forkedInto).intersection([.pid, .time]).isEmpty
         runInit = sandbox.runsInit
         // The caller then holds the command's process by a pidfd it opens itself. Not into a
         // time namespace: that fork must be a copy (see enters_time_namespace in child.c), so
@@ -68,6 +69,12 @@ extension Sandbox {
 
     /// The kinds of the namespaces the command ends up in that are not the caller's.
     var createdOrJoined: NamespaceSet { create.union(joinedKinds) }
+
+    /// The pid and time namespaces (they apply to children only) that the command's process
+    /// must be forked into: created ones, and joined ones unless `forkIntoJoinedNamespaces` is off.
+    var childOnlyNamespaces: NamespaceSet {
+        create.union(forkIntoJoinedNamespaces ? joinedKinds : []).intersection([.pid, .time])
+    }
 
     /// Whether an init runs as pid 1 of a new pid namespace, with the command as its child.
     var runsInit: Bool { create.contains(.pid) && pidOne == .initProcess }

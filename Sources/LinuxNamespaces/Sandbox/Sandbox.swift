@@ -19,7 +19,7 @@ public struct Sandbox: Sendable, Hashable {
     /// The namespaces to create.
     public var create: NamespaceSet
     /// Namespaces of other processes, or bind-mounted files, to enter. A kind may be created
-    /// or joined, not both.
+    /// or joined, not both; a mount namespace may be both: joined, then copied into a new one.
     public var joins: [NamespaceJoin]
     /// The id maps of a new user namespace; nil leaves them unwritten (ids show as 65534).
     public var userMapping: UserMapping?
@@ -34,6 +34,10 @@ public struct Sandbox: Sendable, Hashable {
     public var preserveCredentials: Bool
     /// What pid 1 of a new pid namespace is.
     public var pidOne: PIDOne
+    /// When a pid or time namespace is joined (they apply to children only): fork the
+    /// command's process into it (true, the default, as nsenter does), or execute the command
+    /// where it is, so that only its children start there (`nsenter -F/--no-fork`).
+    public var forkIntoJoinedNamespaces: Bool
     /// Kill the sandbox when the spawning process dies (`PR_SET_PDEATHSIG` with this signal,
     /// checked race-free through a pidfd of the parent). Nil: it lives on.
     public var parentDeathSignal: Signal?
@@ -106,6 +110,7 @@ public struct Sandbox: Sendable, Hashable {
         self.gid = nil
         self.preserveCredentials = false
         self.pidOne = .initProcess
+        self.forkIntoJoinedNamespaces = true
         self.parentDeathSignal = nil
         self.session = .inherit
         self.mountPropagation = .private

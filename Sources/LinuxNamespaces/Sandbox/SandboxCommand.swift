@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// The program a sandbox runs, with its arguments, environment, working directory and file
 /// descriptors.
@@ -13,6 +14,14 @@ public struct SandboxCommand: Sendable, Hashable {
     public var environment: [String: String]?
     /// The working directory inside; nil keeps the caller's.
     public var workingDirectory: String?
+    /// A directory the caller has open, made the command's root (fchdir(2) and chroot(2)) after
+    /// the namespaces are entered and before `workingDirectory`: `nsenter --root`, whose
+    /// directory is opened before any namespace is entered. The working directory stays the
+    /// one the process had unless `workingDirectoryFD` or `workingDirectory` says otherwise.
+    public var rootDirectoryFD: FileDescriptor?
+    /// A directory the caller has open, entered (fchdir(2)) after `rootDirectoryFD` and before
+    /// `workingDirectory`: `nsenter --wd`.
+    public var workingDirectoryFD: FileDescriptor?
     /// The command's file descriptors: key is the number in the command, value the caller's fd
     /// it is a copy of. Every other fd is closed. The default passes 0, 1 and 2 through.
     public var fileDescriptors: [Int32: Int32] {
@@ -47,6 +56,8 @@ public struct SandboxCommand: Sendable, Hashable {
         self.argv0 = nil
         self.environment = nil
         self.workingDirectory = nil
+        self.rootDirectoryFD = nil
+        self.workingDirectoryFD = nil
         self.descriptorPairs = [FDPair(target: 0, source: 0), FDPair(target: 1, source: 1), FDPair(target: 2, source: 2)]
         self.inheritsSignalMask = false
         self.executableFD = nil

@@ -199,7 +199,9 @@ extension Sandbox {
     func validate(_ command: SandboxCommand) throws(SandboxError) {
         var seen = NamespaceSet()
         for (index, join) in joins.enumerated() {
-            if create.contains(join.kind) {
+            // A mount namespace may be joined and then copied: the new one starts as the joined
+            // one (`nsbox enter --mount-proc` mounts a /proc there that the target does not see).
+            if create.contains(join.kind) && join.kind != .mount {
                 throw SandboxError(invalid: "joins[\(index)]", "the \(join.kind) namespace is both created and joined",
                     hint: "remove it from create or from joins")
             }
@@ -220,6 +222,9 @@ extension Sandbox {
         }
         if command.descriptorPairs.count > 256 || command.descriptorPairs.contains(where: { $0.target < 0 }) {
             throw SandboxError(invalid: "command.fileDescriptors", "fd numbers must be 0 or more, at most 256 of them")
+        }
+        for fd in [command.rootDirectoryFD, command.workingDirectoryFD].compactMap({ $0?.rawValue }) where fd <= 0 || fcntl(fd, F_GETFD) < 0 {
+            throw SandboxError(invalid: "command.rootDirectoryFD/workingDirectoryFD", "fd \(fd) is not an open directory above 0")
         }
         for source in command.descriptorPairs.map(\.source) where fcntl(source, F_GETFD) < 0 {
             throw SandboxError(invalid: "command.fileDescriptors", "fd \(source) is not open in this process")

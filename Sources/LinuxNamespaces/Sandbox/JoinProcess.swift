@@ -1,0 +1,81 @@
+import Glibc
+import SystemPackage
+
+extension ProcessID {
+    /// The file through which a joiner enters this process's namespace of `kind`. For pid and
+    /// time namespaces that is `pid_for_children` / `time_for_children`: the namespace the
+    /// process's next children go to, which is where a joiner's command, a child too, belongs.
+    public func joinPath(_ kind: NamespaceKind) -> FilePath {
+        let name = kind == .pid ? "pid_for_children" : kind == .time ? "time_for_children" : kind.procName
+        return FilePath("\(procDirectory)/ns/\(name)")
+    }
+
+    /// The kinds among `kinds` whose namespace of this process differs from the caller's, the
+    /// one `nsenter -t PID -a` enters: compared through `joinPath(_:)` on both sides. A kind
+    /// the kernel lacks is left out. Empty when the process shares every namespace with us.
+    ///
+    /// - Throws: `NamespaceError` (`.inspect`) with the real cause: ENOENT when there is no
+    ///   such process, EACCES/EPERM when the caller may not read its namespaces (that needs
+    ///   ptrace access to it: the same uid and no more privilege, or CAP_SYS_PTRACE).
+    /// The corresponding C function is `stat`.
+    public func namespacesDifferingFromOurs(_ kinds: NamespaceSet = .all) throws(NamespaceError) -> NamespaceSet {
+        var info = stat()
+        guard stat(procDirectory, &info) == 0 else {
+            throw NamespaceError(
+                .inspect, pid: self, errno: .current, detail: "no such process",
+                hint: "check the pid (it may have exited)")
+        }
+        var differing = NamespaceSet()
+        for kind in kinds.kinds {
+            let path = joinPath(kind)
+            let ours = ProcessID.current.joinPath(kind)
+            var theirs = stat(), mine = stat()
+            // No file of ours: the kernel lacks the kind (as nsenter, skip it).
+            guard ours.withPlatformString({ stat($0, &mine) }) == 0 else { continue }
+            guard path.withPlatformString({ stat($0, &theirs) }) == 0 else {
+                let errno = Errno.current
+                if errno == .noSuchFileOrDirectory && stat(procDirectory, &info) != 0 {
+                    throw NamespaceError(.inspect, pid: self, errno: errno, detail: "the process exited")
+                }
+                throw NamespaceError(
+                    .inspect, kinds: NamespaceSet(kind), path: path, pid: self, errno: errno,
+                    detail: "cannot read the namespaces of process \(rawValue)",
+                    hint: errno == .permissionDenied || errno == .notPermitted
+                        ? "reading another process's namespaces needs ptrace access to it: run as its user (and no less privileged than it), or as root"
+                        : nil)
+            }
+            if (theirs.st_dev, theirs.st_ino) != (mine.st_dev, mine.st_ino) { differing.insert(NamespaceSet(kind)) }
+        }
+        return differing
+    }
+}
+
+extension Sandbox {
+    /// Joins the namespaces of `kinds` of process `pid` through `ProcessID.joinPath(_:)`, in
+    /// the application order (a kind joined already is replaced).
+    public mutating func join(_ kinds: NamespaceSet, of pid: ProcessID) {
+        joins.removeAll { kinds.contains($0.kind) }
+        for kind in NamespaceKind.applicationOrder where kinds.contains(kind) {
+            join(kind, .path(pid.joinPath(kind)))
+        }
+    }
+
+    /// Joins every namespace of process `pid` that differs from the caller's, as
+    /// `nsenter -t PID -a` does: our own user namespace is never re-entered (the kernel
+    /// refuses it), and a namespace we share is left alone, so nothing differing means no join
+    /// at all and the command runs where we are. Kinds already in `joins` (given as files)
+    /// keep their file.
+    ///
+    /// - Returns: the kinds added.
+    /// - Throws: `NamespaceError` from `ProcessID.namespacesDifferingFromOurs(_:)`, which
+    ///   names the real cause (no such process; no permission to read its namespaces).
+    @discardableResult
+    public mutating func joinAll(of pid: ProcessID) throws(NamespaceError) -> NamespaceSet {
+        let already = NamespaceSet(joins.map(\.kind))
+        let adding = try pid.namespacesDifferingFromOurs(NamespaceSet.all.subtracting(already))
+        for kind in NamespaceKind.applicationOrder where adding.contains(kind) {
+            join(kind, .path(pid.joinPath(kind)))
+        }
+        return adding
+    }
+}
