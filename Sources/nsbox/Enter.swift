@@ -34,7 +34,6 @@ struct Enter: ParsableCommand {
     /// throwing.
     static func run(_ arguments: [String]) throws {
         let options = try EnterOptions(parsing: arguments)
-        if options.json { jsonErrors = true }
         if options.help {
             printLine(NSBox.helpMessage(for: Enter.self, columns: nil))
             Glibc.exit(0)

@@ -83,7 +83,10 @@ struct EnterOptions {
         case "json-status-fd":
             guard let fd = Int32(value!), fd >= 0 else { throw Failure(message: "failed to parse file descriptor: '\(value!)'") }
             jsonStatusFD = fd
-        case "json": json = true
+        case "json":
+            // From here on: a later option's error is reported in JSON too.
+            json = true
+            jsonErrors = true
         case "help": help = true
         case "version": version = true
         default:

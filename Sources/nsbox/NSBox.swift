@@ -100,6 +100,7 @@ func takeGlobalOptions(_ arguments: [String]) -> [String] {
     guard let subcommand = arguments.first, subcommand != "run",
         arguments.contains(where: { $0 == "-V" || $0 == "--version" || $0 == "--json" })
     else { return arguments }
+    // (`nsbox -V` too: argument-parser knows only --version.)
     for word in arguments.prefix(while: { $0 != "--" }) {
         if word == "-V" || word == "--version" {
             printLine(versionLine)
