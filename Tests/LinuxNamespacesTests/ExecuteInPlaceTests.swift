@@ -82,7 +82,8 @@ import Testing
                     NSBox.path, "enter", "-t", String(sleeper)] + kinds + (prefix.isEmpty || kinds != ["-a"] ? [] : ["--preserve-credentials"]) + ["--", "true"])
                 #expect(refused.status == 125 && refused.stderr.hasPrefix("nsbox: fork: EAGAIN"), "\(prefix) \(kinds): \(refused.stderr)")
             }
-            let chdir = try runCommand(prefix + enter + ["-w", "/nonexistent-in-place", "--", "true"])
+            // (nsenter's -w DIR needs the value attached and opens it before entering; -W is inside.)
+            let chdir = try runCommand(prefix + enter + ["--wdns=/nonexistent-in-place", "--", "true"])
             #expect(chdir.status == 125 && chdir.stderr.hasPrefix("nsbox: chdir /nonexistent-in-place: ENOENT"), "\(prefix): \(chdir.stderr)")
         }
     }
