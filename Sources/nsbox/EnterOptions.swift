@@ -48,7 +48,7 @@ struct EnterOptions {
             if target != nil { throw Failure(message: "option --target may be given only once") }
             let parts = value!.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             guard let pid = Int32(parts[0]), pid > 0, parts.count == 1 || UInt64(parts[1]) != nil else {
-                throw Failure(message: "failed to parse pid: '\(value!)'")
+                throw Failure(message: "failed to parse PID argument '\(value!)'")
             }
             target = pid
             targetInode = parts.count == 2 ? UInt64(parts[1]) : nil

@@ -66,11 +66,11 @@ extension EnterOptions {
     /// `-t PID:INODE`: the process must still be the one whose pidfd has that inode.
     private func checkPidfdInode(_ pid: ProcessID, _ inode: UInt64) throws {
         let fd = cn_pidfd_open(pid.rawValue, 0)
-        guard fd >= 0 else { throw Failure(message: "pidfd_open(\(pid)): \(lastError())") }
+        guard fd >= 0 else { throw Failure(message: "failed to obtain a valid file descriptor for PID \(pid): \(lastError())") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, UInt64(info.st_ino) == inode else {
-            throw Failure(message: "pidfd inode \(info.st_ino) of process \(pid) does not match \(inode): the process is not the one meant")
+            throw Failure(message: "failed to obtain a valid file descriptor for PID \(pid): its pidfd's inode is \(info.st_ino), not \(inode) (the pid now names another process)")
         }
     }
 

@@ -68,7 +68,7 @@ import Testing
             (["--all=1", "true"], "option '--all' doesn't allow an argument"),
             (["--n", "true"], "option '--n' is ambiguous"),
             (["-t", "1", "-t", "1", "true"], "option --target may be given only once"),
-            (["-t", "1x", "true"], "failed to parse pid: '1x'"),
+            (["-t", "1x", "true"], "failed to parse PID argument '1x'"),
             (["-S", "x", "-t", "1", "-n", "true"], "failed to parse uid: 'x'"),
             (["-w/", "-W/", "true"], "mutually exclusive arguments: --wd --wdns"),
         ] {
