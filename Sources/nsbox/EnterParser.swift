@@ -19,34 +19,34 @@ enum EnterParser {
 
     /// nsenter master's options, then nsbox's own (documented supersets).
     static let table: [Option] = [
-        Option(long: "all", short: "a", value: .none, valueName: "", help: "enter every namespace of the target that differs from ours"),
-        Option(long: "target", short: "t", value: .required, valueName: "PID[:INODE]", help: "the target process (INODE: its pidfd's, to pin it)"),
+        Option(long: "all", short: "a", value: .none, valueName: "", help: "enter each namespace of PID that differs"),
+        Option(long: "target", short: "t", value: .required, valueName: "PID[:INODE]", help: "target process (INODE: its pidfd's)"),
         Option(long: "mount", short: "m", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the mount namespace"),
         Option(long: "uts", short: "u", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the UTS namespace"),
         Option(long: "ipc", short: "i", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the System V IPC namespace"),
         Option(long: "net", short: "n", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the network namespace"),
-        Option(long: "net-socket", short: "N", value: .required, valueName: "FD", help: "enter the network namespace of the target's socket FD"),
+        Option(long: "net-socket", short: "N", value: .required, valueName: "FD", help: "enter the net namespace of its socket FD"),
         Option(long: "pid", short: "p", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the pid namespace"),
         Option(long: "cgroup", short: "C", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the cgroup namespace"),
         Option(long: "user", short: "U", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the user namespace"),
         Option(long: "user-parent", short: nil, value: .none, valueName: "", help: "enter the parent of the user namespace"),
         Option(long: "time", short: "T", value: .optional, valueName: "[=FILE|=NAME]", help: "enter the time namespace"),
-        Option(long: "setuid", short: "S", value: .required, valueName: "UID|follow", help: "the uid inside (follow: the target's)"),
-        Option(long: "setgid", short: "G", value: .required, valueName: "GID|follow", help: "the gid inside (follow: the target's)"),
+        Option(long: "setuid", short: "S", value: .required, valueName: "UID|follow", help: "the uid inside (follow: PID's)"),
+        Option(long: "setgid", short: "G", value: .required, valueName: "GID|follow", help: "the gid inside (follow: PID's)"),
         Option(long: "preserve-credentials", short: nil, value: .none, valueName: "", help: "do not touch uid, gid or groups"),
-        Option(long: "keep-caps", short: nil, value: .none, valueName: "", help: "keep the capabilities a user namespace gives (ambient)"),
-        Option(long: "root", short: "r", value: .optional, valueName: "[=DIR]", help: "set the root directory (default: the target's)"),
-        Option(long: "wd", short: "w", value: .optional, valueName: "[=DIR]", help: "set the working directory (default: the target's)"),
-        Option(long: "wdns", short: "W", value: .optional, valueName: "[=DIR]", help: "set the working directory, a path inside"),
+        Option(long: "keep-caps", short: nil, value: .none, valueName: "", help: "keep a user namespace's capabilities"),
+        Option(long: "root", short: "r", value: .optional, valueName: "[=DIR]", help: "set the root directory (default: PID's)"),
+        Option(long: "wd", short: "w", value: .optional, valueName: "[=DIR]", help: "set the working directory (default: PID's)"),
+        Option(long: "wdns", short: "W", value: .optional, valueName: "[=DIR]", help: "set the working directory, inside"),
         Option(long: "env", short: "e", value: .none, valueName: "", help: "take the target's environment"),
-        Option(long: "no-fork", short: "F", value: .none, valueName: "", help: "do not fork before executing (a pid namespace then holds only the command's children)"),
-        Option(long: "join-cgroup", short: "c", value: .none, valueName: "", help: "move into the target's cgroup (cgroup v2)"),
-        Option(long: "follow-context", short: "Z", value: .none, valueName: "", help: "the target's SELinux context (nothing to do without SELinux)"),
+        Option(long: "no-fork", short: "F", value: .none, valueName: "", help: "do not fork before executing the command"),
+        Option(long: "join-cgroup", short: "c", value: .none, valueName: "", help: "join the cgroup of PID (cgroup v2)"),
+        Option(long: "follow-context", short: "Z", value: .none, valueName: "", help: "SELinux context of PID (none here: accepted)"),
         Option(long: "ns", short: nil, value: .required, valueName: "KIND=FILE", help: "enter a namespace file (repeatable)"),
-        Option(long: "mount-proc", short: nil, value: .optional, valueName: "[=DIR]", help: "a fresh /proc (or DIR) of the entered pid namespace, in a new mount namespace"),
+        Option(long: "mount-proc", short: nil, value: .optional, valueName: "[=DIR]", help: "fresh /proc of the pid namespace entered"),
         Option(long: "die-with-parent", short: nil, value: .none, valueName: "", help: "kill the command when nsbox dies"),
-        Option(long: "json-status-fd", short: nil, value: .required, valueName: "FD", help: "JSON lines with the child's pid and how it ended"),
-        Option(long: "json", short: nil, value: .none, valueName: "", help: "a failure is one JSON object on stderr"),
+        Option(long: "json-status-fd", short: nil, value: .required, valueName: "FD", help: "JSON: the child's pid, how it ended"),
+        Option(long: "json", short: nil, value: .none, valueName: "", help: "a failure as one JSON object on stderr"),
         Option(long: "help", short: "h", value: .none, valueName: "", help: "display this help"),
         Option(long: "version", short: "V", value: .none, valueName: "", help: "display the version"),
     ]
@@ -132,7 +132,7 @@ enum EnterParser {
             let short = option.short.map { "-\($0), " } ?? "    "
             let value = option.value == .required ? " <\(option.valueName)>" : option.valueName
             var head = " \(short)--\(option.long)\(value)"
-            head += String(repeating: " ", count: max(1, 34 - head.count))
+            head += String(repeating: " ", count: max(1, 31 - head.count))
             return head + option.help
         }.joined(separator: "\n")
     }
