@@ -13,6 +13,35 @@ import Testing
         return (try runCommand(cd + [NSBox.path, "enter"] + arguments), try runCommand(cd + ["nsenter"] + arguments))
     }
 
+    @Test func everyKindOptionInEveryFormAsNsenterAsRootAnd65534() throws {
+        let kinds: [(letter: String, long: String, file: String)] = [
+            ("m", "mount", "mnt"), ("u", "uts", "uts"), ("i", "ipc", "ipc"), ("n", "net", "net"), ("p", "pid", "pid"),
+            ("C", "cgroup", "cgroup"), ("T", "time", "time"), ("U", "user", "user"),
+        ]
+        for unprivileged in [false, true] {
+            let prefix = unprivileged ? asUnprivileged : []
+            let target = try TargetProcess(
+                prefix + ["unshare", "-U", "-r", "-m", "-u", "-i", "-n", "-p", "-f", "--kill-child", "-C", "-T", "sleep", "60"],
+                differingIn: [], ready: childSleeps)
+            let sleeper = String(try #require(firstChild(of: target.pid)))
+            // As 65534 the user namespace comes first (it grants the rest), credentials kept
+            // (nsenter's setgroups would fail there without); time and pid apply to children.
+            let extra = unprivileged ? ["-U", "--preserve-credentials"] : []
+            for kind in kinds {
+                let show = kind.file == "time" ? "time_for_children" : kind.file
+                let forms = [["-\(kind.letter)"], ["--\(kind.long)"], ["--\(kind.long)=/proc/\(sleeper)/ns/\(kind.file)"],
+                             ["-\(kind.letter)/proc/\(sleeper)/ns/\(kind.file)"]]
+                for form in forms {
+                    let words = ["-t", sleeper] + (kind.file == "user" ? extra.dropFirst() : extra[...]) + form + ["--", "readlink", "/proc/self/ns/\(show)"]
+                    let ours = try runCommand(prefix + [NSBox.path, "enter"] + words)
+                    let theirs = try runCommand(prefix + ["nsenter"] + words)
+                    #expect(ours.status == 0 && ours.stdout == theirs.stdout && ours.stdout == "\(kind.file):[\(inode("/proc/\(sleeper)/ns/\(kind.file)")!)]\n",
+                        "\(unprivileged) \(words): \(ours.stdout) \(ours.stderr) | \(theirs.stdout) \(theirs.stderr)")
+                }
+            }
+        }
+    }
+
     @Test func rootAndWorkingDirectoriesWithOptionalValuesAsNsenter() throws {
         let scratch = ScratchDirectory()
         let inside = scratch.sub("inside")
