@@ -24,6 +24,16 @@ import Testing
         #expect(theirs.status == 1 && theirs.stderr.contains("No such file or directory"), "\(theirs.stderr)")
     }
 
+    @Test func aZombieIsNamedAsSuch() throws {
+        // sleep 0 ends as the child of a sleep that never reaps it.
+        let parent = try TargetProcess(["sh", "-c", "sleep 0 & exec sleep 60"], differingIn: []) { pid in
+            comm(pid) == "sleep" && firstChild(of: pid).map { (try? String(contentsOfFile: "/proc/\($0)/stat", encoding: .utf8))?.contains(") Z ") == true } == true
+        }
+        let zombie = try #require(firstChild(of: parent.pid))
+        let result = try NSBox.run("enter", "-t", "\(zombie)", "-a", "true")
+        #expect(result.status == 125 && result.stderr.contains("ENOENT (No such file or directory): the process has exited (a zombie"), "\(result.stderr)")
+    }
+
     @Test func namespacesAnOrdinaryUserMayNotReadAreNamedAsSuch() throws {
         let target = try TargetProcess(["unshare", "--net", "sleep", "60"], differingIn: ["net"])
         let ours = try NSBox.runUnprivileged("enter", "-t", "\(target.pid)", "-a", "true")

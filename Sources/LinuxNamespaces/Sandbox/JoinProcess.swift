@@ -15,7 +15,7 @@ extension ProcessID {
     /// the kernel lacks is left out. Empty when the process shares every namespace with us.
     ///
     /// - Throws: `NamespaceError` (`.inspect`) with the real cause: ENOENT when there is no
-    ///   such process, EACCES/EPERM when the caller may not read its namespaces (that needs
+    ///   such process (or only its zombie), EACCES/EPERM when the caller may not read its namespaces (that needs
     ///   ptrace access to it: the same uid and no more privilege, or CAP_SYS_PTRACE).
     /// The corresponding C function is `stat`.
     public func namespacesDifferingFromOurs(_ kinds: NamespaceSet = .all) throws(NamespaceError) -> NamespaceSet {
@@ -34,8 +34,10 @@ extension ProcessID {
             guard ours.withPlatformString({ stat($0, &mine) }) == 0 else { continue }
             guard path.withPlatformString({ stat($0, &theirs) }) == 0 else {
                 let errno = Errno.current
-                if errno == .noSuchFileOrDirectory && stat(procDirectory, &info) != 0 {
-                    throw NamespaceError(.inspect, pid: self, errno: errno, detail: "the process exited")
+                if errno == .noSuchFileOrDirectory {
+                    // Gone meanwhile, or a zombie: an exited process has no namespaces left.
+                    let detail = stat(procDirectory, &info) != 0 ? "the process exited" : "the process has exited (a zombie its parent has not reaped)"
+                    throw NamespaceError(.inspect, pid: self, errno: errno, detail: detail)
                 }
                 throw NamespaceError(
                     .inspect, kinds: NamespaceSet(kind), path: path, pid: self, errno: errno,
