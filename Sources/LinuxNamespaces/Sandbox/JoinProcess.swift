@@ -16,7 +16,7 @@ extension ProcessID {
     ///
     /// - Throws: `NamespaceError` (`.inspect`) with the real cause: ENOENT when there is no
     ///   such process (or only its zombie), EACCES/EPERM when the caller may not read its namespaces (that needs
-    ///   ptrace access to it: the same uid and no more privilege, or CAP_SYS_PTRACE).
+    ///   ptrace access to it: its uid and no fewer privileges, or CAP_SYS_PTRACE in its user namespace).
     /// The corresponding C function is `stat`.
     public func namespacesDifferingFromOurs(_ kinds: NamespaceSet = .all) throws(NamespaceError) -> NamespaceSet {
         var info = stat()
@@ -43,7 +43,7 @@ extension ProcessID {
                     .inspect, kinds: NamespaceSet(kind), path: path, pid: self, errno: errno,
                     detail: "cannot read the namespaces of process \(rawValue)",
                     hint: errno == .permissionDenied || errno == .notPermitted
-                        ? "reading another process's namespaces needs ptrace access to it: run as its user (and no less privileged than it), or as root"
+                        ? "reading another process's namespaces needs ptrace access to it: its uid and no fewer privileges, or CAP_SYS_PTRACE in its user namespace (root of an inner user namespace has none over an outer one's process)"
                         : nil)
             }
             if (theirs.st_dev, theirs.st_ino) != (mine.st_dev, mine.st_ino) { differing.insert(NamespaceSet(kind)) }
