@@ -86,4 +86,25 @@ import Testing
             #expect(result.status == 125 && result.stderr.hasPrefix("nsbox: \(message)"), "\(arguments): \(result.stderr)")
         }
     }
+
+    @Test func randomOptionWordsNeverCrashAndFailOnOneLine() throws {
+        let target = try TargetProcess(["unshare", "--uts", "sleep", "60"], differingIn: ["uts"])
+        let t = String(target.pid)
+        let vocabulary = [
+            "-a", "-t", t, "-t\(t)", "-n", "-U", "-p", "-m", "-u", "--net", "--net=", "--uts=/proc/\(t)/ns/uts", "-N", "3", "-N-1",
+            "-S", "follow", "-G", "x", "--setuid=4294967296", "-r", "-w", "-W/", "--root=/", "--wd=/nonexistent", "-e", "-F", "-c", "-Z",
+            "--", "true", "-", "--ns", "net=x", "nett=y", "--user-parent", "--keep-caps", "--mount-proc", "--mount-proc=/tmp", "--json",
+            "--bogus", "-x", "--n", "--tar", "=", "-tx", "\u{1b}[1m", "", "-aUn", "-Sfollow", "--preserve-credentials", "--die-with-parent",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<150 {
+            let words = (0..<Int.random(in: 0...7, using: &generator)).map { _ in vocabulary.randomElement(using: &generator)! }
+            let result = try runCommand(["env", "NSBOX_PRINT_PLAN=1", NSBox.path, "enter"] + words)
+            #expect(!result.signalled && [0, 125].contains(result.status), "\(words): \(result.status) \(result.stderr)")
+            if result.status == 125 {
+                #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.hasSuffix("\n")
+                    && (result.stderr.hasPrefix("nsbox: ") || result.stderr.hasPrefix("{\"error\": ")), "\(words): \(result.stderr)")
+            }
+        }
+    }
 }
