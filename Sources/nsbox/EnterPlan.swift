@@ -42,6 +42,9 @@ extension EnterOptions {
         if keepCaps && joinsUser { sandbox.capabilities = CapabilitySet(Capability.known) }
         sandbox.forkIntoJoinedNamespaces = !noFork
         sandbox.dieWithParent = dieWithParent
+        if mountProc != nil && noFork && sandbox.joins.contains(where: { $0.kind == .pid }) {
+            throw Failure(message: "--mount-proc with -F/--no-fork would mount the /proc of the pid namespace we are in, not the one entered: drop -F")
+        }
         if let mountProc {
             // A copy of the mount namespace we end up in, where the new /proc covers nothing
             // of the target's; mounted after the fork into the pid namespace, so it shows that one.

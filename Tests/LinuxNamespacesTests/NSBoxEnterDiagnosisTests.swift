@@ -81,6 +81,7 @@ import Testing
             (["-t", "1x", "true"], "failed to parse PID argument '1x'"),
             (["-S", "x", "-t", "1", "-n", "true"], "failed to parse uid: 'x'"),
             (["-w/", "-W/", "true"], "mutually exclusive arguments: --wd --wdns"),
+            (["-t", "1", "-p", "-F", "--mount-proc", "true"], "--mount-proc with -F/--no-fork would mount the /proc of the pid namespace we are in"),
         ] {
             let result = try NSBox.run(["enter"] + arguments)
             #expect(result.status == 125 && result.stderr.hasPrefix("nsbox: \(message)"), "\(arguments): \(result.stderr)")
