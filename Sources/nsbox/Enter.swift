@@ -10,8 +10,8 @@ struct Enter: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command in the namespaces of a process (like nsenter).",
         discussion: """
-            Options (nsenter's; --ns, --mount-proc, --die-with-parent, --json-status-fd \
-            and --json are nsbox's own):
+            Options (nsenter's; --ns, --mount-proc, --close-fds, --die-with-parent, \
+            --json-status-fd and --json are nsbox's own):
             \(EnterParser.helpLines)
 
             -a enters every namespace of PID that differs from ours (our own user namespace \

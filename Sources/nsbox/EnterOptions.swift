@@ -27,6 +27,8 @@ struct EnterOptions {
     var env = false, noFork = false, joinCgroup = false, followContext = false
     var mountProc: String?
     var dieWithParent = false
+    /// --close-fds: the command gets 0, 1 and 2 only (by default the caller's other fds too).
+    var closeFDs = false
     var jsonStatusFD: Int32?
     var help = false, version = false, json = false
 
@@ -80,6 +82,7 @@ struct EnterOptions {
             enable(kind, file)
         case "mount-proc": mountProc = value ?? "/proc"
         case "die-with-parent": dieWithParent = true
+        case "close-fds": closeFDs = true
         case "json-status-fd":
             guard let fd = Int32(value!), fd >= 0 else { throw Failure(message: "failed to parse file descriptor: '\(value!)'") }
             jsonStatusFD = fd

@@ -44,6 +44,7 @@ enum EnterParser {
         Option(long: "follow-context", short: "Z", value: .none, valueName: "", help: "SELinux context of PID (none here: accepted)"),
         Option(long: "ns", short: nil, value: .required, valueName: "KIND=FILE", help: "enter a namespace file (repeatable)"),
         Option(long: "mount-proc", short: nil, value: .optional, valueName: "[=DIR]", help: "fresh /proc of the pid namespace entered"),
+        Option(long: "close-fds", short: nil, value: .none, valueName: "", help: "close every fd but 0, 1 and 2"),
         Option(long: "die-with-parent", short: nil, value: .none, valueName: "", help: "kill the command when nsbox dies"),
         Option(long: "json-status-fd", short: nil, value: .required, valueName: "FD", help: "JSON: the child's pid, how it ended"),
         Option(long: "json", short: nil, value: .none, valueName: "", help: "a failure as one JSON object on stderr"),

@@ -60,6 +60,8 @@ extension EnterOptions {
         spawned.rootDirectoryFD = try root.map { try openDirectory($0, "root", of: pid) }
         spawned.workingDirectoryFD = try wd.map { try openDirectory($0, "cwd", of: pid) }
         spawned.workingDirectory = wdns
+        // As nsenter: the caller's inherited fds reach the command, unless --close-fds.
+        spawned.inheritedFileDescriptors = closeFDs ? .none : .all
         if env, let pid { spawned.environment = try environment(of: pid) }
         else if env { throw Failure(message: "neither filename nor target pid supplied for environ") }
         if joinCgroup { try moveIntoCgroup(of: pid) }

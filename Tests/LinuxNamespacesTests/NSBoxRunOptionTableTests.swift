@@ -67,8 +67,9 @@ import Testing
     }
 
     /// Options whose effect a plan printed alone does not show: --cap-add (every capability is
-    /// kept already), --share-net (only with --sandbox), --json-status-fd (not in the plan).
-    static let invisible: Set<String> = ["cap-add", "share-net", "json-status-fd"]
+    /// kept already), --share-net (only with --sandbox), --json-status-fd (not in the plan),
+    /// --json (only failures show it: NSBoxEnterVersionAndJSONTests).
+    static let invisible: Set<String> = ["cap-add", "share-net", "json-status-fd", "json"]
 
     /// Words an option needs beside it to show in the plan: --setgroups with maps of its own.
     /// (`-U --setgroups deny` without maps is issue 18's open bug: setgroups stays "allow".)
