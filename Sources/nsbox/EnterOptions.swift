@@ -3,7 +3,7 @@ import Glibc
 import LinuxNamespaces
 import SystemPackage
 
-/// The options of `nsbox enter` as values, filled in from `EnterParser`'s list, and the
+/// The options of `nsbox enter` as values, filled in by `EnterOptions.table`, and the
 /// sandbox and command they make.
 struct EnterOptions {
     /// Where a directory option points: the target's own (`/proc/PID/root`, `/proc/PID/cwd`),
@@ -32,18 +32,17 @@ struct EnterOptions {
     var jsonStatusFD: Int32?
     var help = false, version = false, json = false
 
-    /// Reads `arguments` (the words after `enter`): the options and the command's words.
+    /// Reads `arguments` (the words after `enter`) with `EnterOptions.table`.
     init(parsing arguments: [String]) throws {
-        let (list, command) = try EnterParser.parse(arguments)
-        self.command = command
-        for (option, value) in list { try set(option.long, value) }
-        if wd != nil && wdns != nil { throw EnterParser.usage("mutually exclusive arguments: --wd --wdns") }
+        command = try Self.table.parse(arguments[...], into: &self)
+        if wd != nil && wdns != nil { throw Failure(message: "mutually exclusive arguments: --wd --wdns (see nsbox enter --help)") }
     }
 
-    /// The command's words, as given (empty: the user's shell).
+    /// The command's words behind a leading `--`, as the table returns them (empty: the shell).
     var command: [String] = []
 
-    private mutating func set(_ name: String, _ value: String?) throws {
+    /// Sets the option of long name `name`, with its value if it has one (the table's `apply`).
+    mutating func set(_ name: String, _ value: String?) throws {
         switch name {
         case "all": all = true
         case "target":

@@ -55,7 +55,7 @@ extension EnterOptions {
             throw Failure(message: "--follow-context: SELinux is enabled here, and nsbox cannot set an SELinux exec context")
         }
 
-        let words = try commandWords(["--"] + command, subcommand: "enter")
+        let words = try commandWords(command, subcommand: "enter")
         var spawned = SandboxCommand(words[0], Array(words.dropFirst()))
         spawned.rootDirectoryFD = try root.map { try openDirectory($0, "root", of: pid) }
         spawned.workingDirectoryFD = try wd.map { try openDirectory($0, "cwd", of: pid) }

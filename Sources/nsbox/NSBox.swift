@@ -30,7 +30,7 @@ struct NSBox: ParsableCommand {
             Glibc.exit(125)
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
-        // enter has one parser of its own (nsenter's getopt rules): see EnterParser.
+        // enter parses with its own table (EnterOptions.table), nsenter's getopt rules.
         if arguments.first == "enter" {
             reportingFailures { try Enter.run(Array(arguments.dropFirst())) }
             Glibc.exit(0)

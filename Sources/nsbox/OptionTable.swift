@@ -34,6 +34,9 @@ struct OptionTable<Options>: Sendable {
     let specs: [OptionSpec<Options>]
     /// The subcommand, for error messages (`nsbox run --help`).
     let subcommand: String
+    /// Whether a short option with an optional value takes one attached (`-n/run/netns/x`,
+    /// `-r/dir`), as nsenter's `n::` do; unshare's short options take none (`-U` is a flag).
+    var attachedShortValues = false
 
     /// Fills `options` from `arguments`; returns the command's words behind a leading `--`
     /// (so that a command `-` or `-x` stays the command). Throws one line naming the word.
@@ -80,13 +83,17 @@ struct OptionTable<Options>: Sendable {
                         try spec.apply(&options, [])
                         continue
                     }
+                    let rest = String(letters[position...])
                     // An optional value is the long spelling's alone: `-U` of `--user[=FILE]`
-                    // is a flag (unshare's short options take none).
+                    // is a flag (unshare's short options take none), unless attachedShortValues.
                     if spec.arity == .optional {
+                        if attachedShortValues && !rest.isEmpty {
+                            try spec.apply(&options, [rest])
+                            break
+                        }
                         try spec.apply(&options, [])
                         continue
                     }
-                    let rest = String(letters[position...])
                     if spec.arity == .two { throw failure("option '-\(letter)' takes two words") }
                     try spec.apply(&options, [rest.isEmpty ? try next("-\(letter)") : rest])
                     break

@@ -11,7 +11,7 @@ enum PlainFlags {
     ///   - letter: the long option a one-letter flag (`-U`, also grouped: `-Ur`) stands for.
     ///   - valued: takes an option with a value: given the word and the next one, whether it
     ///     took both.
-    /// - Returns: the command's words, marked with a leading `--` as `ArgumentRewriter` marks
+    /// - Returns: the command's words, marked with a leading `--` as `OptionTable` marks
     ///   them (so `-` is a command too); nil when a word is not a plain flag or a flag repeats:
     ///   the full parser decides then, and makes every error message.
     static func scan<Options>(

@@ -10,7 +10,7 @@ import Testing
             + [NSBox.path, subcommand] + arguments)
     }
 
-    /// enter has one parser (EnterParser, nsenter's getopt rules): no fast path, and
+    /// enter has one parser (EnterOptions.table, nsenter's getopt rules): no fast path, and
     /// NSBOX_FULL_PARSER changes nothing.
     @Test(.requiresTool("ip", package: "iproute2")) func enterHasOneParserForEveryForm() throws {
         let target = try TargetProcess(["unshare", "-Urnu", "sleep", "60"], differingIn: ["net", "uts", "user"])
