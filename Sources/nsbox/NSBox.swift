@@ -36,6 +36,11 @@ struct NSBox: ParsableCommand {
             Glibc.exit(0)
         }
         arguments = takeGlobalOptions(arguments)
+        // `nsbox help run|enter`: their tables' help (argument-parser sees only their words).
+        if arguments.count == 2, arguments[0] == "help", arguments[1] == "run" || arguments[1] == "enter" {
+            printLine(arguments[1] == "run" ? Run.help : Enter.help)
+            Glibc.exit(0)
+        }
         // run parses with its own table (RunOptions.table), as fast as a plain scan.
         if arguments.first == "run" {
             reportingFailures { try Run.execute(arguments.dropFirst()) }
