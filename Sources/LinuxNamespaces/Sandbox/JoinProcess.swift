@@ -19,36 +19,37 @@ extension ProcessID {
     ///   ptrace access to it: its uid and no fewer privileges, or CAP_SYS_PTRACE in its user namespace).
     /// The corresponding C function is `stat`.
     public func namespacesDifferingFromOurs(_ kinds: NamespaceSet = .all) throws(NamespaceError) -> NamespaceSet {
-        var info = stat()
-        guard stat(procDirectory, &info) == 0 else {
-            throw NamespaceError(
-                .inspect, pid: self, errno: .current, detail: "no such process",
-                hint: "check the pid (it may have exited)")
-        }
         var differing = NamespaceSet()
+        let directory = procDirectory
         for kind in kinds.kinds {
-            let path = joinPath(kind)
-            let ours = ProcessID.current.joinPath(kind)
+            // Plain strings, not FilePath: this runs at every `nsbox enter -a` start.
+            let name = kind == .pid ? "pid_for_children" : kind == .time ? "time_for_children" : kind.procName
             var theirs = stat(), mine = stat()
             // No file of ours: the kernel lacks the kind (as nsenter, skip it).
-            guard ours.withPlatformString({ stat($0, &mine) }) == 0 else { continue }
-            guard path.withPlatformString({ stat($0, &theirs) }) == 0 else {
-                let errno = Errno.current
-                if errno == .noSuchFileOrDirectory {
-                    // Gone meanwhile, or a zombie: an exited process has no namespaces left.
-                    let detail = stat(procDirectory, &info) != 0 ? "the process exited" : "the process has exited (a zombie its parent has not reaped)"
-                    throw NamespaceError(.inspect, pid: self, errno: errno, detail: detail)
-                }
-                throw NamespaceError(
-                    .inspect, kinds: NamespaceSet(kind), path: path, pid: self, errno: errno,
-                    detail: "cannot read the namespaces of process \(rawValue)",
-                    hint: errno == .permissionDenied || errno == .notPermitted
-                        ? "reading another process's namespaces needs ptrace access to it: its uid and no fewer privileges, or CAP_SYS_PTRACE in its user namespace (root of an inner user namespace has none over an outer one's process)"
-                        : nil)
-            }
+            guard stat("/proc/self/ns/" + name, &mine) == 0 else { continue }
+            guard stat(directory + "/ns/" + name, &theirs) == 0 else { throw unreadable(kind) }
             if (theirs.st_dev, theirs.st_ino) != (mine.st_dev, mine.st_ino) { differing.insert(NamespaceSet(kind)) }
         }
         return differing
+    }
+
+    /// Why this process's namespace file of `kind` could not be read (errno is stat's).
+    private func unreadable(_ kind: NamespaceKind) -> NamespaceError {
+        let errno = Errno.current
+        var info = stat()
+        guard errno == .noSuchFileOrDirectory else {
+            return NamespaceError(
+                .inspect, kinds: NamespaceSet(kind), path: joinPath(kind), pid: self, errno: errno,
+                detail: "cannot read the namespaces of process \(rawValue)",
+                hint: errno == .permissionDenied || errno == .notPermitted
+                    ? "reading another process's namespaces needs ptrace access to it: its uid and no fewer privileges, or CAP_SYS_PTRACE in its user namespace (root of an inner user namespace has none over an outer one's process)"
+                    : nil)
+        }
+        // No process, or a zombie: an exited process has no namespaces left.
+        guard stat(procDirectory, &info) == 0 else {
+            return NamespaceError(.inspect, pid: self, errno: errno, detail: "no such process", hint: "check the pid (it may have exited)")
+        }
+        return NamespaceError(.inspect, pid: self, errno: errno, detail: "the process has exited (a zombie its parent has not reaped)")
     }
 }
 
