@@ -226,6 +226,11 @@ struct RunOptions: Equatable, NamespaceFlags {
     /// The user mapping the options ask for, if any.
     private func userMapping() throws -> UserMapping? {
         let uid = geteuid(), gid = getegid()
+        // As unshare: a one-gid map of -r, -c or --map-group is written with setgroups denied.
+        if setgroups == .allow && mapGroups.isEmpty && (mapRootUser || mapCurrentUser || mapGroup != nil) {
+            throw Failure(message: "--setgroups allow and -r, -c or --map-group are mutually exclusive (as in unshare): "
+                + "their gid map is written with setgroups denied; drop --setgroups allow, or map gids with --map-groups")
+        }
         if !mapUsers.isEmpty || !mapGroups.isEmpty {
             func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
                 do {
