@@ -102,6 +102,9 @@ extension RunOptions {
             value(["cap-add"], nil, "CAP", "Keep capability CAP (or ALL); --cap-drop and --cap-add apply in order.") {
                 $0.capabilityChanges.append("add:" + $1)
             },
+            flag(["keep-caps"], "Keep the capabilities of the user namespace for a command run as a uid other than 0 inside (raised as ambient), as unshare's.") {
+                $0.keepCaps = true
+            },
             flag(["close-fds"], "Close every fd but 0, 1 and 2 (by default the command gets the caller's, as with unshare).") { $0.closeFDs = true },
             flag(["no-new-privs"], "Set no_new_privs: execve of setuid or file-capability binaries grants nothing.") { $0.noNewPrivs = true },
             flag(["new-session"], "Run the command in a new session (no terminal).") { $0.newSession = true },

@@ -45,6 +45,8 @@ struct RunOptions: Equatable, NamespaceFlags {
     var clearenv = false
     /// --seccomp FD: the fd a compiled BPF program is read from.
     var seccompFD: Int32?
+    /// --keep-caps: every capability stays, raised as ambient so that a non-root uid keeps it.
+    var keepCaps = false
     /// --close-fds: the command gets 0, 1 and 2 only (--sandbox implies it).
     var closeFDs = false
     /// --json-status-fd FD: where the child's pid, namespaces and exit are written as JSON.
@@ -128,6 +130,9 @@ struct RunOptions: Equatable, NamespaceFlags {
         box.gid = setGID
         box.hostname = hostname
         if !mountOps.isEmpty { box.mounts += try mounts(mountOps) }
+        // Every capability the kernel knows, not `.all` (which changes nothing): kept ones are
+        // raised as ambient, so they survive the execve of a non-root uid, as unshare --keep-caps.
+        if keepCaps { box.capabilities = CapabilitySet(Capability.known) }
         if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
         if noNewPrivs { box.noNewPrivileges = true }
         if disableUserns { box.disableUserNamespaces = true }

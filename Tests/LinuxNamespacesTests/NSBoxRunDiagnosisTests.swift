@@ -82,3 +82,17 @@ func classicBPF(_ instructions: [(UInt16, UInt8, UInt8, UInt32)]) -> [UInt8] {
     }
     return program
 }
+
+/// unshare options that nsbox run had not: each against unshare doing the same.
+@Suite struct NSBoxRunUnshareOptionTests {
+    @Test(arguments: [false, true]) func keepCapsKeepsEveryCapabilityForANonRootUidAsUnshare(unprivileged: Bool) throws {
+        let prefix = unprivileged ? asUnprivileged : []
+        let words = ["-U", "--map-user", "1000", "--map-group", "1000", "--keep-caps", "grep", "^Cap", "/proc/self/status"]
+        let theirs = try runCommand(prefix + ["unshare"] + words), ours = try runCommand(prefix + [NSBox.path, "run"] + words)
+        #expect(theirs.status == 0 && theirs.stdout.contains("CapAmb:\t000001") && ours.stdout == theirs.stdout, "\(ours.stdout) \(ours.stderr)")
+        // Negative control: without it, a non-root uid inside keeps none (both tools).
+        let without = Array(words.filter { $0 != "--keep-caps" })
+        let plain = try runCommand(prefix + [NSBox.path, "run"] + without), theirsPlain = try runCommand(prefix + ["unshare"] + without)
+        #expect(plain.stdout.contains("CapEff:\t0000000000000000") && plain.stdout == theirsPlain.stdout, "\(plain.stdout)")
+    }
+}
