@@ -30,8 +30,8 @@ struct NSBox: ParsableCommand {
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
         // run parses with its own table (RunOptions.table), as fast as a plain scan.
-        if arguments.first == "run" {
-            reportingFailures { try Run.execute(arguments.dropFirst()) }
+        if arguments.first == "run" || arguments == ["help", "run"] {
+            reportingFailures { try Run.execute(arguments.first == "run" ? arguments.dropFirst() : ["--help"]) }
         }
         // The common forms of enter, id and ls skip argument-parser: see FastEnter.
         if getenv("NSBOX_FULL_PARSER") == nil {
