@@ -260,6 +260,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         }
         if mapRootUser { return .root }
         if mapCurrentUser { return .currentUser }
-        return nil
+        // -U --setgroups deny: no maps, only /proc/PID/setgroups written, as unshare does.
+        return setgroups.map { .unmapped(setgroups: $0) }
     }
 }

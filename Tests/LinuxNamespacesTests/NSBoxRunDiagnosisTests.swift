@@ -19,6 +19,16 @@ import Testing
         }
     }
 
+    @Test(arguments: [false, true]) func setgroupsWithoutMapsIsWrittenAsUnshareWritesIt(unprivileged: Bool) throws {
+        let prefix = unprivileged ? asUnprivileged : []
+        for (policy, options) in [("deny", []), ("deny", ["-f"]), ("deny", ["-p", "-f"]), ("allow", [])] {
+            let words = ["-U"] + options + ["--setgroups", policy, "sh", "-c", "cat /proc/self/setgroups; id -u"]
+            let theirs = try runCommand(prefix + ["unshare"] + words), ours = try runCommand(prefix + [NSBox.path, "run"] + words)
+            #expect(theirs.stdout == "\(policy)\n65534\n" && ours.status == 0 && ours.stdout == theirs.stdout,
+                "\(words): \(ours.stdout) \(ours.stderr)")
+        }
+    }
+
     @Test func anOutOfRangeClockOffsetGetsAHint() throws {
         for prefix in [[], asUnprivileged] {
             let result = try runCommand(prefix + [NSBox.path, "run", "-r", "-T", "--monotonic", "99999999999999", "true"])
