@@ -51,8 +51,8 @@ extension RunOptions {
             flag(["map-current-user"], short: "c", "Map your uid/gid to themselves (implies -U).") { $0.mapCurrentUser = true },
             value(["map-user"], nil, "UID|NAME", "Map your uid to UID inside (implies -U).") { $0.mapUser = try userID($1, option: "--map-user") },
             value(["map-group"], nil, "GID|NAME", "Map your gid to GID inside (implies -U).") { $0.mapGroup = try groupID($1, option: "--map-group") },
-            value(["map-users"], nil, "MAP", "uid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U).") { $0.mapUsers.append($1) },
-            value(["map-groups"], nil, "MAP", "gid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U).") { $0.mapGroups.append($1) },
+            value(["map-users"], nil, "MAP", "uid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U); auto, with --map-groups auto: --map-auto.") { $0.mapUsers.append($1) },
+            value(["map-groups"], nil, "MAP", "gid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U); auto, with --map-users auto: --map-auto.") { $0.mapGroups.append($1) },
             flag(["map-auto"], "Map your /etc/subuid and /etc/subgid ranges from 0 (implies -U).") { $0.mapAuto = true },
             value(["setgroups"], nil, "allow|deny", "allow or deny setgroups(2) in the user namespace.") {
                 $0.setgroups = try choice($1, [.allow, .deny], option: "--setgroups")

@@ -236,6 +236,17 @@ struct RunOptions: Equatable, NamespaceFlags {
             throw Failure(message: "--setgroups allow and -r, -c or --map-group are mutually exclusive (as in unshare): "
                 + "their gid map is written with setgroups denied; drop --setgroups allow, or map gids with --map-groups")
         }
+        // unshare's --map-users=auto --map-groups=auto: --map-auto.
+        let auto = (mapUsers.contains("auto"), mapGroups.contains("auto"))
+        if auto.0 || auto.1 {
+            guard auto.0 && auto.1 && mapUsers.count == 1 && mapGroups.count == 1 else {
+                throw Failure(message: "--map-users=auto and --map-groups=auto go together and alone (they are --map-auto); "
+                    + "or give both maps as INSIDE:OUTSIDE:COUNT lines")
+            }
+            var options = self
+            (options.mapUsers, options.mapGroups, options.mapAuto) = ([], [], true)
+            return try options.userMapping()
+        }
         if !mapUsers.isEmpty || !mapGroups.isEmpty {
             func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
                 do {

@@ -105,4 +105,16 @@ func classicBPF(_ instructions: [(UInt16, UInt8, UInt8, UInt32)]) -> [UInt8] {
         let plain = try runCommand(prefix + [NSBox.path, "run"] + without), theirsPlain = try runCommand(prefix + ["unshare"] + without)
         #expect(plain.stdout.contains("CapEff:\t0000000000000000") && plain.stdout == theirsPlain.stdout, "\(plain.stdout)")
     }
+
+    @Test func mapUsersAndMapGroupsAutoAreMapAuto() throws {
+        func plan(_ words: [String]) throws -> CommandResult {
+            try runCommand(["env", "NSBOX_PRINT_PLAN=1", NSBox.path, "run"] + words + ["true"])
+        }
+        let auto = try plan(["--map-auto"]), spelled = try plan(["--map-users=auto", "--map-groups", "auto"])
+        #expect(auto.status == 0 && auto.stdout.contains("subordinateIDs") && spelled.stdout == auto.stdout, "\(spelled.stdout) \(spelled.stderr)")
+        let withRoot = try plan(["-r", "--map-auto"]), spelledWithRoot = try plan(["-r", "--map-users", "auto", "--map-groups=auto"])
+        #expect(withRoot.status == 0 && spelledWithRoot.stdout == withRoot.stdout)
+        let alone = try plan(["--map-users=auto"])
+        #expect(alone.status == 125 && alone.stderr.contains("go together"), "\(alone.stderr)")
+    }
 }
