@@ -42,8 +42,8 @@ struct NSBox: ParsableCommand {
             Glibc.exit(0)
         }
         // run parses with its own table (RunOptions.table), as fast as a plain scan.
-        if arguments.first == "run" {
-            reportingFailures { try Run.execute(arguments.dropFirst()) }
+        if arguments.first == "run" || arguments == ["help", "run"] {
+            reportingFailures { try Run.execute(arguments.first == "run" ? arguments.dropFirst() : ["--help"]) }
         }
         // The common forms of id and ls skip argument-parser: see FastList.
         if getenv("NSBOX_FULL_PARSER") == nil {

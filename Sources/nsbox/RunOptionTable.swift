@@ -51,8 +51,8 @@ extension RunOptions {
             flag(["map-current-user"], short: "c", "Map your uid/gid to themselves (implies -U).") { $0.mapCurrentUser = true },
             value(["map-user"], nil, "UID|NAME", "Map your uid to UID inside (implies -U).") { $0.mapUser = try userID($1, option: "--map-user") },
             value(["map-group"], nil, "GID|NAME", "Map your gid to GID inside (implies -U).") { $0.mapGroup = try groupID($1, option: "--map-group") },
-            value(["map-users"], nil, "MAP", "uid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U).") { $0.mapUsers.append($1) },
-            value(["map-groups"], nil, "MAP", "gid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U).") { $0.mapGroups.append($1) },
+            value(["map-users"], nil, "MAP", "uid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U); auto, with --map-groups auto: --map-auto.") { $0.mapUsers.append($1) },
+            value(["map-groups"], nil, "MAP", "gid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U); auto, with --map-users auto: --map-auto.") { $0.mapGroups.append($1) },
             flag(["map-auto"], "Map your /etc/subuid and /etc/subgid ranges from 0 (implies -U).") { $0.mapAuto = true },
             value(["setgroups"], nil, "allow|deny", "allow or deny setgroups(2) in the user namespace.") {
                 $0.setgroups = try choice($1, [.allow, .deny], option: "--setgroups")
@@ -101,6 +101,9 @@ extension RunOptions {
             },
             value(["cap-add"], nil, "CAP", "Keep capability CAP (or ALL); --cap-drop and --cap-add apply in order.") {
                 $0.capabilityChanges.append("add:" + $1)
+            },
+            flag(["keep-caps"], "Keep the capabilities of the user namespace for a command run as a uid other than 0 inside (raised as ambient), as unshare's.") {
+                $0.keepCaps = true
             },
             flag(["close-fds"], "Close every fd but 0, 1 and 2 (by default the command gets the caller's, as with unshare).") { $0.closeFDs = true },
             flag(["no-new-privs"], "Set no_new_privs: execve of setuid or file-capability binaries grants nothing.") { $0.noNewPrivs = true },

@@ -45,6 +45,8 @@ struct RunOptions: Equatable, NamespaceFlags {
     var clearenv = false
     /// --seccomp FD: the fd a compiled BPF program is read from.
     var seccompFD: Int32?
+    /// --keep-caps: every capability stays, raised as ambient so that a non-root uid keeps it.
+    var keepCaps = false
     /// --close-fds: the command gets 0, 1 and 2 only (--sandbox implies it).
     var closeFDs = false
     /// --json-status-fd FD: where the child's pid, namespaces and exit are written as JSON.
@@ -129,6 +131,9 @@ struct RunOptions: Equatable, NamespaceFlags {
         box.gid = setGID
         box.hostname = hostname
         if !mountOps.isEmpty { box.mounts += try mounts(mountOps) }
+        // Every capability the kernel knows, not `.all` (which changes nothing): kept ones are
+        // raised as ambient, so they survive the execve of a non-root uid, as unshare --keep-caps.
+        if keepCaps { box.capabilities = CapabilitySet(Capability.known) }
         if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
         if noNewPrivs { box.noNewPrivileges = true }
         if disableUserns { box.disableUserNamespaces = true }
@@ -221,6 +226,22 @@ struct RunOptions: Equatable, NamespaceFlags {
     /// The user mapping the options ask for, if any.
     private func userMapping() throws -> UserMapping? {
         let uid = geteuid(), gid = getegid()
+        // As unshare: a one-gid map of -r, -c or --map-group is written with setgroups denied.
+        if setgroups == .allow && mapGroups.isEmpty && (mapRootUser || mapCurrentUser || mapGroup != nil) {
+            throw Failure(message: "--setgroups allow and -r, -c or --map-group are mutually exclusive (as in unshare): "
+                + "their gid map is written with setgroups denied; drop --setgroups allow, or map gids with --map-groups")
+        }
+        // unshare's --map-users=auto --map-groups=auto: --map-auto.
+        let auto = (mapUsers.contains("auto"), mapGroups.contains("auto"))
+        if auto.0 || auto.1 {
+            guard auto.0 && auto.1 && mapUsers.count == 1 && mapGroups.count == 1 else {
+                throw Failure(message: "--map-users=auto and --map-groups=auto go together and alone (they are --map-auto); "
+                    + "or give both maps as INSIDE:OUTSIDE:COUNT lines")
+            }
+            var options = self
+            (options.mapUsers, options.mapGroups, options.mapAuto) = ([], [], true)
+            return try options.userMapping()
+        }
         if !mapUsers.isEmpty || !mapGroups.isEmpty {
             func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
                 do {
@@ -245,6 +266,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         }
         if mapRootUser { return .root }
         if mapCurrentUser { return .currentUser }
-        return nil
+        // -U --setgroups deny: no maps, only /proc/PID/setgroups written, as unshare does.
+        return setgroups.map { .unmapped(setgroups: $0) }
     }
 }

@@ -49,10 +49,7 @@ import Testing
             (0x06, 0, 0, 0x7fff_0000),    // allow
             (0x06, 0, 0, 0x0005_0001),    // SECCOMP_RET_ERRNO | EPERM
         ]
-        var program: [UInt8] = []
-        for (code, jt, jf, k) in instructions {
-            program += withUnsafeBytes(of: code.littleEndian, Array.init) + [jt, jf] + withUnsafeBytes(of: k.littleEndian, Array.init)
-        }
+        let program = classicBPF(instructions)
         let file = scratch.path + "/filter.bpf"
         FileManager.default.createFile(atPath: file, contents: Data(program))
         chmod(file, 0o644)

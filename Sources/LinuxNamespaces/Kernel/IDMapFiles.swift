@@ -139,7 +139,7 @@ private func idMapWriteHint(name: String, errno: Errno?, alreadyWritten: Bool) -
 
 /// Whether capability `number` (capabilities(7)) is in this process's effective set
 /// (`CapEff` of /proc/self/status).
-private func hasEffectiveCapability(_ number: Int) -> Bool {
+func hasEffectiveCapability(_ number: Int) -> Bool {
     guard let status = try? readSmallFile("/proc/self/status"),
         let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
         let bits = UInt64(line.dropFirst("CapEff:".count).trimmingWhitespace(), radix: 16)

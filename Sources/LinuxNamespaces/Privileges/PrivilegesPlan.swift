@@ -63,21 +63,21 @@ extension Sandbox {
         plan.lock_mounts = 1
         plan.limit_user_namespaces = disableUserNamespaces ? 1 : 0
         // No maps outside: no id is mapped that the nested namespace could map through.
-        guard let mapping else { return }
+        guard let mapping, let uidMap = mapping.uidMap, let gidMap = mapping.gidMap else { return }
         func through(_ map: IDMap) -> UnsafePointer<CChar> {
             UnsafePointer(arena.string(map.mappings.map { "\($0.inside) \($0.inside) \($0.count)\n" }.joined()))
         }
-        plan.nested_uid_map = through(mapping.uidMap)
-        plan.nested_gid_map = through(mapping.gidMap)
+        plan.nested_uid_map = through(uidMap)
+        plan.nested_gid_map = through(gidMap)
         // Maps that leave out the caller's own ids (root mapping 0:100000:1000): the child's ids
         // are mapped nowhere inside, and the kernel refuses such a process a user namespace.
         func maps(_ map: IDMap, _ id: UInt32) -> Bool {
             map.mappings.contains { id >= $0.outside && UInt64(id) < UInt64($0.outside) + UInt64($0.count) }
         }
-        if !maps(mapping.uidMap, uid) || !maps(mapping.gidMap, gid) {
+        if !maps(uidMap, uid) || !maps(gidMap, gid) {
             plan.nested_switch = 1
-            plan.nested_uid = self.uid ?? mapping.uidMap.mappings[0].inside
-            plan.nested_gid = self.gid ?? mapping.gidMap.mappings[0].inside
+            plan.nested_uid = self.uid ?? uidMap.mappings[0].inside
+            plan.nested_gid = self.gid ?? gidMap.mappings[0].inside
         }
         // One line of our own ids: written from inside, as the outer ones were. Any other maps
         // need CAP_SETUID in the outer namespace, which only a process left there has.

@@ -1,4 +1,5 @@
 import CNamespaces
+import Glibc
 import SystemPackage
 
 /// A failed step as the child reported it on the error pipe, turned into a `SandboxError`.
@@ -89,6 +90,8 @@ extension SandboxError {
                 hint = "the spawning process died during the set-up"
             case .chdir:
                 hint = "the working directory must exist inside the sandbox"
+            case .timeOffsets where errno == .outOfRange:
+                hint = timeOffsetRangeHint()
             case .fork where errno == .noMemory && sandbox.joinedKinds.contains(.pid):
                 // The kernel's answer to a fork into a pid namespace whose pid 1 has exited.
                 hint = "the joined pid namespace's init (its pid 1) has exited: nothing can start in it any more"
@@ -110,4 +113,16 @@ extension SandboxError {
     init(idMaps error: NamespaceError) {
         self.init(.idMaps, .writeIDMap(error.path ?? FilePath("id maps")), errno: error.errno, detail: error.detail, hint: error.hint)
     }
+}
+
+/// Why the kernel refuses a clock offset with ERANGE: the clock with the offset added must stay
+/// at 0 or more and under KTIME_SEC_MAX / 2 seconds (time_namespaces(7); kernel/time/namespace.c).
+func timeOffsetRangeHint() -> String {
+    func seconds(_ clock: clockid_t) -> Int {
+        var now = timespec()
+        clock_gettime(clock, &now)
+        return now.tv_sec
+    }
+    return "an offset must keep its clock at 0 s or more and under 4611686018 s (about 146 years); "
+        + "monotonic is now \(seconds(CLOCK_MONOTONIC)) s, boottime \(seconds(CLOCK_BOOTTIME)) s"
 }

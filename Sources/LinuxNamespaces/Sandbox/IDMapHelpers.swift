@@ -13,8 +13,8 @@ enum IDMapHelpers {
                 throw SandboxError(idMaps: error)
             }
         }
-        try run("newuidmap", pid, mapping.uidMap)
-        try run("newgidmap", pid, mapping.gidMap)
+        if let map = mapping.uidMap { try run("newuidmap", pid, map) }
+        if let map = mapping.gidMap { try run("newgidmap", pid, map) }
     }
 
     /// Runs `helper PID INSIDE OUTSIDE COUNT...`, and turns a failure into an error carrying

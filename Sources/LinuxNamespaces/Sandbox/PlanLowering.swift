@@ -109,8 +109,8 @@ extension Sandbox {
     /// The one-line maps the new user namespace's process writes itself.
     func fillOwnMaps(_ plan: inout cn_plan, _ arena: CArena, _ mapping: ResolvedMapping) {
         plan.own_setgroups = mapping.setgroups.map { UnsafePointer(arena.string($0.rawValue + "\n")) }
-        plan.own_uid_map = UnsafePointer(arena.string(mapping.uidMap.text))
-        plan.own_gid_map = UnsafePointer(arena.string(mapping.gidMap.text))
+        plan.own_uid_map = mapping.uidMap.map { UnsafePointer(arena.string($0.text)) }
+        plan.own_gid_map = mapping.gidMap.map { UnsafePointer(arena.string($0.text)) }
     }
 
     /// The plan's process: session, working directory, executable, arguments, environment,

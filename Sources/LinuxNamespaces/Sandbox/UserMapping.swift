@@ -21,13 +21,16 @@ public enum UserMapping: Sendable, Hashable {
     /// the other ids from 0 (`unshare --map-auto` with `-r`, `-c`, `--map-user` or
     /// `--map-group`); nil leaves that map to the range alone, as `subordinateIDs`.
     case subordinateIDsAndCaller(uid: uid_t?, gid: gid_t?)
+    /// No id maps (every id is the overflow id inside, as `unshare -U`), only setgroups(2)
+    /// allowed or denied (`unshare -U --setgroups deny`).
+    case unmapped(setgroups: SetgroupsPolicy)
 }
 
-/// A mapping made concrete for the caller: the maps, the setgroups policy, and whether the
-/// setuid helpers must write them.
+/// A mapping made concrete for the caller: the maps (nil for none), the setgroups policy, and
+/// whether the setuid helpers must write them.
 struct ResolvedMapping: Sendable {
-    var uidMap: IDMap
-    var gidMap: IDMap
+    var uidMap: IDMap?
+    var gidMap: IDMap?
     var setgroups: SetgroupsPolicy?
     var useHelpers: Bool
 }
@@ -37,8 +40,10 @@ extension ResolvedMapping {
     /// count 1 mapping the caller's own euid, the same for its egid, and setgroups "deny" before
     /// them (user_namespaces(7)). The `root`, `currentUser` and `user` mappings are such maps.
     func writableFromInside(uid: uid_t, gid: gid_t) -> Bool {
-        func own(_ map: IDMap, _ id: UInt32) -> Bool {
-            map.mappings.count == 1 && map.mappings[0].outside == id && map.mappings[0].count == 1
+        if uidMap == nil && gidMap == nil { return !useHelpers }
+        func own(_ map: IDMap?, _ id: UInt32) -> Bool {
+            guard let map else { return false }
+            return map.mappings.count == 1 && map.mappings[0].outside == id && map.mappings[0].count == 1
         }
         return !useHelpers && setgroups == .deny && own(uidMap, uid) && own(gidMap, gid)
     }
@@ -73,6 +78,8 @@ extension UserMapping {
                 uidMap: uidMap, gidMap: gidMap,
                 setgroups: setgroups ?? (uid != 0 && onlySelf ? .deny : nil),
                 useHelpers: uid != 0 && !onlySelf)
+        case .unmapped(let setgroups):
+            return ResolvedMapping(uidMap: nil, gidMap: nil, setgroups: setgroups, useHelpers: false)
         case .subordinateIDs, .subordinateIDsAndCaller:
             let name = userName(uid) ?? String(uid)
             guard let uids = SubordinateIDs.firstRange(in: "/etc/subuid", user: name, id: uid) else {
