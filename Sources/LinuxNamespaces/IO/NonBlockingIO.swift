@@ -32,6 +32,8 @@ final class PipeEnd: Sendable {
 
     /// One read(2) that does not block: nil when nothing is there yet.
     func readNow(upTo limit: Int, stream: StandardStream) throws(SandboxError) -> [UInt8]? {
+        // An OutputSequence kept past its closure: no read of an fd number now reused.
+        if closed.load(ordering: .acquiring) { throw SandboxError(stream, errno: .badFileDescriptor) }
         var failure: Errno?
         let bytes = [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
             while true {

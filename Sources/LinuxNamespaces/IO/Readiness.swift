@@ -124,9 +124,15 @@ final class Readiness: Sendable {
         guard epoll >= 0 else { throw SandboxError(ioResources: "epoll_create1", errno: .current) }
         let context = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
+        // The thread starts with every signal blocked: it must never take one meant for the
+        // program's own threads (a sigwait loop, a handler that expects the main thread).
+        var all = sigset_t(), old = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_SETMASK, &all, &old)
         let started = pthread_create(&thread, nil, { raw in
             Unmanaged<Readiness>.fromOpaque(raw!).takeUnretainedValue().serve()
         }, context)
+        pthread_sigmask(SIG_SETMASK, &old, nil)
         guard started == 0 else {
             Unmanaged<Readiness>.fromOpaque(context).release()
             close(epoll)
