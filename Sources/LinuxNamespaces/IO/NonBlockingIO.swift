@@ -18,7 +18,9 @@ final class PipeEnd: Sendable {
     deinit { close() }
 
     func close() {
-        if !closed.exchange(true, ordering: .acquiringAndReleasing) { _ = Glibc.close(fd) }
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Readiness.shared.forget(fd)
+        _ = Glibc.close(fd)
     }
 
     /// Reads what is there, up to `limit` bytes: empty at end of file. Waits for data through
@@ -59,6 +61,7 @@ final class PipeEnd: Sendable {
     func write(_ bytes: [UInt8]) async throws(SandboxError) -> Bool {
         var offset = 0
         while offset < bytes.count {
+            if closed.load(ordering: .acquiring) { throw SandboxError(.input, errno: .badFileDescriptor) }
             var n = -1
             var errno = Errno(rawValue: 0)
             // A reader that went away raises SIGPIPE in the writing thread: EPIPE instead.

@@ -111,6 +111,17 @@ final class Readiness: Sendable {
         continuation?.resume(returning: .cancelled)
     }
 
+    /// Ends the waits on `fd` before it is closed (they retry and find it closed): a closed
+    /// fd left in the table would swallow the waits on the next fd of that number.
+    func forget(_ fd: Int32) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Outcome, Never>] in
+            guard let registration = state.registrations[fd] else { return [] }
+            remove(&state, fd, registration.token)
+            return Array(registration.waiters.values)
+        }
+        for continuation in waiters { continuation.resume(returning: .ready) }
+    }
+
     private func remove(_ state: inout State, _ fd: Int32, _ token: UInt64) {
         _ = epoll_ctl(state.epoll, EPOLL_CTL_DEL, fd, nil)
         state.registrations[fd] = nil
