@@ -112,6 +112,8 @@ PAIRS = {
     "library, 8 busy threads": "C loop, 8 busy threads",
     "library, 2 spawning threads": "C loop, 2 spawning threads",
     "nsprobe churn (user+mount+pid+net+uts+ipc, mixed outcomes)": "C loop (user+mount+pid+net+uts+ipc)",
+    "library, Sandbox.run from a TaskGroup, stdout collected (user+mount+pid)": "C loop (user+mount+pid)",
+    "library, Sandbox.run one after another, stdout collected (user+mount+pid)": "C loop (user+mount+pid)",
 }
 loop_summary = {}
 for user, who in USERS.items():

@@ -15,7 +15,7 @@
 #                        and nsprobe churn vs the C loop with the same kinds
 # Peak RSS (/usr/bin/time -f %M, median of $RSS_RUNS runs) per contestant.
 #
-# Knobs (environment): RUNS (300) WARMUP (20) S5_RUNS (100) RSS_RUNS (20) LOOP_N (500)
+# Knobs (environment): RUNS (300) WARMUP (20) S5_RUNS (100) RSS_RUNS (20) LOOP_N (500) TASKS_N (1000)
 # BUSY_N (200) SANDBOXES (200) NSBENCH_DIR (/tmp/nsbench) NSBENCH_SOURCE (worktree|head).
 set -euo pipefail
 
@@ -31,6 +31,7 @@ WARMUP=${WARMUP:-20}
 S5_RUNS=${S5_RUNS:-100}
 RSS_RUNS=${RSS_RUNS:-20}
 LOOP_N=${LOOP_N:-500}
+TASKS_N=${TASKS_N:-1000}
 BUSY_N=${BUSY_N:-200}
 SANDBOXES=${SANDBOXES:-200}
 ROUNDS=${ROUNDS:-500} # interleaved rounds (interleave.py) per scenario
@@ -402,6 +403,9 @@ for who in root nobody; do
     log "S6/$who"
     loop "$who" "C loop (user+mount+pid)" "$BIN/reference" loop "$LOOP_N" Ump
     loop "$who" "library (user+mount+pid)" "$BIN/nsthroughput" loop "$LOOP_N" Ump
+    # All at once from a TaskGroup (awaited through pidfd readiness), and the same one by one.
+    loop "$who" "library, Sandbox.run from a TaskGroup, stdout collected (user+mount+pid)" "$BIN/nsthroughput" tasks "$TASKS_N" Ump
+    loop "$who" "library, Sandbox.run one after another, stdout collected (user+mount+pid)" "$BIN/nsthroughput" tasks "$TASKS_N" Ump sequential
     loop "$who" "library, init as pid 1 (user+mount+pid)" "$BIN/nsthroughput" loop "$LOOP_N" Ump 1 0 init
     loop "$who" "C loop, 8 busy threads" "$BIN/reference" loop "$BUSY_N" Ump 1 8
     loop "$who" "library, 8 busy threads" "$BIN/nsthroughput" loop "$BUSY_N" Ump 1 8

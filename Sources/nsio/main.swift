@@ -156,6 +156,9 @@ func scenario(_ name: String, _ arguments: [String]) async throws {
             return all
         }
         say("lines", lines.closureResult.joined(separator: "|"))
+        // Output the closure leaves unread is closed when it returns: `yes` ends by SIGPIPE.
+        let unread = try await sandbox.run(SandboxCommand("yes"), output: .sequence, error: .discarded) { _ in }
+        say("unread", unread.termination)
     case "many":
         let count = Int(arguments.first ?? "1000") ?? 1000
         let sampler = ThreadSampler()

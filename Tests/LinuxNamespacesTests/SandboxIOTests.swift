@@ -68,6 +68,7 @@ enum NSIO {
         #expect(fields["namespaces"] == "mnt,pid,user")
         #expect(fields["lines"] == "a|b|c")
         #expect(fields["writer_error"] == "true")
+        #expect(fields["unread"] == "signaled 13")
     }
 
     /// In the test runner itself (many threads), with a file as output and an fd as input.

@@ -41,6 +41,8 @@ let outputs = try await withThrowingTaskGroup(of: String.self) { group in
             try await sandbox.run(SandboxCommand("/bin/echo", ["\(index)"]), output: .string(limit: 16)).standardOutput
         }
     }
-    return try await group.reduce(into: []) { $0.append($1) }
+    var outputs: [String] = []
+    for try await output in group { outputs.append(output) }
+    return outputs
 }
 print(outputs.count)  // 1000

@@ -18,7 +18,9 @@ final class PipeEnd: Sendable {
     deinit { close() }
 
     func close() {
-        if !closed.exchange(true, ordering: .acquiringAndReleasing) { _ = Glibc.close(fd) }
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Readiness.shared.forget(fd)
+        _ = Glibc.close(fd)
     }
 
     /// Reads what is there, up to `limit` bytes: empty at end of file. Waits for data through
@@ -32,6 +34,8 @@ final class PipeEnd: Sendable {
 
     /// One read(2) that does not block: nil when nothing is there yet.
     func readNow(upTo limit: Int, stream: StandardStream) throws(SandboxError) -> [UInt8]? {
+        // An OutputSequence kept past its closure: no read of an fd number now reused.
+        if closed.load(ordering: .acquiring) { throw SandboxError(stream, errno: .badFileDescriptor) }
         var failure: Errno?
         let bytes = [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
             while true {
@@ -57,6 +61,7 @@ final class PipeEnd: Sendable {
     func write(_ bytes: [UInt8]) async throws(SandboxError) -> Bool {
         var offset = 0
         while offset < bytes.count {
+            if closed.load(ordering: .acquiring) { throw SandboxError(.input, errno: .badFileDescriptor) }
             var n = -1
             var errno = Errno(rawValue: 0)
             // A reader that went away raises SIGPIPE in the writing thread: EPIPE instead.

@@ -111,6 +111,17 @@ final class Readiness: Sendable {
         continuation?.resume(returning: .cancelled)
     }
 
+    /// Ends the waits on `fd` before it is closed (they retry and find it closed): a closed
+    /// fd left in the table would swallow the waits on the next fd of that number.
+    func forget(_ fd: Int32) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Outcome, Never>] in
+            guard let registration = state.registrations[fd] else { return [] }
+            remove(&state, fd, registration.token)
+            return Array(registration.waiters.values)
+        }
+        for continuation in waiters { continuation.resume(returning: .ready) }
+    }
+
     private func remove(_ state: inout State, _ fd: Int32, _ token: UInt64) {
         _ = epoll_ctl(state.epoll, EPOLL_CTL_DEL, fd, nil)
         state.registrations[fd] = nil
@@ -124,9 +135,15 @@ final class Readiness: Sendable {
         guard epoll >= 0 else { throw SandboxError(ioResources: "epoll_create1", errno: .current) }
         let context = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
+        // The thread starts with every signal blocked: it must never take one meant for the
+        // program's own threads (a sigwait loop, a handler that expects the main thread).
+        var all = sigset_t(), old = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_SETMASK, &all, &old)
         let started = pthread_create(&thread, nil, { raw in
             Unmanaged<Readiness>.fromOpaque(raw!).takeUnretainedValue().serve()
         }, context)
+        pthread_sigmask(SIG_SETMASK, &old, nil)
         guard started == 0 else {
             Unmanaged<Readiness>.fromOpaque(context).release()
             close(epoll)

@@ -139,6 +139,10 @@ extension Sandbox {
                 do {
                     value = try await body(execution)
                     try await execution.standardInputWriter.finish()
+                    // Streams are the closure's to read: what it left unread ends the command
+                    // (EPIPE, SIGPIPE) instead of leaving it blocked on a full pipe.
+                    if case .sequence = output.destination.kind { outputPipe?.close() }
+                    if case .sequence = error.destination.kind { errorPipe?.close() }
                 } catch {
                     _ = try? process.signal(SIGKILL)
                     throw error

@@ -129,8 +129,9 @@ func tasks(rounds: Int, kinds: NamespaceSet, sequential: Bool, withInit: Bool) a
     }()
     let command = SandboxCommand("/bin/true")
     let peak = Atomic<Int>(0)
+    let stopSampling = Atomic<Bool>(false)
     let sampler = startThread {
-        while peak.load(ordering: .relaxed) >= 0 {
+        while !stopSampling.load(ordering: .relaxed) {
             let count = threadCount()
             if count > peak.load(ordering: .relaxed) { peak.store(count, ordering: .relaxed) }
             usleep(1000)
@@ -161,8 +162,9 @@ func tasks(rounds: Int, kinds: NamespaceSet, sequential: Bool, withInit: Bool) a
         }
     }
     let seconds = (nowMicros() - start) / 1e6
-    let highest = peak.exchange(-1, ordering: .relaxed)
+    stopSampling.store(true, ordering: .relaxed)
     pthread_join(sampler, nil)
+    let highest = peak.load(ordering: .relaxed)
     latencies.sort()
     print("spawns \(rounds) seconds \(fixed(seconds, 3)) spawns_per_s \(fixed(Double(rounds) / seconds, 1)) "
         + "p50_us \(Int(latencies[rounds / 2])) p99_us \(Int(latencies[rounds * 99 / 100])) peak_threads \(highest)")
