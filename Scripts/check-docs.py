@@ -12,8 +12,8 @@ import json
 import re
 import sys
 
-# Names the README uses that are the standard library's, not ours.
-NOT_OURS = {"Codable"}
+# Names the README uses that are the standard library's or swift-system's, not ours.
+NOT_OURS = {"Codable", "String", "FilePath", "FilePath(_:)", "FileDescriptor", "Errno"}
 API = re.compile(r"^(?:(?:try|await) )?(?:([A-Za-z_][\w.]*)\.)?([A-Za-z_]\w*)(\((?:[A-Za-z_]\w*:|\.\.\.)*\))?$")
 
 

@@ -37,7 +37,7 @@ struct EnterOptions: Equatable, NamespaceFlags {
         for entry in ns {
             let (kind, path) = try kindAndValue(entry, option: "--ns")
             files.removeAll { $0.0 == kind }
-            files.append((kind, path.contains("/") ? path : NamedNamespaces.path(kind, path)))
+            files.append((kind, path.contains("/") ? path : NamedNamespaces.path(kind, path).string))
         }
         var kinds = NamespaceSet(NamespaceKind.allCases.filter(flagged))
         if all {

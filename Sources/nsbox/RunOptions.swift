@@ -96,13 +96,13 @@ struct RunOptions: Equatable, NamespaceFlags {
         if mountProc || mountProcAt != nil { box.create.insert(.mount) }
         // Asked for, /proc is mounted with or without a new pid namespace, as unshare does (as
         // an ordinary user the kernel refuses a proc mount without one: a named error).
-        if let mountProcAt { box.procMount = .at(mountProcAt) } else if mountProc { box.procMount = .at("/proc") }
+        if let mountProcAt { box.procMount = .at(FilePath(mountProcAt)) } else if mountProc { box.procMount = .at("/proc") }
         if privateTmp { box.privateTmp = true }
         if let propagation { box.mountPropagation = propagation }
         for entry in persist {
             let (kind, file) = try kindAndValue(entry, option: "--KIND=FILE")
             // A plain name (no '/') is a named namespace: /run/netns/NAME or /run/nsbox/KIND/NAME.
-            do { box.persist[kind] = file.contains("/") ? file : try NamedNamespaces.prepare(kind, file) } catch {
+            do { box.persist[kind] = file.contains("/") ? FilePath(file) : try NamedNamespaces.prepare(kind, file) } catch {
                 throw Failure(error)
             }
         }
@@ -114,11 +114,11 @@ struct RunOptions: Equatable, NamespaceFlags {
             box.parentDeathSignal = Signal(rawValue: try killChildSignal.map(parseSignal) ?? SIGKILL)
         }
         if let root {
-            box.newRoot = root
+            box.newRoot = FilePath(root)
             box.rootMode = .chroot
         }
         if let newRoot {
-            box.newRoot = newRoot
+            box.newRoot = FilePath(newRoot)
             box.rootMode = .pivot
         }
         if monotonic != nil || boottime != nil {

@@ -77,7 +77,7 @@ extension SandboxError {
                 CN_STEP_HOSTNAME.rawValue: .hostname(sandbox.hostname ?? ""),
                 CN_STEP_DOMAINNAME.rawValue: .domainName(sandbox.domainName ?? ""),
                 CN_STEP_LOOPBACK.rawValue: .loopback,
-                CN_STEP_NEW_ROOT.rawValue: .newRoot(FilePath(sandbox.newRoot ?? ""), sandbox.rootMode),
+                CN_STEP_NEW_ROOT.rawValue: .newRoot(sandbox.newRoot ?? FilePath(), sandbox.rootMode),
             ]
             guard let step = steps[UInt32(truncatingIfNeeded: report.step)] else { self.init(unknown: report); return }
             var hint: String?

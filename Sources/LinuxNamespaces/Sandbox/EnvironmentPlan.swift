@@ -10,7 +10,7 @@ extension Sandbox {
         case .automatic where create.contains(.pid) && create.contains(.mount):
             result.append(Mount(.proc, on: "/proc"))
         case .at(let path):
-            result.append(Mount(.proc, on: path))
+            result.append(Mount(.proc, on: path.string))
         default: break
         }
         if privateTmp { result.append(.tmpfs("/tmp", mode: 0o1777)) }
@@ -43,7 +43,7 @@ extension Sandbox {
                 hint: "add .mount to create, so nothing is mounted on the host")
         }
         if let newRoot {
-            guard newRoot.hasPrefix("/"), isDirectory(newRoot) else {
+            guard newRoot.isAbsolute, isDirectory(newRoot.string) else {
                 throw SandboxError(invalid: "newRoot", "'\(newRoot)' is not an absolute path to a directory")
             }
         }
@@ -58,7 +58,7 @@ extension Sandbox {
             guard mount.target.hasPrefix("/") else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")
             }
-            let target = (newRoot ?? "") + mount.target
+            let target = (newRoot?.string ?? "") + mount.target
             if case .symlink = mount.source { continue }
             if case .directory = mount.source { continue }
             guard mount.ifExists || mount.createsTarget || access(target, F_OK) == 0 else {
@@ -80,7 +80,7 @@ extension Sandbox {
                 throw SandboxError(invalid: "persist[\(kind)]", "only a namespace the sandbox creates can be persisted",
                     hint: "add .\(kind) to create")
             }
-            guard file.hasPrefix("/") else {
+            guard file.isAbsolute else {
                 throw SandboxError(invalid: "persist[\(kind)]", "'\(file)' must be an absolute path")
             }
         }
@@ -99,7 +99,7 @@ extension Sandbox {
         }
         let lowered = arena.array(of: cn_mount.self, count: mounts.count)
         for (index, mount) in mounts.enumerated() {
-            let target = UnsafePointer(arena.string((newRoot ?? "") + mount.target))
+            let target = UnsafePointer(arena.string((newRoot?.string ?? "") + mount.target))
             var entry = cn_mount()
             entry.target = target
             entry.read_only = mount.readOnly ? 1 : 0
@@ -135,7 +135,7 @@ extension Sandbox {
         }
         plan.mount_count = Int32(mounts.count)
         plan.mounts = UnsafePointer(lowered)
-        plan.new_root = newRoot.map { UnsafePointer(arena.string($0)) }
+        plan.new_root = newRoot.map { UnsafePointer(arena.string($0.string)) }
         plan.root_mode = Int32(newRoot == nil ? CN_ROOT_NONE.rawValue : rootMode == .pivot ? CN_ROOT_PIVOT.rawValue : CN_ROOT_CHROOT.rawValue)
         plan.root_read_only = readOnlyRoot ? 1 : 0
         plan.hostname = hostname.map { UnsafePointer(arena.string($0)) }
@@ -147,7 +147,8 @@ extension Sandbox {
     /// On failure, undoes the ones already made.
     func persistNamespaces(of process: SandboxProcess) throws(SandboxError) {
         var done: [String] = []
-        for (kind, file) in persist.sorted(by: { $0.value < $1.value }) {
+        for (kind, path) in persist.sorted(by: { $0.value.string < $1.value.string }) {
+            let file = path.string
             let fd = open(file, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
             if fd >= 0 { close(fd) }
             guard Glibc.mount(process.namespacePath(kind), file, nil, UInt(CN_MS_BIND), nil) == 0 else {
@@ -160,7 +161,7 @@ extension Sandbox {
                 } else if errno != .notPermitted && errno != .permissionDenied {
                     hint = "the file must be on a mount this process may bind over"
                 }
-                throw SandboxError(.persist, .persist(kind, FilePath(file)), errno: errno,
+                throw SandboxError(.persist, .persist(kind, path), errno: errno,
                     detail: "cannot bind-mount \(process.namespacePath(kind)) on it", hint: hint)
             }
             done.append(file)

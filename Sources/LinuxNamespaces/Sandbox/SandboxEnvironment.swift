@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// How mount events propagate between the new mount namespace and the one it was copied from:
 /// mount_namespaces(7). Applied to every mount, recursively, right after the namespace is
 /// created and before anything is mounted in it.
@@ -20,7 +22,7 @@ public enum ProcMount: Sendable, Hashable {
     /// Never.
     case none
     /// On this directory (a new mount namespace is required).
-    case at(String)
+    case at(FilePath)
 }
 
 /// A mount made inside the sandbox's new mount namespace.
