@@ -175,7 +175,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         var privateDirectories = sandbox ? ["/tmp", "/dev"] : []
         func add(_ mount: Mount) {
             var mount = mount
-            mount.createsTarget = privateDirectories.contains { mount.target.hasPrefix($0 + "/") }
+            mount.createsTarget = privateDirectories.contains { mount.target.string.hasPrefix($0 + "/") }
             result.append(mount)
         }
         var index = 0
@@ -190,7 +190,7 @@ struct RunOptions: Equatable, NamespaceFlags {
             // As bwrap: skipped where the source does not exist.
             case "bind-try", "ro-bind-try":
                 if access(values[0], F_OK) == 0 { add(.bind(values[0], values[1], readOnly: kind == "ro-bind-try")) }
-            case "symlink": add(Mount(.symlink(values[0]), on: values[1]))
+            case "symlink": add(Mount(.symlink(FilePath(values[0])), on: values[1]))
             case "tmpfs":
                 add(.tmpfs(values[0]))
                 privateDirectories.append(values[0])

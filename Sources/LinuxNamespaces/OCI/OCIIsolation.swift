@@ -166,7 +166,7 @@ extension OCIConfig {
             if let options {
                 throw OCIConfigError(field: field + ".options", "\(quoted(options)): a bind mount takes no file-system options")
             }
-            source = .bind(inBundle(path), recursive: recursive)
+            source = .bind(FilePath(inBundle(path)), recursive: recursive)
         } else {
             switch entry.type {
             case "proc": source = .proc

@@ -22,7 +22,7 @@ extension SandboxError {
         case Int(CN_STEP_MOUNT.rawValue):
             let index = Int(detail)
             let mount = mounts.indices.contains(index) ? mounts[index] : nil
-            self.init(.child, .mount(index: index, target: mount?.target ?? ""), errno: errno, detail: "cannot mount",
+            self.init(.child, .mount(index: index, target: mount?.target ?? FilePath()), errno: errno, detail: "cannot mount",
                 hint: mount?.source == .proc && errno == .notPermitted
                     ? "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it" : nil)
             label = "mount \(mount?.description ?? "\(detail)")"

@@ -10,7 +10,7 @@ extension Sandbox {
         case .automatic where create.contains(.pid) && create.contains(.mount):
             result.append(Mount(.proc, on: "/proc"))
         case .at(let path):
-            result.append(Mount(.proc, on: path.string))
+            result.append(Mount(.proc, on: path))
         default: break
         }
         if privateTmp { result.append(.tmpfs("/tmp", mode: 0o1777)) }
@@ -55,10 +55,10 @@ extension Sandbox {
             throw SandboxError(invalid: "mounts", "\(mounts.count) mounts; at most \(cn_max_mounts)")
         }
         for mount in mounts {
-            guard mount.target.hasPrefix("/") else {
+            guard mount.target.isAbsolute else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")
             }
-            let target = (newRoot?.string ?? "") + mount.target
+            let target = (newRoot?.string ?? "") + mount.target.string
             if case .symlink = mount.source { continue }
             if case .directory = mount.source { continue }
             guard mount.ifExists || mount.createsTarget || access(target, F_OK) == 0 else {
@@ -66,11 +66,11 @@ extension Sandbox {
                     hint: "create it first")
             }
             if case .bind(let source, _) = mount.source {
-                guard source.hasPrefix("/") else {
+                guard source.isAbsolute else {
                     throw SandboxError(invalid: "mounts (\(mount.description))",
                         "the source must be an absolute path", hint: "write /full/path/to/\(source)")
                 }
-                guard mount.ifExists || access(source, F_OK) == 0 else {
+                guard mount.ifExists || access(source.string, F_OK) == 0 else {
                     throw SandboxError(invalid: "mounts (\(mount.description))", "the source \(source) does not exist")
                 }
             }
@@ -99,7 +99,7 @@ extension Sandbox {
         }
         let lowered = arena.array(of: cn_mount.self, count: mounts.count)
         for (index, mount) in mounts.enumerated() {
-            let target = UnsafePointer(arena.string((newRoot?.string ?? "") + mount.target))
+            let target = UnsafePointer(arena.string((newRoot?.string ?? "") + mount.target.string))
             var entry = cn_mount()
             entry.target = target
             entry.read_only = mount.readOnly ? 1 : 0
@@ -115,10 +115,10 @@ extension Sandbox {
             }
             switch mount.source {
             case .bind(let source, let recursive):
-                entry.source = UnsafePointer(arena.string(source))
+                entry.source = UnsafePointer(arena.string(source.string))
                 entry.flags = CN_MS_BIND | (recursive ? CN_MS_REC : 0)
                 // The mount point of a file is a file.
-                if mount.createsTarget && !isDirectory(source) { entry.create = Int32(CN_CREATE_FILE.rawValue) }
+                if mount.createsTarget && !isDirectory(source.string) { entry.create = Int32(CN_CREATE_FILE.rawValue) }
             case .tmpfs(let options): fileSystem("tmpfs", options, flags: CN_MS_NOSUID | CN_MS_NODEV)
             case .proc: fileSystem("proc", nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC)
             case .fileSystem(let type, let options): fileSystem(type, options, flags: CN_MS_NOSUID | CN_MS_NODEV)
@@ -126,7 +126,7 @@ extension Sandbox {
             case .rebind: entry.rebind = 1
             case .directory: entry.create = Int32(CN_CREATE_DIRECTORY_ONLY.rawValue)
             case .symlink(let path):
-                entry.source = UnsafePointer(arena.string(path))
+                entry.source = UnsafePointer(arena.string(path.string))
                 entry.create = Int32(CN_CREATE_SYMLINK.rawValue)
             }
             // Set at the mount itself where the file system is new; binds get them afterwards.
