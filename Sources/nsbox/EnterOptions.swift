@@ -69,7 +69,7 @@ struct EnterOptions: Equatable, NamespaceFlags {
         sandbox.dieWithParent = dieWithParent
         let words = try commandWords(words, subcommand: "enter")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
-        command.workingDirectory = workingDirectory
+        command.workingDirectory = workingDirectory.map { FilePath($0) }
         // As nsenter: the caller's inherited fds reach the command.
         command.inheritedFileDescriptors = .all
         return (sandbox, command)

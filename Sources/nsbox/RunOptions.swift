@@ -68,7 +68,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         }
         let words = try commandWords(words, subcommand: "run")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
-        command.workingDirectory = workingDirectory
+        command.workingDirectory = workingDirectory.map { FilePath($0) }
         command.environment = try environment()
         command.inheritedFileDescriptors = inheritedFileDescriptors
         return (box, command)

@@ -67,7 +67,7 @@ extension SandboxError {
                 CN_STEP_FORK.rawValue: .fork,
                 CN_STEP_SETSID.rawValue: .setsid,
                 CN_STEP_FOREGROUND.rawValue: .foreground,
-                CN_STEP_CHDIR.rawValue: .chdir(FilePath(command.workingDirectory ?? "")),
+                CN_STEP_CHDIR.rawValue: .chdir(command.workingDirectory ?? FilePath()),
                 CN_STEP_FDS.rawValue: .fileDescriptor(detail),
                 CN_STEP_SIGNALS.rawValue: .signalMask,
                 CN_STEP_NO_NEW_PRIVS.rawValue: .noNewPrivileges,

@@ -121,7 +121,7 @@ extension Sandbox {
         case .newSession: Int32(CN_SESSION_NEW.rawValue)
         case .foreground: Int32(CN_SESSION_FOREGROUND.rawValue)
         }
-        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
+        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0.string)) }
         plan.path = UnsafePointer(arena.string(command.executable))
         plan.exec_fd = command.executableFD ?? -1
         plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(searchPath))

@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// The program a sandbox runs, with its arguments, environment, working directory and file
 /// descriptors.
@@ -12,7 +13,7 @@ public struct SandboxCommand: Sendable, Hashable {
     /// The environment; nil inherits the caller's at the time of `spawn`.
     public var environment: [String: String]?
     /// The working directory inside; nil keeps the caller's.
-    public var workingDirectory: String?
+    public var workingDirectory: FilePath?
     /// The command's file descriptors: key is the number in the command, value the caller's fd
     /// it is a copy of. Every other fd is closed. The default passes 0, 1 and 2 through.
     public var fileDescriptors: [Int32: Int32] {
