@@ -12,8 +12,8 @@ import json
 import re
 import sys
 
-# Names the README uses that are the standard library's, not ours.
-NOT_OURS = {"Codable"}
+# Names the README uses that are the standard library's or swift-system's, not ours.
+NOT_OURS = {"Codable", "String", "FilePath", "FilePath(_:)", "FileDescriptor", "Errno"}
 API = re.compile(r"^(?:(?:try|await) )?(?:([A-Za-z_][\w.]*)\.)?([A-Za-z_]\w*)(\((?:[A-Za-z_]\w*:|\.\.\.)*\))?$")
 
 
@@ -42,6 +42,8 @@ def unknown_readme_names(readme, graphs):
             continue  # a lone lowercase word: a field, a tool, a C call; not checked
         labels = re.findall(r"(\w+|_):", call or "")
         typed = owner if owner and owner[0].isupper() else None
+        if call is not None and base[0].isupper():  # `Type(label:)`: an initializer
+            typed, base = ".".join(filter(None, [owner, base])), "init"
 
         def fits(name):
             parents, symbol_base, symbol_labels = name
@@ -91,9 +93,9 @@ def self_test():
     import os, tempfile
     graph["symbols"].append({"accessLevel": "public", "pathComponents": ["Box", "run(entryPoint:input:environment:)"]})
     with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as readme:
-        readme.write("## Library\n`Box.run(entryPoint:input:)` `Box.walk(to:)` `Nowhere` `documented` `Codable`\n## Next\n")
+        readme.write("## Library\n`Box.run(entryPoint:input:)` `Box.walk(to:)` `Nowhere` `documented` `Codable` `Box(size:)`\n## Next\n")
     try:
-        assert unknown_readme_names(readme.name, [graph]) == ["Box.walk(to:)", "Nowhere"], unknown_readme_names(readme.name, [graph])
+        assert unknown_readme_names(readme.name, [graph]) == ["Box(size:)", "Box.walk(to:)", "Nowhere"], unknown_readme_names(readme.name, [graph])
     finally:
         os.unlink(readme.name)
     print("check-docs: self-test passed")

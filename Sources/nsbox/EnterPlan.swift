@@ -18,7 +18,7 @@ extension EnterOptions {
                 if file.hasPrefix(":") {
                     throw Failure(message: "--\(kind.procName)=:\(file.dropFirst()): entering a namespace by its id needs Linux 6.19 (nsfs file handles); give a file or -t PID")
                 }
-                sandbox.join(kind, .path(FilePath(try NamedNamespaces.resolve(kind, file))))
+                sandbox.join(kind, .path(try NamedNamespaces.resolve(kind, file)))
             } else if let pid {
                 sandbox.join(NamespaceSet(kind), of: pid)
             } else {
@@ -49,7 +49,7 @@ extension EnterOptions {
             // A copy of the mount namespace we end up in, where the new /proc covers nothing
             // of the target's; mounted after the fork into the pid namespace, so it shows that one.
             sandbox.create.insert(.mount)
-            sandbox.procMount = .at(mountProc)
+            sandbox.procMount = .at(FilePath(mountProc))
         }
         if followContext && access("/sys/fs/selinux/enforce", F_OK) == 0 {
             throw Failure(message: "--follow-context: SELinux is enabled here, and nsbox cannot set an SELinux exec context")
@@ -59,7 +59,7 @@ extension EnterOptions {
         var spawned = SandboxCommand(words[0], Array(words.dropFirst()))
         spawned.rootDirectoryFD = try root.map { try openDirectory($0, "root", of: pid) }
         spawned.workingDirectoryFD = try wd.map { try openDirectory($0, "cwd", of: pid) }
-        spawned.workingDirectory = wdns
+        spawned.workingDirectory = wdns.map { FilePath($0) }
         // As nsenter: the caller's inherited fds reach the command, unless --close-fds.
         spawned.inheritedFileDescriptors = closeFDs ? .none : .all
         if env, let pid { spawned.environment = try environment(of: pid) }

@@ -41,6 +41,6 @@ struct Names: ParsableCommand {
 func namedJSON(_ entry: (NamespaceKind, String)) -> String {
     jsonObject([
         ("type", jsonString(entry.0.procName)), ("name", jsonString(entry.1)),
-        ("path", jsonString(NamedNamespaces.path(entry.0, entry.1))),
+        ("path", jsonString(NamedNamespaces.path(entry.0, entry.1).string)),
     ])
 }

@@ -1,4 +1,5 @@
 import LinuxNamespaces
+import SystemPackage
 
 extension RunOptions {
     /// `nsbox run --config FILE`: the sandbox and command of an OCI runtime-spec `config.json`
@@ -50,7 +51,7 @@ extension RunOptions {
         do { spawned = try config.command(arguments: words) } catch {
             throw Failure(message: "--config \(path): \(error)\(error.field == "process.args" ? "; or give the command after --" : "")")
         }
-        if let workingDirectory { spawned.workingDirectory = workingDirectory }
+        if let workingDirectory { spawned.workingDirectory = FilePath(workingDirectory) }
         spawned.inheritedFileDescriptors = inheritedFileDescriptors
         return (sandbox, spawned)
     }

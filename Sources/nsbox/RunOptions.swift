@@ -71,7 +71,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         }
         let words = try commandWords(words, subcommand: "run")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
-        command.workingDirectory = workingDirectory
+        command.workingDirectory = workingDirectory.map { FilePath($0) }
         command.environment = try environment()
         command.inheritedFileDescriptors = inheritedFileDescriptors
         return (box, command)
@@ -99,7 +99,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         if mountProc || mountProcAt != nil { box.create.insert(.mount) }
         // Asked for, /proc is mounted with or without a new pid namespace, as unshare does (as
         // an ordinary user the kernel refuses a proc mount without one: a named error).
-        if let mountProcAt { box.procMount = .at(mountProcAt) } else if mountProc { box.procMount = .at("/proc") }
+        if let mountProcAt { box.procMount = .at(FilePath(mountProcAt)) } else if mountProc { box.procMount = .at("/proc") }
         if privateTmp { box.privateTmp = true }
         if let propagation { box.mountPropagation = propagation }
         for entry in persist {
@@ -117,11 +117,11 @@ struct RunOptions: Equatable, NamespaceFlags {
             box.parentDeathSignal = Signal(rawValue: try killChildSignal.map(parseSignal) ?? SIGKILL)
         }
         if let root {
-            box.newRoot = root
+            box.newRoot = FilePath(root)
             box.rootMode = .chroot
         }
         if let newRoot {
-            box.newRoot = newRoot
+            box.newRoot = FilePath(newRoot)
             box.rootMode = .pivot
         }
         if monotonic != nil || boottime != nil {
@@ -175,7 +175,7 @@ struct RunOptions: Equatable, NamespaceFlags {
         var privateDirectories = sandbox ? ["/tmp", "/dev"] : []
         func add(_ mount: Mount) {
             var mount = mount
-            mount.createsTarget = privateDirectories.contains { mount.target.hasPrefix($0 + "/") }
+            mount.createsTarget = privateDirectories.contains { mount.target.string.hasPrefix($0 + "/") }
             result.append(mount)
         }
         var index = 0
@@ -190,7 +190,7 @@ struct RunOptions: Equatable, NamespaceFlags {
             // As bwrap: skipped where the source does not exist.
             case "bind-try", "ro-bind-try":
                 if access(values[0], F_OK) == 0 { add(.bind(values[0], values[1], readOnly: kind == "ro-bind-try")) }
-            case "symlink": add(Mount(.symlink(values[0]), on: values[1]))
+            case "symlink": add(Mount(.symlink(FilePath(values[0])), on: values[1]))
             case "tmpfs":
                 add(.tmpfs(values[0]))
                 privateDirectories.append(values[0])

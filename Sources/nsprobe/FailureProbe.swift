@@ -55,7 +55,7 @@ func failCommand(_ args: ArraySlice<String>) throws(NamespaceError) {
         sandbox.userMapping = .maps(uid: try IDMap(inside: 0, outside: 0, count: 10), gid: try IDMap(inside: 0, outside: 0, count: 10))
     case "persist":
         sandbox.create = [.user, .uts]
-        sandbox.persist[.uts] = args.dropFirst().first ?? "/nonexistent/nsprobe-persist"
+        sandbox.persist[.uts] = FilePath(args.dropFirst().first ?? "/nonexistent/nsprobe-persist")
     default:
         throw NamespaceError(.parse, detail: "no scenario \(scenario)")
     }

@@ -23,7 +23,7 @@ import Testing
         try config.validate()
         let kept: String?
         switch file {
-        case "oci-cwd-combining-mark-after-slash.json": kept = try config.command().workingDirectory
+        case "oci-cwd-combining-mark-after-slash.json": kept = try config.command().workingDirectory?.string
         case "oci-path-combining-mark-after-slash.json": kept = config.namespaces.first?.path
         default: kept = try config.command().environment?.first { $0.key == "A" }?.value
         }

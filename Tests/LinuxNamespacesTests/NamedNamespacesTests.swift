@@ -11,7 +11,7 @@ import Testing
         #expect(made.status == 0, "\(made.stderr)")
         #expect(try runCommand(["ip", "netns", "list"]).stdout.contains(name))
         #expect(NamedNamespaces.list(.network).contains(name))
-        let id = try NamespaceID(path: FilePath(NamedNamespaces.path(.network, name)))
+        let id = try NamespaceID(path: NamedNamespaces.path(.network, name))
         // The namespace outlived its process; ip netns exec and nsbox enter both join it.
         let viaIP = try runCommand(["ip", "netns", "exec", name, "stat", "-L", "-c", "%i", "/proc/self/ns/net"])
         let viaUs = try NSBox.run("enter", "--net=\(name)", "--", "stat", "-L", "-c", "%i", "/proc/self/ns/net")

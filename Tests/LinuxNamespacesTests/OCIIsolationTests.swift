@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxNamespaces
+import SystemPackage
 import Testing
 
 /// An OCI config never loses isolation silently: what nsbox can apply (a root file system,
@@ -168,7 +169,7 @@ import Testing
         let bundle = try Bundle(Self.config(uid: 0, script: "true"))
         let config = try OCIConfig(contentsOf: bundle.config)
         let sandbox = try config.sandbox()
-        #expect(sandbox.newRoot == bundle.path + "/rootfs" && sandbox.readOnlyRoot)
+        #expect(sandbox.newRoot == FilePath(bundle.path + "/rootfs") && sandbox.readOnlyRoot)
         #expect(sandbox.procMount == .none)
         #expect(sandbox.mounts.map(\.description) == [
             "proc on /proc", "tmpfs on /dev", "devpts on /dev/pts", "tmpfs on /dev/shm", "mqueue on /dev/mqueue", "tmpfs on /tmp",

@@ -124,7 +124,7 @@ func hostMountPoints(_ points: Set<String>, under prefix: String) -> [String] {
         for mode in [RootMode.pivot, .chroot] {
             var sandbox = Sandbox(create: [.user, .mount, .pid])
             sandbox.userMapping = .root
-            sandbox.newRoot = root
+            sandbox.newRoot = FilePath(root)
             sandbox.rootMode = mode
             sandbox.mounts = [.bind("/usr", "/usr", readOnly: true)]
             let (output, termination) = try runCapturing(sandbox, "sh", ["-c", "ls / | tr '\\n' ' '; test -d /proc/self/ns && echo proc"])
@@ -175,7 +175,7 @@ func hostMountPoints(_ points: Set<String>, under prefix: String) -> [String] {
         let scratch = ScratchDirectory()
         let file = scratch.path + "/netns"
         var sandbox = Sandbox(create: [.network])
-        sandbox.persist = [.network: file]
+        sandbox.persist = [.network: FilePath(file)]
         let process = try sandbox.spawn(SandboxCommand("true"))
         let id = try #require(process.namespaces[.network])
         #expect(try process.wait() == .exited(0))

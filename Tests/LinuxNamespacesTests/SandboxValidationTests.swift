@@ -159,7 +159,7 @@ import Testing
         symlink("/proc/self/fd/\(fd)", link)
         for directory in ["/proc/self/fd/\(fd)", link] {
             var command = SandboxCommand("pwd")
-            command.workingDirectory = directory
+            command.workingDirectory = FilePath(directory)
             var sandbox = Sandbox(create: [.user, .mount])
             sandbox.userMapping = .root
             do {

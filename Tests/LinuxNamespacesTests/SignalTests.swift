@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 import LinuxNamespaces
 import Testing
 
@@ -24,5 +25,24 @@ import Testing
             guard let error = error as? SandboxError, case .signal(let signal) = error.step else { return false }
             return signal == .kill && error.errno == .noSuchProcess && error.description.hasPrefix("wait: pidfd_send_signal(9): ESRCH")
         }
+    }
+}
+
+/// `SandboxCommand.pass(_:as:)` with swift-system's `FileDescriptor`.
+@Suite struct FileDescriptorPassingTests {
+    @Test func aPipePassedAsFd3IsWhatTheCommandWritesTo() throws {
+        let (read, write) = try FileDescriptor.pipe()
+        defer { try? read.close() }
+        var command = SandboxCommand("/bin/sh", ["-c", "echo through-3 >&3"])
+        command.pass(write, as: FileDescriptor(rawValue: 3))
+        let process = try Sandbox(create: [.user]).spawn(command)
+        try write.close()
+        #expect(try process.wait() == .exited(0))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = try buffer.withUnsafeMutableBytes { try read.read(into: $0) }
+        #expect(String(decoding: buffer[..<count], as: UTF8.self) == "through-3\n")
+        // The same number: the fd table maps it to itself.
+        command.pass(FileDescriptor(rawValue: 1))
+        #expect(command.fileDescriptors[1] == 1 && command.fileDescriptors[3] == write.rawValue)
     }
 }

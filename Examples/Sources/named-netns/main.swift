@@ -15,7 +15,7 @@ do {
 
     // Join by name: a sandbox that enters the named namespace and brings up nothing new.
     var inside = Sandbox()
-    inside.join(.network, .path(FilePath(NamedNamespaces.path(.network, "demo"))))
+    inside.join(.network, .path(NamedNamespaces.path(.network, "demo")))
     _ = try inside.spawn(SandboxCommand("ip", ["-brief", "link"])).wait()
 
     // `ip netns` sees the same file.

@@ -12,18 +12,26 @@ import SystemPackage
 /// try sandbox.persist[.network] = NamedNamespaces.prepare(.network, "demo")   // /run/netns/demo
 /// _ = try sandbox.spawn(SandboxCommand("true")).wait()
 /// // later: ip netns exec demo ..., or
-/// var user = Sandbox(); user.join(.network, .path(FilePath(NamedNamespaces.path(.network, "demo"))))
+/// var user = Sandbox(); user.join(.network, .path(NamedNamespaces.path(.network, "demo")))
 /// try NamedNamespaces.remove(.network, "demo")
 /// ```
 public enum NamedNamespaces {
     /// The directory that holds named namespaces of `kind`.
-    public static func directory(_ kind: NamespaceKind) -> String {
-        kind == .network ? "/run/netns" : "/run/nsbox/\(kind.procName)"
+    public static func directory(_ kind: NamespaceKind) -> FilePath {
+        FilePath(directoryString(kind))
     }
 
     /// The file of the namespace of `kind` named `name`.
-    public static func path(_ kind: NamespaceKind, _ name: String) -> String {
-        directory(kind) + "/" + name
+    public static func path(_ kind: NamespaceKind, _ name: String) -> FilePath {
+        FilePath(pathString(kind, name))
+    }
+
+    private static func directoryString(_ kind: NamespaceKind) -> String {
+        kind == .network ? "/run/netns" : "/run/nsbox/\(kind.procName)"
+    }
+
+    private static func pathString(_ kind: NamespaceKind, _ name: String) -> String {
+        directoryString(kind) + "/" + name
     }
 
     /// The file an option's value `nameOrPath` names (`nsbox enter --net=VALUE`,
@@ -31,8 +39,8 @@ public enum NamedNamespaces {
     /// name of a namespace of `kind`, whose file this returns, `prepare`d first when `creating`
     /// (the name must then be free).
     /// - Throws: `NamespaceError` from `prepare` when `creating`.
-    public static func resolve(_ kind: NamespaceKind, _ nameOrPath: String, creating: Bool = false) throws(NamespaceError) -> String {
-        if nameOrPath.contains("/") { return nameOrPath }
+    public static func resolve(_ kind: NamespaceKind, _ nameOrPath: String, creating: Bool = false) throws(NamespaceError) -> FilePath {
+        if nameOrPath.contains("/") { return FilePath(nameOrPath) }
         return creating ? try prepare(kind, nameOrPath) : path(kind, nameOrPath)
     }
 
@@ -42,9 +50,9 @@ public enum NamedNamespaces {
     /// to give `Sandbox.persist`. Fails if the name is taken.
     /// - Throws: `NamespaceError` (`.validate`) for a bad or taken name, (`.makeDirectory` or
     ///   `.mount`) when the directory cannot be prepared (ordinary users cannot write `/run`).
-    public static func prepare(_ kind: NamespaceKind, _ name: String) throws(NamespaceError) -> String {
+    public static func prepare(_ kind: NamespaceKind, _ name: String) throws(NamespaceError) -> FilePath {
         try validate(name)
-        let directory = directory(kind)
+        let directory = directoryString(kind)
         try makeDirectory(directory)
         let propagation = kind == .mount ? CN_MS_PRIVATE : CN_MS_SHARED
         if Glibc.mount("none", directory, nil, UInt(propagation | CN_MS_REC), nil) != 0 {
@@ -57,22 +65,22 @@ public enum NamedNamespaces {
                     hint: "naming namespaces needs root (CAP_SYS_ADMIN)")
             }
         }
-        let file = path(kind, name)
+        let file = pathString(kind, name)
         if (try? NamespaceID(path: FilePath(file))).map({ _ in isNamespaceFile(file) }) == true {
             throw NamespaceError(.validate, kinds: NamespaceSet(kind), path: FilePath(file),
                 detail: "a \(kind) namespace named '\(name)' exists", hint: "remove it first, or pick another name")
         }
-        return file
+        return FilePath(file)
     }
 
     /// The names of the existing namespaces of `kind`, sorted.
     public static func list(_ kind: NamespaceKind) -> [String] {
-        guard let dir = opendir(directory(kind)) else { return [] }
+        guard let dir = opendir(directoryString(kind)) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if !name.hasPrefix("."), isNamespaceFile(path(kind, name)) { names.append(name) }
+            if !name.hasPrefix("."), isNamespaceFile(pathString(kind, name)) { names.append(name) }
         }
         return names.sorted()
     }
@@ -83,7 +91,7 @@ public enum NamedNamespaces {
     ///   cannot be unmounted, (`.unlink`) when its file cannot be deleted.
     public static func remove(_ kind: NamespaceKind, _ name: String) throws(NamespaceError) {
         try validate(name)
-        let file = path(kind, name)
+        let file = pathString(kind, name)
         guard access(file, F_OK) == 0 else {
             throw NamespaceError(.validate, kinds: NamespaceSet(kind), path: FilePath(file),
                 detail: "there is no \(kind) namespace named '\(name)'", hint: "see the names with nsbox names \(kind.procName)")

@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// `root` of a runtime-spec `config.json`: the bundle's root file system.
 public struct OCIRoot: Sendable, Hashable {
@@ -107,7 +108,7 @@ extension OCIConfig {
             throw OCIConfigError(field: field, "needs a new mount namespace; add {\"type\": \"mount\"} to \(linuxField("namespaces"))")
         }
         if let root {
-            sandbox.newRoot = inBundle(root.path)
+            sandbox.newRoot = FilePath(inBundle(root.path))
             sandbox.readOnlyRoot = root.readOnly
         }
         // The config says what to mount: no /proc of our own beside its mounts.
@@ -165,7 +166,7 @@ extension OCIConfig {
             if let options {
                 throw OCIConfigError(field: field + ".options", "\(quoted(options)): a bind mount takes no file-system options")
             }
-            source = .bind(inBundle(path), recursive: recursive)
+            source = .bind(FilePath(inBundle(path)), recursive: recursive)
         } else {
             switch entry.type {
             case "proc": source = .proc

@@ -74,7 +74,7 @@ extension OCIConfig {
             }
             command.environment = environment
         }
-        command.workingDirectory = process.cwd
+        command.workingDirectory = process.cwd.map { FilePath($0) }
         return command
     }
 

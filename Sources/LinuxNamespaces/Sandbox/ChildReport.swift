@@ -23,7 +23,7 @@ extension SandboxError {
         case Int(CN_STEP_MOUNT.rawValue):
             let index = Int(detail)
             let mount = mounts.indices.contains(index) ? mounts[index] : nil
-            self.init(.child, .mount(index: index, target: mount?.target ?? ""), errno: errno, detail: "cannot mount",
+            self.init(.child, .mount(index: index, target: mount?.target ?? FilePath()), errno: errno, detail: "cannot mount",
                 hint: mount?.source == .proc && errno == .notPermitted
                     ? "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it" : nil)
             label = "mount \(mount?.description ?? "\(detail)")"
@@ -69,7 +69,7 @@ extension SandboxError {
                 CN_STEP_SETSID.rawValue: .setsid,
                 CN_STEP_FOREGROUND.rawValue: .foreground,
                 // detail 1: the root directory fd (chroot), 2: the working directory fd.
-                CN_STEP_CHDIR.rawValue: .chdir(FilePath(detail == 1 ? "(root directory fd)" : detail == 2 ? "(working directory fd)" : command.workingDirectory ?? "")),
+                CN_STEP_CHDIR.rawValue: .chdir(detail == 1 ? "(root directory fd)" : detail == 2 ? "(working directory fd)" : command.workingDirectory ?? FilePath()),
                 CN_STEP_FDS.rawValue: .fileDescriptor(detail),
                 CN_STEP_SIGNALS.rawValue: .signalMask,
                 CN_STEP_NO_NEW_PRIVS.rawValue: .noNewPrivileges,
@@ -79,7 +79,7 @@ extension SandboxError {
                 CN_STEP_HOSTNAME.rawValue: .hostname(sandbox.hostname ?? ""),
                 CN_STEP_DOMAINNAME.rawValue: .domainName(sandbox.domainName ?? ""),
                 CN_STEP_LOOPBACK.rawValue: .loopback,
-                CN_STEP_NEW_ROOT.rawValue: .newRoot(FilePath(sandbox.newRoot ?? ""), sandbox.rootMode),
+                CN_STEP_NEW_ROOT.rawValue: .newRoot(sandbox.newRoot ?? FilePath(), sandbox.rootMode),
             ]
             guard let step = steps[UInt32(truncatingIfNeeded: report.step)] else { self.init(unknown: report); return }
             var hint: String?

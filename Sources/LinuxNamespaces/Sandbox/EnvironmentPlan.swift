@@ -43,7 +43,7 @@ extension Sandbox {
                 hint: "add .mount to create, so nothing is mounted on the host")
         }
         if let newRoot {
-            guard newRoot.hasPrefix("/"), isDirectory(newRoot) else {
+            guard newRoot.isAbsolute, isDirectory(newRoot.string) else {
                 throw SandboxError(invalid: "newRoot", "'\(newRoot)' is not an absolute path to a directory")
             }
         }
@@ -55,10 +55,10 @@ extension Sandbox {
             throw SandboxError(invalid: "mounts", "\(mounts.count) mounts; at most \(cn_max_mounts)")
         }
         for mount in mounts {
-            guard mount.target.hasPrefix("/") else {
+            guard mount.target.isAbsolute else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target must be an absolute path")
             }
-            let target = (newRoot ?? "") + mount.target
+            let target = (newRoot?.string ?? "") + mount.target.string
             if case .symlink = mount.source { continue }
             if case .directory = mount.source { continue }
             guard mount.ifExists || mount.createsTarget || access(target, F_OK) == 0 else {
@@ -66,11 +66,11 @@ extension Sandbox {
                     hint: "create it first")
             }
             if case .bind(let source, _) = mount.source {
-                guard source.hasPrefix("/") else {
+                guard source.isAbsolute else {
                     throw SandboxError(invalid: "mounts (\(mount.description))",
                         "the source must be an absolute path", hint: "write /full/path/to/\(source)")
                 }
-                guard mount.ifExists || access(source, F_OK) == 0 else {
+                guard mount.ifExists || access(source.string, F_OK) == 0 else {
                     throw SandboxError(invalid: "mounts (\(mount.description))", "the source \(source) does not exist")
                 }
             }
@@ -80,7 +80,7 @@ extension Sandbox {
                 throw SandboxError(invalid: "persist[\(kind)]", "only a namespace the sandbox creates can be persisted",
                     hint: "add .\(kind) to create")
             }
-            guard file.hasPrefix("/") else {
+            guard file.isAbsolute else {
                 throw SandboxError(invalid: "persist[\(kind)]", "'\(file)' must be an absolute path")
             }
         }
@@ -99,7 +99,7 @@ extension Sandbox {
         }
         let lowered = arena.array(of: cn_mount.self, count: mounts.count)
         for (index, mount) in mounts.enumerated() {
-            let target = UnsafePointer(arena.string((newRoot ?? "") + mount.target))
+            let target = UnsafePointer(arena.string((newRoot?.string ?? "") + mount.target.string))
             var entry = cn_mount()
             entry.target = target
             entry.read_only = mount.readOnly ? 1 : 0
@@ -115,10 +115,10 @@ extension Sandbox {
             }
             switch mount.source {
             case .bind(let source, let recursive):
-                entry.source = UnsafePointer(arena.string(source))
+                entry.source = UnsafePointer(arena.string(source.string))
                 entry.flags = CN_MS_BIND | (recursive ? CN_MS_REC : 0)
                 // The mount point of a file is a file.
-                if mount.createsTarget && !isDirectory(source) { entry.create = Int32(CN_CREATE_FILE.rawValue) }
+                if mount.createsTarget && !isDirectory(source.string) { entry.create = Int32(CN_CREATE_FILE.rawValue) }
             case .tmpfs(let options): fileSystem("tmpfs", options, flags: CN_MS_NOSUID | CN_MS_NODEV)
             case .proc: fileSystem("proc", nil, flags: CN_MS_NOSUID | CN_MS_NODEV | CN_MS_NOEXEC)
             case .fileSystem(let type, let options): fileSystem(type, options, flags: CN_MS_NOSUID | CN_MS_NODEV)
@@ -126,7 +126,7 @@ extension Sandbox {
             case .rebind: entry.rebind = 1
             case .directory: entry.create = Int32(CN_CREATE_DIRECTORY_ONLY.rawValue)
             case .symlink(let path):
-                entry.source = UnsafePointer(arena.string(path))
+                entry.source = UnsafePointer(arena.string(path.string))
                 entry.create = Int32(CN_CREATE_SYMLINK.rawValue)
             }
             // Set at the mount itself where the file system is new; binds get them afterwards.
@@ -135,7 +135,7 @@ extension Sandbox {
         }
         plan.mount_count = Int32(mounts.count)
         plan.mounts = UnsafePointer(lowered)
-        plan.new_root = newRoot.map { UnsafePointer(arena.string($0)) }
+        plan.new_root = newRoot.map { UnsafePointer(arena.string($0.string)) }
         plan.root_mode = Int32(newRoot == nil ? CN_ROOT_NONE.rawValue : rootMode == .pivot ? CN_ROOT_PIVOT.rawValue : CN_ROOT_CHROOT.rawValue)
         plan.root_read_only = readOnlyRoot ? 1 : 0
         plan.hostname = hostname.map { UnsafePointer(arena.string($0)) }
@@ -147,7 +147,8 @@ extension Sandbox {
     /// On failure, undoes the ones already made.
     func persistNamespaces(of process: SandboxProcess) throws(SandboxError) {
         var done: [String] = []
-        for (kind, file) in persist.sorted(by: { $0.value < $1.value }) {
+        for (kind, path) in persist.sorted(by: { $0.value.string < $1.value.string }) {
+            let file = path.string
             let fd = open(file, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
             if fd >= 0 { close(fd) }
             guard Glibc.mount(process.namespacePath(kind), file, nil, UInt(CN_MS_BIND), nil) == 0 else {
@@ -160,7 +161,7 @@ extension Sandbox {
                 } else if errno != .notPermitted && errno != .permissionDenied {
                     hint = "the file must be on a mount this process may bind over"
                 }
-                throw SandboxError(.persist, .persist(kind, FilePath(file)), errno: errno,
+                throw SandboxError(.persist, .persist(kind, path), errno: errno,
                     detail: "cannot bind-mount \(process.namespacePath(kind)) on it", hint: hint)
             }
             done.append(file)

@@ -121,7 +121,7 @@ extension Sandbox {
         case .newSession: Int32(CN_SESSION_NEW.rawValue)
         case .foreground: Int32(CN_SESSION_FOREGROUND.rawValue)
         }
-        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0)) }
+        plan.cwd = command.workingDirectory.map { UnsafePointer(arena.string($0.string)) }
         // 0 is "none" in the plan: validate refuses a directory fd of 0.
         plan.root_dir_fd = command.rootDirectoryFD?.rawValue ?? 0
         plan.cwd_dir_fd = command.workingDirectoryFD?.rawValue ?? 0

@@ -53,7 +53,7 @@ public struct Sandbox: Sendable, Hashable {
     /// Mounts made inside, in order, after `/proc` and the private `/tmp`.
     public var mounts: [Mount]
     /// A directory to make the root, with `rootMode`; mount targets are inside it.
-    public var newRoot: String?
+    public var newRoot: FilePath?
     /// How `newRoot` is entered.
     public var rootMode: RootMode
     /// Make `newRoot` itself read-only once everything is mounted in it (its submounts, such as
@@ -70,7 +70,7 @@ public struct Sandbox: Sendable, Hashable {
     public var timeOffsets: TimeOffsets?
     /// Keep created namespaces alive by bind-mounting them on these files (`unshare --net=FILE`);
     /// the files are created when missing. Undo with umount(8).
-    public var persist: [NamespaceKind: String]
+    public var persist: [NamespaceKind: FilePath]
 
     /// The capabilities the command keeps, in its user namespace: `.all` (the default, what
     /// `unshare -r` gives), `[]` (none, as bwrap gives an ordinary user), or a set. The others

@@ -13,7 +13,7 @@ public struct SandboxCommand: Sendable, Hashable {
     /// The environment; nil inherits the caller's at the time of `spawn`.
     public var environment: [String: String]?
     /// The working directory inside; nil keeps the caller's.
-    public var workingDirectory: String?
+    public var workingDirectory: FilePath?
     /// A directory the caller has open, made the command's root (fchdir(2) and chroot(2)) after
     /// the namespaces are entered and before `workingDirectory`: `nsenter --root`, whose
     /// directory is opened before any namespace is entered. The working directory stays the

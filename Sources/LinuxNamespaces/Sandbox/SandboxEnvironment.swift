@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// How mount events propagate between the new mount namespace and the one it was copied from:
 /// mount_namespaces(7). Applied to every mount, recursively, right after the namespace is
 /// created and before anything is mounted in it.
@@ -20,7 +22,7 @@ public enum ProcMount: Sendable, Hashable {
     /// Never.
     case none
     /// On this directory (a new mount namespace is required).
-    case at(String)
+    case at(FilePath)
 }
 
 /// A mount made inside the sandbox's new mount namespace.
@@ -28,7 +30,7 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
     /// What is mounted.
     public enum Source: Sendable, Hashable {
         /// A bind mount of a host path (recursive: with the mounts below it).
-        case bind(String, recursive: Bool)
+        case bind(FilePath, recursive: Bool)
         /// A new tmpfs, with mount options such as `size=64m,mode=1777`.
         case tmpfs(options: String?)
         /// A new proc file system for the sandbox's pid namespace.
@@ -45,7 +47,7 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         /// which name files of a proc mounted just before).
         case rebind
         /// Not a mount: a symbolic link at the target that points to this path (`bwrap --symlink`).
-        case symlink(String)
+        case symlink(FilePath)
         /// Not a mount: a directory made at the target, with its parents (`bwrap --dir`).
         case directory
     }
@@ -53,7 +55,7 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
     /// What is mounted.
     public var source: Source
     /// Where: an absolute path, inside the new root when there is one.
-    public var target: String
+    public var target: FilePath
     /// Whether it is read-only, submounts included.
     public var readOnly: Bool
     /// Setuid bits, device files or execution it refuses, submounts included (`nosuid`,
@@ -69,7 +71,7 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
 
     /// A mount of `source` on `target`.
     public init(
-        _ source: Source, on target: String, readOnly: Bool = false, restrictions: MountRestrictions = [], ifExists: Bool = false,
+        _ source: Source, on target: FilePath, readOnly: Bool = false, restrictions: MountRestrictions = [], ifExists: Bool = false,
         createsTarget: Bool = false
     ) {
         self.source = source
@@ -80,23 +82,49 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         self.createsTarget = createsTarget
     }
 
+    /// A mount of `source` on the path `target`, as a `String`.
+    @_disfavoredOverload
+    public init(
+        _ source: Source, on target: String, readOnly: Bool = false, restrictions: MountRestrictions = [], ifExists: Bool = false,
+        createsTarget: Bool = false
+    ) {
+        self.init(source, on: FilePath(target), readOnly: readOnly, restrictions: restrictions, ifExists: ifExists,
+            createsTarget: createsTarget)
+    }
+
     /// A recursive bind mount of `source` on `target` (`bwrap --bind`, `--ro-bind`).
-    public static func bind(_ source: String, _ target: String, readOnly: Bool = false) -> Mount {
+    public static func bind(_ source: FilePath, _ target: FilePath, readOnly: Bool = false) -> Mount {
         Mount(.bind(source, recursive: true), on: target, readOnly: readOnly)
     }
 
-    /// A tmpfs on `target` (`bwrap --tmpfs`); `size` like `64m`, `mode` like `0o1777`.
+    /// A recursive bind mount of the paths `source` on `target`, as `String`s.
+    @_disfavoredOverload
+    public static func bind(_ source: String, _ target: String, readOnly: Bool = false) -> Mount {
+        bind(FilePath(source), FilePath(target), readOnly: readOnly)
+    }
+
+    /// A tmpfs on the path `target`, as a `String`.
+    @_disfavoredOverload
     public static func tmpfs(_ target: String, size: String? = nil, mode: UInt32? = nil) -> Mount {
+        tmpfs(FilePath(target), size: size, mode: mode)
+    }
+
+    /// A tmpfs on `target` (`bwrap --tmpfs`); `size` like `64m`, `mode` like `0o1777`.
+    public static func tmpfs(_ target: FilePath, size: String? = nil, mode: UInt32? = nil) -> Mount {
         var options: [String] = []
         if let size { options.append("size=\(size)") }
         if let mode { options.append("mode=" + String(mode, radix: 8)) }
         return Mount(.tmpfs(options: options.isEmpty ? nil : options.joined(separator: ",")), on: target)
     }
 
+    /// A minimal `/dev` at the path `target`, as a `String`.
+    @_disfavoredOverload
+    public static func devices(at target: String) -> [Mount] { devices(at: FilePath(target)) }
+
     /// A minimal `/dev` at `target`, as `bwrap --dev`: a tmpfs with the host's `null`, `zero`,
     /// `full`, `random`, `urandom` and `tty` bound in, a devpts of its own on `pts` with `ptmx`
     /// linked to it, a tmpfs on `shm`, and the `fd`, `stdin`, `stdout`, `stderr` and `core` links.
-    public static func devices(at target: String) -> [Mount] {
+    public static func devices(at target: FilePath) -> [Mount] {
         func created(_ mount: Mount) -> Mount {
             var mount = mount
             mount.createsTarget = true
@@ -104,15 +132,15 @@ public struct Mount: Sendable, Hashable, CustomStringConvertible {
         }
         var mounts = [Mount.tmpfs(target, mode: 0o755)]
         for node in ["null", "zero", "full", "random", "urandom", "tty"] {
-            mounts.append(created(Mount(.bind("/dev/" + node, recursive: false), on: target + "/" + node)))
+            mounts.append(created(Mount(.bind(FilePath("/dev/" + node), recursive: false), on: target.appending(node))))
         }
         // The sandbox's own ptys: a devpts instance of its own, its ptmx usable by all.
-        mounts.append(created(Mount(.fileSystem(type: "devpts", options: "newinstance,ptmxmode=0666,mode=620"), on: target + "/pts",
+        mounts.append(created(Mount(.fileSystem(type: "devpts", options: "newinstance,ptmxmode=0666,mode=620"), on: target.appending("pts"),
             restrictions: .noExecute)))
-        mounts.append(created(Mount.tmpfs(target + "/shm", mode: 0o1777)))
+        mounts.append(created(Mount.tmpfs(target.appending("shm"), mode: 0o1777)))
         let links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"), ("core", "/proc/kcore")]
-        for (name, path) in links { mounts.append(Mount(.symlink(path), on: target + "/" + name)) }
+        for (name, path) in links { mounts.append(Mount(.symlink(FilePath(path)), on: target.appending(name))) }
         return mounts
     }
 

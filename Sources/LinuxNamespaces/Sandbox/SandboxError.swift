@@ -141,7 +141,7 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         /// Setting the propagation of every mount.
         case mountPropagation(MountPropagation)
         /// `Sandbox.mounts` (with the mounts the sandbox adds itself) at `index`, on `target`.
-        case mount(index: Int, target: String)
+        case mount(index: Int, target: FilePath)
         /// pivot_root(2) or chroot(2) into the new root.
         case newRoot(FilePath, RootMode)
         /// sethostname(2).

@@ -246,7 +246,7 @@ extension Sandbox {
 
     /// Detaches the persist bind mounts of a spawn that failed after making them.
     private func unpersist() {
-        for file in persist.values { umount2(file, Int32(CN_MNT_DETACH)) }
+        for file in persist.values { umount2(file.string, Int32(CN_MNT_DETACH)) }
     }
 
     private func childFailure(_ fd: Int32, _ pid: pid_t, _ command: SandboxCommand, _ mounts: [Mount]) -> SandboxError? {
