@@ -84,8 +84,10 @@ public func forkIntoNamespaces(
     return Termination(waitStatus: status)
 }
 
-/// `forkIntoNamespaces(_:terminateChildAfter:_:)` with a sandbox that creates `kinds` and maps
-/// ids with `mapping` (only maps of the caller's own ids: `.root`, `.currentUser`, `.user`).
+/// `forkIntoNamespaces(_:terminateChildAfter:_:)` with a sandbox that creates `kinds`, maps
+/// ids with `mapping` (only maps of the caller's own ids: `.root`, `.currentUser`, `.user`) and
+/// sets up nothing else: no `/proc`, `lo` left down, and `body` itself pid 1 of a new pid
+/// namespace (`PIDOne.command`).
 ///
 /// - Throws: `SandboxError`, as that function does.
 /// - Returns: how the child ended.
@@ -94,5 +96,8 @@ public func forkIntoNamespaces(
 ) throws(SandboxError) -> Termination {
     var sandbox = Sandbox(create: kinds)
     sandbox.userMapping = mapping
+    sandbox.pidOne = .command
+    sandbox.procMount = .none
+    sandbox.loopbackUp = false
     return try forkIntoNamespaces(sandbox, body)
 }
