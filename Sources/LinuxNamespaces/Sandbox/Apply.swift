@@ -14,8 +14,9 @@ extension Sandbox {
     /// (`SandboxProcess/waitPassingOnSignals()`) and exits with the child's status. With a new
     /// pid namespace and `PIDOne.initProcess`, that child is an init (pid 1: it reaps every
     /// orphan, passes signals on and exits with the status) and the caller's code goes on in
-    /// its child, pid 2. With `PIDOne.command`, the caller's code is pid 1 itself. Everything
-    /// forked after the caller's side is gone is killed with it (`PR_SET_PDEATHSIG`).
+    /// its child, pid 2. With `PIDOne.command`, the caller's code is pid 1 itself. What was
+    /// forked dies with the process outside (`PR_SET_PDEATHSIG`). Unlike a spawned child, this
+    /// process stays dumpable: it is the caller's own code that goes on inside.
     ///
     /// ```swift
     /// var sandbox = Sandbox(create: [.user, .mount, .pid, .uts, .network])
