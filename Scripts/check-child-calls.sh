@@ -14,14 +14,15 @@ cd "$(dirname "$0")/.."
 clang=${CLANG:-/opt/swift/usr/bin/clang}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-in_caller="cn_spawn clone_child thread_child_stack unmap_child_stack make_stack_key cn_exec_in_place fork_in_place"
+in_caller="cn_spawn clone_child thread_child_stack unmap_child_stack make_stack_key cn_exec_in_place fork_in_place cn_enter_in_place cn_set_up_in_place"
 
 failed=0
 for level in -O0 -O2; do
     for source in Sources/CNamespaces/*.c; do
         object="$out/$(basename "$source" .c)$level.o"
         "$clang" "$level" -fsanitize=thread -c -I Sources/CNamespaces/include "$source" -o "$object"
-        # longjmp: only cn_exec_in_place's failures take it, in the caller's own process.
+        # longjmp: only the failures of cn_exec_in_place, cn_enter_in_place and cn_set_up_in_place
+        # take it, in the caller's own process (Sandbox.apply runs those in a single-threaded one).
         objdump -dr "$object" | awk -v in_caller=" $in_caller " -v where="$source $level" '
             /^[0-9a-f]+ <.*>:$/ { fn = substr($2, 2, length($2) - 3); next }
             / R_X86_64_(PLT32|PC32|GOTPCREL)/ {

@@ -450,9 +450,8 @@ static int __attribute__((noreturn)) launch_after_fork(void *state) {
     launch(state);
 }
 
-/// Inside every namespace: the environment, the credentials, the init, the command.
-static int __attribute__((noreturn)) set_up_inside(void *state) {
-    struct child *c = state;
+/// Inside every namespace: the mounts, names and network, locked mounts and credentials.
+static void set_up_environment(struct child *c) {
     const struct cn_plan *plan = c->plan;
     report_namespaces(c);
     // Our /proc/PID, for the nested namespace's map files once the mounts may have hidden /proc.
@@ -483,7 +482,13 @@ static int __attribute__((noreturn)) set_up_inside(void *state) {
     set_credentials(c);
     // Credential changes clear PR_SET_PDEATHSIG: prctl(2). Arm it again.
     if (plan->set_uid || plan->set_gid || plan->lock_mounts) arm_parent_death_signal(c, 0);
-    if (plan->run_init && sys_getpid() == 1) fork_and_supervise(c, launch_after_fork, 1);
+}
+
+/// Inside every namespace: the environment, the credentials, the init, the command.
+static int __attribute__((noreturn)) set_up_inside(void *state) {
+    struct child *c = state;
+    set_up_environment(c);
+    if (c->plan->run_init && sys_getpid() == 1) fork_and_supervise(c, launch_after_fork, 1);
     launch(c);
 }
 
@@ -583,6 +588,12 @@ static pid_t fork_in_place(struct child *c) {
     return child;
 }
 
+/// The namespaces and clock offsets, in the calling process.
+static void enter_in_place(struct child *c) {
+    enter_namespaces(c);
+    if (cn_write_time_offsets(c->plan) != 0) fail(c, CN_STEP_TIME_OFFSETS, 0);
+}
+
 pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure) {
     jmp_buf back;
     struct child c;
@@ -591,11 +602,33 @@ pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure) {
     // Non-dumpable (see cn_child_main) before entering namespaces others are in, where no
     // /proc/self file remains to be written; else right after those files.
     if (!writes_proc_files_later(plan)) sys_prctl(CN_PR_SET_DUMPABLE, 0);
-    enter_namespaces(&c);
-    if (cn_write_time_offsets(plan) != 0) fail(&c, CN_STEP_TIME_OFFSETS, 0);
+    enter_in_place(&c);
     sys_prctl(CN_PR_SET_DUMPABLE, 0);
     if (plan->fork_for_children) return fork_in_place(&c);
     set_up_inside(&c);
 }
+
+int cn_enter_in_place(const struct cn_plan *plan, struct cn_report *failure) {
+    jmp_buf back;
+    struct child c;
+    start_child(&c, plan, -1, &back, failure);
+    if (setjmp(back) != 0) return -1;
+    enter_in_place(&c);
+    return 0;
+}
+
+int cn_set_up_in_place(const struct cn_plan *plan, int parts, struct cn_report *failure) {
+    jmp_buf back;
+    struct child c;
+    start_child(&c, plan, -1, &back, failure);
+    if (setjmp(back) != 0) return -1;
+    if (parts & CN_IN_PLACE_ENVIRONMENT) set_up_environment(&c);
+    int detail = 0;
+    int step = parts & CN_IN_PLACE_PRIVILEGES ? cn_drop_privileges(plan, &detail) : 0;
+    if (step) fail(&c, step, detail);
+    return 0;
+}
+
+void cn_become_init(const struct cn_plan *plan, pid_t child) { cn_supervise(plan, child); }
 
 CN_CHILD_CODE_END

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 void cn_passed_on_signals(sigset_t *set) {
@@ -106,4 +107,48 @@ int cn_wait_passing_on_signals(int pidfd, pid_t pid) {
     }
     close(sfd);
     return 0;
+}
+
+/// Milliseconds on the monotonic clock.
+static long long monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int cn_wait_terminating_on_signal(int pidfd, int grace_ms) {
+    sigset_t set, old;
+    cn_passed_on_signals(&set);
+    if (pthread_sigmask(SIG_BLOCK, &set, &old) != 0) return -1;
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    int result = sfd < 0 ? -1 : 0;
+    // When SIGKILL is due: -1 before the first signal, and once it was sent.
+    long long kill_at = -1;
+    int terminated = 0;
+    while (result == 0) {
+        struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
+        long long left = kill_at < 0 ? -1 : kill_at - monotonic_ms();
+        int ready = poll(fds, 2, left < 0 ? -1 : (int)left);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) { result = -1; break; }
+        if (fds[0].revents) break;
+        if (kill_at >= 0 && monotonic_ms() >= kill_at) {
+            cn_pidfd_send_signal(pidfd, SIGKILL, 0);
+            kill_at = -1;
+        }
+        // Every signal is consumed here: none reaches us once the mask is restored.
+        struct signalfd_siginfo info;
+        int got = 0;
+        while (read(sfd, &info, sizeof info) == (ssize_t)sizeof info) got = 1;
+        if (got && !terminated) {
+            terminated = 1;
+            cn_pidfd_send_signal(pidfd, SIGTERM, 0);
+            kill_at = monotonic_ms() + (grace_ms > 0 ? grace_ms : 0);
+        }
+    }
+    int saved = errno;
+    if (sfd >= 0) close(sfd);
+    pthread_sigmask(SIG_SETMASK, &old, (sigset_t *)0);
+    errno = saved;
+    return result;
 }

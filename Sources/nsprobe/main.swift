@@ -22,6 +22,9 @@
 //   nsprobe fail SCENARIO                    a spawn that fails at one step (FailureProbe.swift)
 //   nsprobe typed SCENARIO KINDS             typed entry points (TypedEntryPoints.swift)
 //   nsprobe thread-of KINDS                  withNamespaces(of:) in a sandbox's namespaces
+//   nsprobe apply [OPTIONS]                 Sandbox.apply(), then what the caller's code sees
+//                                            (see InPlace.swift)
+//   nsprobe termchild GRACE_MS [ignore]      forkIntoNamespaces with term_child, signalled
 //   nsprobe clocks                           CLOCK_MONOTONIC and CLOCK_BOOTTIME in seconds
 //                                            (`monotonic S.NNNNNNNNN`, `boottime ...`)
 //   nsprobe churn N [THREADS]                N spawns (on THREADS threads), a fifth each
@@ -154,6 +157,10 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
             let nanoseconds = String(now.tv_nsec)
             print(name, "\(now.tv_sec).\(String(repeating: "0", count: 9 - nanoseconds.count))\(nanoseconds)")
         }
+    case "apply":
+        try applyCommand(args)
+    case "termchild":
+        try termChildCommand(args)
     case "churn":
         churn(Int(args.first ?? "") ?? 10, threads: Int(args.dropFirst().first ?? "") ?? 1)
     default:

@@ -259,6 +259,29 @@ pid_t cn_spawn(const struct cn_plan *plan, int *pidfd);
 /// Creating or entering a user or mount namespace needs a single-threaded caller.
 pid_t cn_exec_in_place(const struct cn_plan *plan, struct cn_report *failure);
 
+/// The namespace half of `plan` in the calling process, for `Sandbox.apply`: the joins, the
+/// user namespace and its own maps, the unshares, the clock offsets. Returns 0, or -1 with the
+/// failed step in *failure (what succeeded before it stays done). Pid and time namespaces then
+/// apply to the caller's children only. Needs a single-threaded caller for user and mount.
+int cn_enter_in_place(const struct cn_plan *plan, struct cn_report *failure);
+
+/// The parts of cn_set_up_in_place.
+enum cn_in_place_part {
+    CN_IN_PLACE_ENVIRONMENT = 1, // the mounts, hostname, domain name, lo, locked mounts, credentials
+    CN_IN_PLACE_PRIVILEGES = 2,  // then the command's: capabilities, no_new_privs, seccomp
+};
+
+/// The other half, after cn_enter_in_place (and, for a new pid namespace, in its first
+/// process): the `parts` (enum cn_in_place_part) asked for, in order. Returns 0, or -1 with
+/// the failed step in *failure.
+int cn_set_up_in_place(const struct cn_plan *plan, int parts, struct cn_report *failure);
+
+/// Makes the calling process the supervisor of its child `child`, as an init of a new pid
+/// namespace is (supervise.c): it passes every signal it can catch on, reaps every process,
+/// and exits with the child's status (written to plan->status_fd first, if any). Every signal
+/// must be blocked in the caller. Never returns.
+void cn_become_init(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
+
 /// The step a failed cn_spawn call reports (CN_STEP_CLONE), for symmetry with child reports.
 static const int cn_step_clone = CN_STEP_CLONE;
 
@@ -302,5 +325,12 @@ int cn_block_passed_on_signals(void);
 /// cn_pass_on_signal does. Returns 0, or -1 and errno. The signals stay blocked: for a caller
 /// that exits once the command has, as unshare --fork does.
 int cn_wait_passing_on_signals(int pidfd, pid_t pid);
+
+/// Waits until the process `pidfd` (our child) has ended, without reaping it, and ends it on
+/// any signal we get meanwhile (every one of cn_passed_on_signals): SIGTERM at the first, then
+/// SIGKILL `grace_ms` milliseconds later if it still runs (Perl's term_child). The signals
+/// are blocked while we wait and consumed; the mask is restored after. Returns 0, or -1 and
+/// errno.
+int cn_wait_terminating_on_signal(int pidfd, int grace_ms);
 
 #endif

@@ -25,9 +25,9 @@ extension Sandbox {
         return try spawnValidated(command, uid: uid, gid: gid, mapping: mapping)
     }
 
-    /// The checks `spawn(_:)` and `execute(_:)` make before anything happens, and the id maps
-    /// resolved for the caller's effective ids.
-    func checked(_ command: SandboxCommand) throws(SandboxError) -> (uid: uid_t, gid: gid_t, mapping: ResolvedMapping?) {
+    /// The checks `spawn(_:)`, `execute(_:)` and `apply()` (no command) make before anything
+    /// happens, and the id maps resolved for the caller's effective ids.
+    func checked(_ command: SandboxCommand?) throws(SandboxError) -> (uid: uid_t, gid: gid_t, mapping: ResolvedMapping?) {
         try validate(command)
         try validateEnvironment()
         try validatePrivileges()
@@ -196,7 +196,7 @@ extension Sandbox {
     }
 
     /// Checks every field that can be wrong before anything is started.
-    func validate(_ command: SandboxCommand) throws(SandboxError) {
+    func validate(_ command: SandboxCommand?) throws(SandboxError) {
         var seen = NamespaceSet()
         for (index, join) in joins.enumerated() {
             // A mount namespace may be joined and then copied: the new one starts as the joined
@@ -217,6 +217,7 @@ extension Sandbox {
         if let signal = parentDeathSignal?.rawValue, !(1...64).contains(signal) || signal == SIGSTOP {
             throw SandboxError(invalid: "parentDeathSignal", "\(signal) is not a signal that can end a process")
         }
+        guard let command else { return }
         if command.executable.isEmpty {
             throw SandboxError(invalid: "command.executable", "the command is empty")
         }
