@@ -33,6 +33,7 @@ struct NSBox: ParsableCommand {
         if arguments.first == "run" {
             reportingFailures { try Run.execute(arguments.dropFirst()) }
         }
+        if arguments.first == "ls" { arguments = ["ls"] + List.normalized(arguments.dropFirst()) }
         // The common forms of enter, id and ls skip argument-parser: see FastEnter.
         if getenv("NSBOX_FULL_PARSER") == nil {
             if arguments.first == "id", let (target, json, kinds) = FastIdentify.parse(arguments.dropFirst()) {
