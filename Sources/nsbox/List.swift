@@ -81,26 +81,35 @@ struct List: ParsableCommand {
         }
         let wanted = columns + (filter?.holders.compactMap { ListColumn(name: $0) } ?? [])
         var query = NamespaceQuery(kinds: kinds)
-        if let task { query.task = ProcessID(rawValue: task) }
         let byRelation = relation == .owner || relation == .parent
+        // A tree by owner or parent shows the task's namespaces under all their ancestors, each
+        // counted in full (lsns): the whole system is listed, then cut down.
+        var taskIDs: Set<NamespaceID>?
+        if let task, byRelation {
+            taskIDs = try namespaceIDs(of: ProcessID(rawValue: task), kinds: kinds)
+        } else if let task {
+            query.task = ProcessID(rawValue: task)
+        }
         query.resolveRelations = byRelation || wanted.contains(where: \.needsRelations)
         query.resolveProcessDetails = relation == .process || wanted.contains(where: \.needsProcessDetails)
         query.resolveNetworkIDs = wanted.contains(.netnsid)
-        query.includeAncestors = byRelation && namespace == nil && task == nil
-        var namespaces: [NamespaceInfo]
+        query.includeAncestors = byRelation && namespace == nil
+        let namespaces: [NamespaceInfo]
         do { namespaces = try listNamespaces(query) } catch { throw Failure(error) }
         let separator = nowrap || raw ? "," : "\n"
         var table = ListTable(
             name: "namespaces",
-            columns: columns.map { .init(heading: $0.rawValue, rightAligned: $0.isRightAligned, numeric: $0.isNumeric) })
+            columns: columns.map { .init(heading: $0.rawValue, rightAligned: $0.isRightAligned, numeric: $0.isNumeric, widthHint: $0.widthHint) })
         if let namespace {
             guard let info = namespaces.first(where: { $0.id.inode == namespace }) else {
                 throw Failure(message: "namespace \(namespace) not found: give the inode number nsbox ls shows in NS")
             }
             try addProcessRows(of: info, to: &table, columns: columns, filter: filter, separator: separator, tree: relation == .process)
         } else {
-            if persistent { namespaces = namespaces.filter { $0.processCount == 0 } }
-            try addNamespaceRows(namespaces, to: &table, columns: columns, filter: filter, separator: separator, relation: relation)
+            let persistent = self.persistent
+            try addNamespaceRows(
+                namespaces, shown: { (!persistent || $0.processCount == 0) && taskIDs?.contains($0.id) ?? true },
+                to: &table, columns: columns, filter: filter, separator: separator, relation: relation)
         }
         if let relation {
             let treeColumn: ListColumn = relation == .process ? .command : .ns
@@ -123,31 +132,40 @@ struct List: ParsableCommand {
         }
     }
 
-    /// One row per namespace: under its owner or parent (`-T owner|parent`), or under the row
-    /// of its lowest process's parent when that is the lowest process of a row before it (the
-    /// process tree lsns draws by default).
+    /// One row per namespace of `namespaces` that `shown` lets through, as lsns adds them: by
+    /// owner or parent (`-T owner|parent`), each after its owner or parent (shown first, as a
+    /// root, when it was not yet; in a parent tree a namespace with no parent brings its owner
+    /// first) and under it; else under the row of its lowest process's parent when that is the
+    /// lowest process of a row before it (the process tree lsns draws by default).
     private func addNamespaceRows(
-        _ namespaces: [NamespaceInfo], to table: inout ListTable, columns: [ListColumn], filter: ListFilter?,
-        separator: String, relation: TreeRelation?
+        _ namespaces: [NamespaceInfo], shown: (NamespaceInfo) -> Bool, to table: inout ListTable, columns: [ListColumn],
+        filter: ListFilter?, separator: String, relation: TreeRelation?
     ) throws {
         var rowOfNamespace: [NamespaceID: Int] = [:]
         var rowOfProcess: [Int32: Int] = [:]
+        var visited = Set<NamespaceID>()
+        let byID = Dictionary(namespaces.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         func add(_ namespace: NamespaceInfo, parent: Int?) throws {
             if let filter, try !matches(filter, { namespaceCell($0, namespace, separator) }) { return }
             table.rows.append(.init(cells: columns.map { $0.value(of: namespace, nsfsSeparator: separator) }, parent: parent))
             rowOfNamespace[namespace.id] = table.rows.count - 1
             if let pid = namespace.pid?.rawValue { rowOfProcess[pid] = table.rows.count - 1 }
         }
-        switch relation {
-        case .owner?, .parent?:
-            let tree = NamespaceTree(namespaces, by: relation == .owner ? .owner : .parent)
-            for (_, namespace) in tree.depthFirst() {
-                let above = relation == .owner ? namespace.ownerID : namespace.parentID
-                try add(namespace, parent: above.flatMap { $0 == namespace.id ? nil : rowOfNamespace[$0] })
-            }
-        default:
-            for namespace in namespaces {
-                try add(namespace, parent: namespace.parentPID.flatMap { rowOfProcess[$0.rawValue] })
+        func related(_ id: NamespaceID?, of namespace: NamespaceInfo) -> NamespaceInfo? {
+            guard let id, id != namespace.id else { return nil }
+            return byID[id]
+        }
+        func show(_ namespace: NamespaceInfo) throws {
+            guard visited.insert(namespace.id).inserted else { return }
+            let owner = related(namespace.ownerID, of: namespace), parent = related(namespace.parentID, of: namespace)
+            let above = relation == .owner ? owner : parent
+            if let first = above ?? (relation == .parent ? owner : nil) { try show(first) }
+            try add(namespace, parent: above.flatMap { rowOfNamespace[$0.id] })
+        }
+        for namespace in namespaces where shown(namespace) {
+            switch relation {
+            case .owner?, .parent?: try show(namespace)
+            default: try add(namespace, parent: namespace.parentPID.flatMap { rowOfProcess[$0.rawValue] })
             }
         }
     }
@@ -219,12 +237,24 @@ struct List: ParsableCommand {
         return relation
     }
 
+    /// The ids of `task`'s namespaces of `kinds`; the library's error when it cannot be read.
+    private func namespaceIDs(of task: ProcessID, kinds: NamespaceSet) throws -> Set<NamespaceID> {
+        var ids = Set<NamespaceID>()
+        for kind in kinds.kinds {
+            if let id = try? NamespaceID(kind, of: task) { ids.insert(id) }
+        }
+        if ids.isEmpty {
+            do { _ = try listNamespaces(NamespaceQuery(kinds: kinds, task: task)) } catch { throw Failure(error) }
+        }
+        return ids
+    }
+
     /// `-H`: lsns' table of columns (HOLDER, TYPE, DESCRIPTION, no headings).
     private func columnList() -> String {
         var table = ListTable(name: "lsns-columns", columns: [
-            .init(heading: "HOLDER", rightAligned: true, numeric: false),
-            .init(heading: "TYPE", rightAligned: false, numeric: false),
-            .init(heading: "DESCRIPTION", rightAligned: false, numeric: false),
+            .init(heading: "HOLDER", rightAligned: true, numeric: false, widthHint: 0),
+            .init(heading: "TYPE", rightAligned: false, numeric: false, widthHint: 0),
+            .init(heading: "DESCRIPTION", rightAligned: false, numeric: false, widthHint: 0),
         ])
         for column in ListColumn.allCases {
             table.rows.append(.init(cells: [column.rawValue, column.isNumeric ? "<integer>" : "<string>", column.help]))

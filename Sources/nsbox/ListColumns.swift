@@ -56,6 +56,16 @@ enum ListColumn: String, CaseIterable {
         }
     }
 
+    /// lsns' width hint: a column whose widest cell is wider than its heading is made at least
+    /// this wide.
+    var widthHint: Int {
+        switch self {
+        case .ns, .pns, .ons: 10
+        case .type, .nprocs, .pid, .ppid: 5
+        default: 0
+        }
+    }
+
     /// Whether the column is right-aligned in the table.
     var isRightAligned: Bool {
         switch self {

@@ -6,6 +6,8 @@ struct ListTable {
         var heading: String
         var rightAligned: Bool
         var numeric: Bool
+        /// libsmartcols' width hint (lsns' whint): see `aligned`.
+        var widthHint: Int
         var key: String { heading.lowercased() }
     }
 
@@ -54,9 +56,19 @@ struct ListTable {
             let height = split.map(\.count).max() ?? 1
             for line in 0..<height { lines.append(split.map { line < $0.count ? $0[line] : "" }) }
         }
+        // libsmartcols (master): the widest cell; the heading's width (1 without headings) when
+        // that is not wider; else the width hint when that is wider.
         var widths = columns.map { _ in 0 }
-        for line in lines {
+        for line in lines.dropFirst(headings ? 1 : 0) {
             for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        for (index, column) in columns.enumerated() {
+            let minimum = headings ? column.heading.count : 1
+            if widths[index] <= minimum {
+                widths[index] = minimum
+            } else if widths[index] < column.widthHint {
+                widths[index] = column.widthHint
+            }
         }
         return lines.map { line in
             var fields: [String] = []

@@ -139,15 +139,17 @@ final class ListFilterPattern: @unchecked Sendable, Equatable {
             throw ListFilterError("the pattern '\(text)' repeats a repetition ('a++', '(a+)*') or a bound above \(Self.maximumRepeat): regcomp would need too much memory")
         }
         guard !text.utf8.contains(0) else { throw ListFilterError("the pattern holds a NUL byte") }
-        self.text = text
-        compiled = .allocate(capacity: 1)
-        let status = regcomp(compiled, text, REG_EXTENDED | REG_NOSUB)
+        // Compiled before any stored property is set: a throw then runs no deinit.
+        let pattern = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
+        let status = regcomp(pattern, text, REG_EXTENDED | REG_NOSUB)
         guard status == 0 else {
             var message = [CChar](repeating: 0, count: 256)
-            regerror(status, compiled, &message, message.count)
-            compiled.deallocate()
+            _ = message.withUnsafeMutableBufferPointer { regerror(status, pattern, $0.baseAddress, $0.count) }
+            pattern.deallocate()
             throw ListFilterError("the pattern '\(text)' is not a regular expression: \(String(cString: message))")
         }
+        self.text = text
+        compiled = pattern
     }
 
     deinit {

@@ -64,7 +64,7 @@ public func listNamespaces(_ query: NamespaceQuery = NamespaceQuery()) throws(Na
     }
     if query.resolveRelations || table.entries.contains(where: { $0.processCount == 0 }) {
         resolveRelations(
-            in: &table, addingAncestors: query.includeAncestors, descriptors: descriptors,
+            in: &table, addingAncestors: query.includeAncestors, kinds: query.kinds, descriptors: descriptors,
             onlyUnheld: !query.resolveRelations)
     }
     if query.resolveProcessDetails { resolveProcessDetails(in: &table) }

@@ -11,13 +11,15 @@ import SystemPackage
 /// Owners and parents not in the table are added (origin `.relation`) and asked in turn,
 /// through the descriptor the kernel just gave, so that nothing is opened twice: those of
 /// namespaces no process is in always (as `lsns`), those of all with `addingAncestors`.
-/// `descriptors` holds namespaces that have no path (only a socket holds them); with
-/// `onlyUnheld` only namespaces no process is in are asked.
+/// Those added for namespaces no process is in are of `kinds` only. `descriptors` holds
+/// namespaces that have no path (only a socket holds them); with `onlyUnheld` only namespaces
+/// no process is in are asked.
 func resolveRelations(
-    in table: inout NamespaceTable, addingAncestors: Bool, descriptors: [NamespaceID: Int32] = [:],
-    onlyUnheld: Bool = false
+    in table: inout NamespaceTable, addingAncestors: Bool, kinds: NamespaceSet = .all,
+    descriptors: [NamespaceID: Int32] = [:], onlyUnheld: Bool = false
 ) {
     var resolver = RelationResolver(table: table, addingAncestors: addingAncestors)
+    resolver.kinds = kinds
     resolver.descriptors = descriptors
     resolver.onlyUnheld = onlyUnheld
     table = resolver.run()
@@ -37,6 +39,8 @@ private struct RelationResolver {
     var descriptors: [NamespaceID: Int32] = [:]
     /// Whether to visit only namespaces no process is in.
     var onlyUnheld = false
+    /// The kinds listed: ancestors of namespaces no process is in are added only of these.
+    var kinds: NamespaceSet = .all
 
     init(table: NamespaceTable, addingAncestors: Bool) {
         self.table = table
@@ -101,7 +105,7 @@ private struct RelationResolver {
     /// Adds and relates the namespace `id`, open as `fd`, an ancestor of `child`, when
     /// ancestors are wanted (or no process is in `child`) and it is new.
     private mutating func ancestor(_ kind: NamespaceKind, _ id: NamespaceID, open fd: Int32, of child: NamespaceInfo) {
-        guard addingAncestors || child.processCount == 0, !table.contains(id) else { return }
+        guard addingAncestors || (child.processCount == 0 && kinds.contains(kind)), !table.contains(id) else { return }
         let position = table.insert(NamespaceInfo(kind: kind, id: id, origin: .relation))
         relate(position, open: fd)
     }
