@@ -48,7 +48,8 @@ import Testing
                 let scratch = ScratchDirectory()
                 var holder: BackgroundCommand?, inode: UInt64
                 (holder, inode) = try startHolder(mode, prefix, in: scratch)
-                let words = ["ls", "-r", "-n", "-o", "NS,TYPE,NPROCS,PID,PPID,COMMAND,PATH", "-Q", "NS == \(inode)"]
+                // (Once freed, the inode number goes to the next namespace made, of any kind.)
+                let words = ["ls", "-t", "net", "-r", "-n", "-o", "NS,TYPE,NPROCS,PID,PPID,COMMAND,PATH", "-Q", "NS == \(inode) && NPROCS == 0"]
                 let listed = try runCommand(prefix + [NSBox.path] + words)
                 #expect(listed.status == 0, "\(listed.stderr)")
                 let fields = listed.stdout.split(separator: "\n").first.map { $0.split(separator: " ", omittingEmptySubsequences: false) }

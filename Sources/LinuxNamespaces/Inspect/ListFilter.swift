@@ -100,7 +100,8 @@ public struct ListFilter: Sendable, Equatable, CustomStringConvertible {
             case .number(let value): return String(value)
             case .float(_, let text): return text
             case .boolean(let value): return String(value)
-            case .not(let operand): return "!(\(render(operand)))"
+            // A binary operand brings its own parentheses: none added, no deeper nesting.
+            case .not(let operand): return "!" + render(operand)
             case .and(let left, let right): return "(\(render(left)) && \(render(right)))"
             case .or(let left, let right): return "(\(render(left)) || \(render(right)))"
             case .compare(let comparison, let left, let right):
@@ -146,7 +147,8 @@ final class ListFilterPattern: @unchecked Sendable, Equatable {
             var message = [CChar](repeating: 0, count: 256)
             _ = message.withUnsafeMutableBufferPointer { regerror(status, pattern, $0.baseAddress, $0.count) }
             pattern.deallocate()
-            throw ListFilterError("the pattern '\(text)' is not a regular expression: \(String(cString: message))")
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw ListFilterError("the pattern '\(text)' is not a regular expression: \(reason)")
         }
         self.text = text
         compiled = pattern
