@@ -81,6 +81,7 @@ struct List: ParsableCommand {
         }
         let wanted = columns + (filter?.holders.compactMap { ListColumn(name: $0) } ?? [])
         var query = NamespaceQuery(kinds: kinds)
+        query.includeOpenFiles = true  // fds and sockets, as lsns master
         let byRelation = relation == .owner || relation == .parent
         // A tree by owner or parent shows the task's namespaces under all their ancestors, each
         // counted in full (lsns): the whole system is listed, then cut down.

@@ -24,8 +24,9 @@ public struct NamespaceQuery: Sendable, Hashable {
     public var includeBindMounts: Bool
     /// Whether to list namespaces that only an open file descriptor or a socket keeps alive,
     /// found by reading every process's `/proc/PID/fd` links (a socket's namespace is asked
-    /// with SIOCGSKNS on a copy of it, which needs ptrace access to its process). Default: true,
-    /// as `lsns`.
+    /// with SIOCGSKNS on a copy of it, which needs ptrace access to its process). Default: false,
+    /// as it reads one link per open file of the system (`nsbox ls` turns it on, as lsns master
+    /// scans them; util-linux 2.38 does not).
     public var includeOpenFiles: Bool
     /// Whether to add the owners and parents of listed namespaces that nothing visible holds,
     /// so that an ownership tree has no gaps (`lsns --tree`). Needs `resolveRelations`.
@@ -46,7 +47,7 @@ public struct NamespaceQuery: Sendable, Hashable {
         self.kinds = kinds
         self.task = task
         self.includeBindMounts = true
-        self.includeOpenFiles = true
+        self.includeOpenFiles = false
         self.includeAncestors = false
         self.resolveRelations = true
         self.resolveProcessDetails = true

@@ -119,6 +119,8 @@ struct ProcessScan {
         defer { if pidfd >= 0 { close(pidfd) } }
         let socketPrefix = Array("socket:[".utf8)
         while let entry = readdir(directory) {
+            // "." and "..": not links (a readlink each would fail with EINVAL).
+            if withName(of: entry, { $0[0] == 0x2E }) { continue }
             let count = withName(of: entry) { name in
                 link.withUnsafeMutableBytes {
                     readlinkat(directoryFD, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
