@@ -76,6 +76,7 @@ struct ProcessScan {
                 return count
             }
             guard length > 0 else { continue }
+            var readable = false
             for (kind, suffix, nameLength) in suffixes {
                 path.withUnsafeMutableBufferPointer { buffer in
                     _ = suffix.withUnsafeBufferPointer { bytes in
@@ -88,6 +89,7 @@ struct ProcessScan {
                     readlinkat(procFD, path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
                 }
                 guard count > 0, let inode = namespaceLinkInode(link[..<count], kindLength: nameLength) else { continue }
+                readable = true
                 if device == nil { device = nsfsDevice(procFD, path) }
                 guard let device else { continue }
                 let id = NamespaceID(device: device, inode: inode)
@@ -95,7 +97,8 @@ struct ProcessScan {
                 table.countProcess(pid, in: id, kind: kind)
                 if recordMembers { members.append(pid) }
             }
-            if readOpenFiles { readHeldNamespaces(of: pid, procFD: procFD) }
+            // Its fds need the same ptrace access as its namespaces: none readable, none to read.
+            if readOpenFiles && readable { readHeldNamespaces(of: pid, procFD: procFD) }
         }
     }
 
