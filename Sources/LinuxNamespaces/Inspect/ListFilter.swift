@@ -21,7 +21,18 @@ import Glibc
 public struct ListFilter: Sendable, Equatable, CustomStringConvertible {
     /// A comparison operator and its word spelling.
     public enum Comparison: String, Sendable, CaseIterable {
-        case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+        /// `==` or `eq`.
+        case equal = "=="
+        /// `!=` or `ne`.
+        case notEqual = "!="
+        /// `<` or `lt`.
+        case less = "<"
+        /// `<=` or `le`.
+        case lessOrEqual = "<="
+        /// `>` or `gt`.
+        case greater = ">"
+        /// `>=` or `ge`.
+        case greaterOrEqual = ">="
 
         /// The word spelling: `eq`, `ne`, `lt`, `le`, `gt`, `ge`.
         var word: String {
@@ -38,7 +49,14 @@ public struct ListFilter: Sendable, Equatable, CustomStringConvertible {
 
     /// The type of a column's values, which decides how it compares.
     public enum ValueType: Sendable, Equatable {
-        case string, number, float, boolean
+        /// Text, compared byte by byte (strcmp); lsns' default.
+        case string
+        /// An unsigned 64-bit integer: lsns' NS, NPROCS, PID, PPID, UID, PNS, ONS.
+        case number
+        /// A floating-point number.
+        case float
+        /// `true` or `false`; text reads as true when it is `1`, `true` or starts with `y`.
+        case boolean
     }
 
     indirect enum Node: Equatable, Sendable {
@@ -119,6 +137,7 @@ public struct ListFilterError: Error, Sendable, Equatable, CustomStringConvertib
     /// What is wrong and how to fix it.
     public var message: String
     init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
