@@ -26,6 +26,10 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
             swiftSettings: fuzzerSwift, linkerSettings: fuzzerLink),
         .executableTarget(
+            name: "fuzz-filter",
+            dependencies: ["FuzzSupport", .product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
+            swiftSettings: fuzzerSwift, linkerSettings: fuzzerLink),
+        .executableTarget(
             name: "fuzz-names",
             dependencies: ["FuzzSupport", .product(name: "LinuxNamespaces", package: "swift-linux-namespaces")],
             swiftSettings: fuzzerSwift, linkerSettings: fuzzerLink),

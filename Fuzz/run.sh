@@ -4,14 +4,14 @@
 #
 #   Fuzz/run.sh [SECONDS]
 #
-# Environment: TARGETS="fuzz-idmap fuzz-json-oci fuzz-names cli" picks what runs;
+# Environment: TARGETS="fuzz-idmap fuzz-json-oci fuzz-names fuzz-filter cli" picks what runs;
 # PARALLEL=2 runs two at a time; SWIFT names the swift driver; CLI_FUZZ_ARGS adds options
 # to cli-fuzz.py (e.g. --skip-known, --seed N).
 set -u
 cd "$(dirname "$0")"
 FUZZ_DIR=$(pwd)
 SECONDS_EACH=${1:-600}
-TARGETS=${TARGETS:-"fuzz-idmap fuzz-json-oci fuzz-names cli"}
+TARGETS=${TARGETS:-"fuzz-idmap fuzz-json-oci fuzz-names fuzz-filter cli"}
 PARALLEL=${PARALLEL:-1}
 SWIFT=${SWIFT:-$(command -v swift || echo /opt/swift/usr/bin/swift)}
 export SWIFT_BACKTRACE=enable=no   # the Swift crash handler and ASan get in each other's way

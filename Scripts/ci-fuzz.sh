@@ -6,7 +6,7 @@
 # 1. Fuzz/run.sh builds the libFuzzer targets (ASan + libFuzzer, release, in Fuzz/.build) and runs
 #    each for SECONDS from its seed corpus; any crash fails.
 # 2. Every input in Fuzz/crashes is replayed through its target (names start with the target's:
-#    idmap-, json-, oci-, names-, or run.sh's own <target>-crash-): it must pass now, but for the
+#    idmap-, json-, oci-, names-, filter-, or run.sh's own <target>-crash-): it must pass now, but for the
 #    findings left open on purpose (listed in `open` below, see Fuzz/README.md, Findings).
 # 3. The CLI fuzzer runs the debug nsbox for SECONDS (half as root, half as uid 65534), and the
 #    saved CLI reproducers (Fuzz/crashes/cli-*.sh) run against it.
@@ -17,7 +17,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 export SWIFT_BACKTRACE=enable=no   # the Swift crash handler and ASan get in each other's way
 seconds=${1:-30}
 
-TARGETS="fuzz-idmap fuzz-json-oci fuzz-names" Fuzz/run.sh "$seconds"
+TARGETS="fuzz-idmap fuzz-json-oci fuzz-names fuzz-filter" Fuzz/run.sh "$seconds"
 
 # Finding 3: SandboxCommand.environment is a [String: String], so NFC and NFD spellings of one
 # name become one variable; left as is.
@@ -29,6 +29,7 @@ for input in Fuzz/crashes/*; do
         fuzz-idmap-* | idmap-*) target=fuzz-idmap ;;
         fuzz-json-oci-* | json-* | oci-*) target=fuzz-json-oci ;;
         fuzz-names-* | names-*) target=fuzz-names ;;
+        fuzz-filter-* | filter-*) target=fuzz-filter ;;
         cli-*.sh) continue ;;
         *) echo "ci-fuzz: $input: no target for this name" >&2; failed=1; continue ;;
     esac

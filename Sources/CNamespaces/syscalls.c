@@ -41,6 +41,10 @@ int cn_pidfd_open(pid_t pid, unsigned int flags) {
     return (int)syscall(SYS_pidfd_open, pid, flags);
 }
 
+int cn_pidfd_getfd(int pidfd, int targetfd, unsigned int flags) {
+    return (int)syscall(SYS_pidfd_getfd, pidfd, targetfd, flags);
+}
+
 int cn_set_parent_death_signal(int sig) {
     return (int)syscall(SYS_prctl, (unsigned long)CN_PR_SET_PDEATHSIG, (unsigned long)sig, 0UL, 0UL, 0UL);
 }

@@ -1,38 +1,125 @@
-import LinuxNamespaces
+/// What `nsbox ls` prints, made the way libsmartcols prints lsns' tables: rows with cells and
+/// an optional parent row; aligned, raw (`-r`) or JSON (`-J`).
+struct ListTable {
+    /// One column: heading, JSON key, alignment, JSON number or string.
+    struct Column {
+        var heading: String
+        var rightAligned: Bool
+        var numeric: Bool
+        /// libsmartcols' width hint (lsns' whint): see `aligned`.
+        var widthHint: Int
+        var key: String { heading.lowercased() }
+    }
 
-/// How `nsbox ls` prints: an aligned table (optionally a tree), raw lines, or JSON.
-enum ListRendering {
-    /// The aligned table, or with `raw` one space between fields. `last` holds, per tree
-    /// level of the row, whether that node is the last of its siblings.
-    static func table(columns: [ListColumn], rows: [(last: [Bool], namespace: NamespaceInfo)], raw: Bool, headings: Bool) -> String {
-        var cells: [[String]] = []
-        if headings { cells.append(columns.map(\.rawValue)) }
-        for row in rows {
-            cells.append(columns.enumerated().map { index, column in
-                let value = column.value(of: row.namespace) ?? ""
-                if raw { return escaped(value) }
-                return index == 0 ? treePrefix(row.last) + value : value
-            })
+    /// A row: its cells (nil for empty) and the index of its parent row, which comes earlier.
+    struct Row {
+        var cells: [String?]
+        var parent: Int?
+    }
+
+    /// The JSON name of the table: `namespaces`.
+    var name: String
+    var columns: [Column]
+    var rows: [Row] = []
+    /// The column that draws the tree (`├─`); nil prints the rows flat, in order.
+    var treeColumn: Int?
+
+    /// The rows in printing order with, per row, whether it and each ancestor is the last of
+    /// its siblings: a tree depth first, else as added.
+    private func ordered() -> [(index: Int, last: [Bool])] {
+        guard treeColumn != nil else { return rows.indices.map { ($0, []) } }
+        var children = [[Int]](repeating: [], count: rows.count)
+        var roots: [Int] = []
+        for (index, row) in rows.enumerated() {
+            if let parent = row.parent { children[parent].append(index) } else { roots.append(index) }
         }
-        if raw { return cells.map { $0.joined(separator: " ") }.joined(separator: "\n") }
-        let isTree = rows.contains { !$0.last.isEmpty }
-        var widths = columns.map(\.rawValue.count)
-        for line in cells {
+        var result: [(index: Int, last: [Bool])] = []
+        func visit(_ index: Int, _ last: [Bool]) {
+            result.append((index, last))
+            for (position, child) in children[index].enumerated() {
+                visit(child, last + [position == children[index].count - 1])
+            }
+        }
+        for root in roots { visit(root, []) }
+        return result
+    }
+
+    /// The table as lsns prints it: aligned columns, a right-aligned column padded on the left,
+    /// the last one not padded; a multi-line cell (NSFS) continues on lines of its own.
+    func aligned(headings: Bool) -> String {
+        var lines: [[String]] = []
+        if headings { lines.append(columns.map(\.heading)) }
+        for (index, last) in ordered() {
+            var cells = rows[index].cells.map { $0 ?? "" }
+            if let tree = treeColumn { cells[tree] = Self.treePrefix(last) + cells[tree] }
+            let split = cells.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+            let height = split.map(\.count).max() ?? 1
+            for line in 0..<height { lines.append(split.map { line < $0.count ? $0[line] : "" }) }
+        }
+        // libsmartcols (master): the widest cell; the heading's width (1 without headings) when
+        // that is not wider; else the width hint when that is wider.
+        var widths = columns.map { _ in 0 }
+        for line in lines.dropFirst(headings ? 1 : 0) {
             for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) }
         }
-        return cells.map { line in
+        for (index, column) in columns.enumerated() {
+            let minimum = headings ? column.heading.count : 1
+            if widths[index] <= minimum {
+                widths[index] = minimum
+            } else if widths[index] < column.widthHint {
+                widths[index] = column.widthHint
+            }
+        }
+        return lines.map { line in
             var fields: [String] = []
             for (index, cell) in line.enumerated() {
                 let pad = String(repeating: " ", count: widths[index] - cell.count)
-                let rightAligned = columns[index].isNumeric && !(index == 0 && isTree)
-                if rightAligned {
-                    fields.append(pad + cell)
-                } else {
-                    fields.append(index == line.count - 1 ? cell : cell + pad)
-                }
+                let right = columns[index].rightAligned && index != treeColumn
+                fields.append(right ? pad + cell : index == line.count - 1 ? cell : cell + pad)
             }
-            return fields.joined(separator: " ")
+            var text = fields.joined(separator: " ")
+            while text.last == " " { text.removeLast() }
+            return text
         }.joined(separator: "\n")
+    }
+
+    /// `-r`: one space between cells, each escaped; a multi-line cell joined with commas.
+    func raw(headings: Bool) -> String {
+        var lines: [String] = []
+        if headings { lines.append(columns.map(\.heading).joined(separator: " ")) }
+        for (index, last) in ordered() {
+            var cells = rows[index].cells.map { $0 ?? "" }
+            if let tree = treeColumn { cells[tree] = Self.treePrefix(last) + cells[tree] }
+            lines.append(cells.map(Self.escaped).joined(separator: " "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `-J`: libsmartcols' layout (three spaces a level, `},{` between objects), children
+    /// nested under `children` when the table is a tree; an empty cell is null.
+    func json() -> String {
+        func indent(_ level: Int) -> String { String(repeating: "   ", count: level) }
+        var children = [[Int]](repeating: [], count: rows.count)
+        var roots: [Int] = []
+        for (index, row) in rows.enumerated() {
+            if treeColumn != nil, let parent = row.parent { children[parent].append(index) } else { roots.append(index) }
+        }
+        func array(_ items: [Int], level: Int) -> String {
+            guard !items.isEmpty else { return "" }
+            return indent(level) + items.map { object($0, level: level) }.joined(separator: ",") + "\n"
+        }
+        func object(_ index: Int, level: Int) -> String {
+            var fields = columns.enumerated().map { column, info -> String in
+                let value = rows[index].cells[column].flatMap { $0.isEmpty ? nil : $0 }
+                let rendered = value.map { info.numeric ? $0 : jsonString($0) } ?? "null"
+                return indent(level + 1) + jsonString(info.key) + ": " + rendered
+            }
+            if !children[index].isEmpty {
+                fields.append(indent(level + 1) + "\"children\": [\n" + array(children[index], level: level + 2) + indent(level + 1) + "]")
+            }
+            return "{\n" + fields.joined(separator: ",\n") + "\n" + indent(level) + "}"
+        }
+        return "{\n" + indent(1) + jsonString(name) + ": [\n" + array(roots, level: 2) + indent(1) + "]\n}"
     }
 
     /// `├─`, `└─` and `│ ` before a tree node.
@@ -53,22 +140,5 @@ enum ListRendering {
             }
         }
         return result
-    }
-
-    /// `{"namespaces": [...]}`, nested under `children` when a tree is given.
-    static func json(columns: [ListColumn], tree: NamespaceTree?, flat: [NamespaceInfo]) -> String {
-        func object(_ namespace: NamespaceInfo) -> String {
-            var fields = columns.map { column -> (String, String) in
-                guard let value = column.value(of: namespace) else { return (column.key, "null") }
-                return (column.key, column.isNumeric ? value : jsonString(value))
-            }
-            if let tree {
-                let children = tree.children(of: namespace.id).filter { $0.id != namespace.id }
-                if !children.isEmpty { fields.append(("children", "[" + children.map(object).joined(separator: ", ") + "]")) }
-            }
-            return jsonObject(fields)
-        }
-        let top = tree?.roots ?? flat
-        return "{\"namespaces\": [" + top.map(object).joined(separator: ",\n") + "]}"
     }
 }

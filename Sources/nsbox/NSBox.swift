@@ -45,6 +45,7 @@ struct NSBox: ParsableCommand {
         if arguments.first == "run" || arguments == ["help", "run"] {
             reportingFailures { try Run.execute(arguments.first == "run" ? arguments.dropFirst() : ["--help"]) }
         }
+        if arguments.first == "ls" { arguments = ["ls"] + List.normalized(arguments.dropFirst()) }
         // The common forms of id and ls skip argument-parser: see FastList.
         if getenv("NSBOX_FULL_PARSER") == nil {
             if arguments.first == "id", let (target, json, kinds) = FastIdentify.parse(arguments.dropFirst()) {

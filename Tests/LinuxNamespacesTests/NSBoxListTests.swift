@@ -52,7 +52,17 @@ import Testing
         #expect(netLine > userLine)
         #expect(lines[netLine].contains("─\(net)"), "\(lines[netLine])")
         let treeJSON = try NSBox.run("ls", "--json", "--tree=owner", "-o", "NS,TYPE")
-        #expect(treeJSON.stdout.contains("\"children\": [{\"ns\": \(net), \"type\": \"net\"}"), "\(treeJSON.stdout)")
+        // In JSON the net namespace is among the children of its owner.
+        func find(_ inode: UInt64, in objects: [[String: Any]]) -> [String: Any]? {
+            for object in objects {
+                if (object["ns"] as? NSNumber)?.uint64Value == inode { return object }
+                if let found = find(inode, in: object["children"] as? [[String: Any]] ?? []) { return found }
+            }
+            return nil
+        }
+        let treeObjects = try JSONSerialization.jsonObject(with: Data(treeJSON.stdout.utf8)) as? [String: [[String: Any]]]
+        let owner = find(user, in: treeObjects?["namespaces"] ?? [])
+        #expect(find(net, in: owner?["children"] as? [[String: Any]] ?? []) != nil, "\(treeJSON.stdout)")
     }
 
     @Test func rawEscapesLikeLsnsAndPersistentNamespacesAreListed() throws {

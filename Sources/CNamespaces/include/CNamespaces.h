@@ -74,6 +74,8 @@ int cn_setns(int fd, int nstype);
 int cn_unshare(int flags);
 pid_t cn_clone3(struct cn_clone_args *args, size_t size);
 int cn_pidfd_open(pid_t pid, unsigned int flags);
+/// pidfd_getfd(2): a copy of another process's fd (lsns reads a socket's netns through it).
+int cn_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 int cn_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
 int cn_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int cn_pivot_root(const char *new_root, const char *put_old);

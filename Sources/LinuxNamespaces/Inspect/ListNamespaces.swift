@@ -9,8 +9,9 @@ import Glibc
 /// 2. namespaces bind-mounted on files (`query.includeBindMounts`): the `nsfs` entries of
 ///    `/proc/self/mountinfo`, as `lsns` and `ip netns` see them; their process count is 0.
 /// 3. namespaces that only open files keep (`query.includeOpenFiles`): `/proc/PID/fd/N` links
-///    that read `KIND:[INODE]`.
-/// 4. owners and parents nothing else holds (`query.includeAncestors`).
+///    that read `KIND:[INODE]`, and network namespaces only a socket keeps (SIOCGSKNS).
+/// 4. owners and parents nothing else holds: always for the namespaces no process is in (as
+///    `lsns`), for all with `query.includeAncestors`.
 ///
 /// Parents and owners are asked once per namespace, never per process, and process details
 /// are read once per distinct lowest process: the cost grows with the number of processes
@@ -44,14 +45,32 @@ public func listNamespaces(_ query: NamespaceQuery = NamespaceQuery()) throws(Na
         }
         table.noteMount(mount.mountPoint, of: mount.id)
     }
+    // Namespaces only a socket holds have no path: they are asked through the descriptor
+    // SIOCGSKNS gave, kept open until the end.
+    var descriptors: [NamespaceID: Int32] = [:]
+    defer { for fd in descriptors.values { close(fd) } }
     for held in scan.held {
-        table.insert(NamespaceInfo(
-            kind: held.kind, id: held.id, path: "/proc/\(held.pid)/fd/\(held.fd)", origin: .openFile))
+        if let descriptor = held.descriptor {
+            if table.contains(held.id) || descriptors[held.id] != nil {
+                close(descriptor)
+                continue
+            }
+            descriptors[held.id] = descriptor
+            table.insert(NamespaceInfo(kind: held.kind, id: held.id, origin: .socket))
+        } else {
+            table.insert(NamespaceInfo(
+                kind: held.kind, id: held.id, path: "/proc/\(held.pid)/fd/\(held.fd)", origin: .openFile))
+        }
     }
-    if query.resolveRelations {
-        resolveRelations(in: &table, addingAncestors: query.includeAncestors)
+    if query.resolveRelations || table.entries.contains(where: { $0.processCount == 0 }) {
+        resolveRelations(
+            in: &table, addingAncestors: query.includeAncestors, kinds: query.kinds, descriptors: descriptors,
+            onlyUnheld: !query.resolveRelations)
     }
     if query.resolveProcessDetails { resolveProcessDetails(in: &table) }
+    if query.resolveNetworkIDs && query.kinds.contains(.network) {
+        resolveNetworkIDs(in: &table, descriptors: descriptors)
+    }
     return table.entries.sorted { $0.id < $1.id }
 }
 

@@ -18,6 +18,9 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
         /// No process is in it and nothing mounts it; a process holds it open
         /// (`/proc/PID/fd/N`).
         case openFile
+        /// No process is in it, nothing mounts it or holds it open as a file; a socket a
+        /// process holds belongs to it (a network namespace, found with SIOCGSKNS).
+        case socket
         /// Nothing visible holds it; it is the owner or parent of a namespace that was listed.
         case relation
     }
@@ -44,7 +47,8 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
     public var command: String?
     /// A path that names this namespace and can be opened: `/proc/PID/ns/KIND` while a process
     /// is in it, else its first bind mount, else `/proc/PID/fd/N` of a process holding it open;
-    /// nil when nothing visible holds it (`origin == .relation`). The PATH column.
+    /// nil when nothing visible holds it (`origin == .relation`) or only a socket does. The
+    /// PATH column.
     public var path: String?
     /// The paths this namespace is bind-mounted on, as `/proc/self/mountinfo` lists them: the
     /// NSFS column.
@@ -56,6 +60,10 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
     /// The user namespace that owns this one (for a user namespace, its parent); nil when it is
     /// outside the caller's reach. The ONS column.
     public var ownerID: NamespaceID?
+    /// The id the network subsystem gives this network namespace as seen from the caller's
+    /// (RTM_GETNSID, what `ip netns list-id` shows): -1 when none is assigned, nil for the
+    /// other kinds or when it could not be asked. The NETNSID column.
+    public var networkID: Int32?
     /// How the listing found it.
     public var origin: Origin
 
@@ -64,7 +72,8 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
         kind: NamespaceKind, id: NamespaceID, processCount: Int = 0, pid: ProcessID? = nil,
         parentPID: ProcessID? = nil, uid: uid_t? = nil, userName: String? = nil,
         command: String? = nil, path: String? = nil, mountPoints: [String] = [],
-        parentID: NamespaceID? = nil, ownerID: NamespaceID? = nil, origin: Origin = .process
+        parentID: NamespaceID? = nil, ownerID: NamespaceID? = nil, networkID: Int32? = nil,
+        origin: Origin = .process
     ) {
         self.kind = kind
         self.id = id
@@ -78,6 +87,7 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
         self.mountPoints = mountPoints
         self.parentID = parentID
         self.ownerID = ownerID
+        self.networkID = networkID
         self.origin = origin
     }
 }

@@ -22,9 +22,11 @@ public struct NamespaceQuery: Sendable, Hashable {
     /// Whether to list namespaces no process is in but that are bind-mounted on a file
     /// (persistent namespaces, `nsfs` entries of `/proc/self/mountinfo`). Default: true.
     public var includeBindMounts: Bool
-    /// Whether to list namespaces that only an open file descriptor keeps alive, found by
-    /// reading every process's `/proc/PID/fd` links. Default: false, as it reads one link per
-    /// open file of the system.
+    /// Whether to list namespaces that only an open file descriptor or a socket keeps alive,
+    /// found by reading every process's `/proc/PID/fd` links (a socket's namespace is asked
+    /// with SIOCGSKNS on a copy of it, which needs ptrace access to its process). Default: false,
+    /// as it reads one link per open file of the system (`nsbox ls` turns it on, as lsns master
+    /// scans them; util-linux 2.38 does not).
     public var includeOpenFiles: Bool
     /// Whether to add the owners and parents of listed namespaces that nothing visible holds,
     /// so that an ownership tree has no gaps (`lsns --tree`). Needs `resolveRelations`.
@@ -36,6 +38,9 @@ public struct NamespaceQuery: Sendable, Hashable {
     /// Whether to read the parent pid, uid, user name and command of each namespace's lowest
     /// process. Default: true.
     public var resolveProcessDetails: Bool
+    /// Whether to ask the id the network subsystem gives each network namespace
+    /// (`NamespaceInfo.networkID`, over a netlink route socket). Default: true.
+    public var resolveNetworkIDs: Bool
 
     /// A query for the namespaces of `kinds`, of every process or only of `task`.
     public init(kinds: NamespaceSet = .all, task: ProcessID? = nil) {
@@ -46,5 +51,6 @@ public struct NamespaceQuery: Sendable, Hashable {
         self.includeAncestors = false
         self.resolveRelations = true
         self.resolveProcessDetails = true
+        self.resolveNetworkIDs = true
     }
 }

@@ -8,11 +8,20 @@ import SystemPackage
 /// An owner or parent outside the caller's reach (EPERM) stays nil, as does everything about a
 /// namespace whose holder vanished before it could be opened.
 ///
-/// With `addingAncestors`, owners and parents not in the table are added (origin `.relation`)
-/// and asked in turn, through the descriptor the kernel just gave, so that nothing is opened
-/// twice.
-func resolveRelations(in table: inout NamespaceTable, addingAncestors: Bool) {
+/// Owners and parents not in the table are added (origin `.relation`) and asked in turn,
+/// through the descriptor the kernel just gave, so that nothing is opened twice: those of
+/// namespaces no process is in always (as `lsns`), those of all with `addingAncestors`.
+/// Those added for namespaces no process is in are of `kinds` only. `descriptors` holds
+/// namespaces that have no path (only a socket holds them); with `onlyUnheld` only namespaces
+/// no process is in are asked.
+func resolveRelations(
+    in table: inout NamespaceTable, addingAncestors: Bool, kinds: NamespaceSet = .all,
+    descriptors: [NamespaceID: Int32] = [:], onlyUnheld: Bool = false
+) {
     var resolver = RelationResolver(table: table, addingAncestors: addingAncestors)
+    resolver.kinds = kinds
+    resolver.descriptors = descriptors
+    resolver.onlyUnheld = onlyUnheld
     table = resolver.run()
 }
 
@@ -26,6 +35,12 @@ private struct RelationResolver {
     var openUsers: [NamespaceID: Int32] = [:]
     /// At most this many are held, whatever the number of user namespaces.
     let openUsersLimit = 64
+    /// Open descriptors of namespaces without a path; owned by the caller.
+    var descriptors: [NamespaceID: Int32] = [:]
+    /// Whether to visit only namespaces no process is in.
+    var onlyUnheld = false
+    /// The kinds listed: ancestors of namespaces no process is in are added only of these.
+    var kinds: NamespaceSet = .all
 
     init(table: NamespaceTable, addingAncestors: Bool) {
         self.table = table
@@ -44,7 +59,13 @@ private struct RelationResolver {
 
     /// Opens the namespace at `position` by its path and relates it.
     private mutating func visit(_ position: Int) {
-        guard let path = table.entries[position].path else { return }
+        let entry = table.entries[position]
+        if onlyUnheld && entry.processCount > 0 { return }
+        if let descriptor = descriptors[entry.id] {
+            relate(position, open: descriptor)
+            return
+        }
+        guard let path = entry.path else { return }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         relate(position, open: fd)
@@ -66,7 +87,7 @@ private struct RelationResolver {
                 $0.ownerID = owner
                 if entry.kind == .user { $0.parentID = owner }
             }
-            ancestor(.user, owner, open: ownerFD)
+            ancestor(.user, owner, open: ownerFD, of: entry)
             if !keep(ownerFD, as: owner) { close(ownerFD) }
         } else if ownerFD >= 0 {
             close(ownerFD)
@@ -77,13 +98,14 @@ private struct RelationResolver {
         defer { close(parentFD) }
         if let parent = try? NamespaceID(fileDescriptor: FileDescriptor(rawValue: parentFD)) {
             table.update(position) { $0.parentID = parent }
-            ancestor(.pid, parent, open: parentFD)
+            ancestor(.pid, parent, open: parentFD, of: entry)
         }
     }
 
-    /// Adds and relates the namespace `id`, open as `fd`, when ancestors are wanted and it is new.
-    private mutating func ancestor(_ kind: NamespaceKind, _ id: NamespaceID, open fd: Int32) {
-        guard addingAncestors, !table.contains(id) else { return }
+    /// Adds and relates the namespace `id`, open as `fd`, an ancestor of `child`, when
+    /// ancestors are wanted (or no process is in `child`) and it is new.
+    private mutating func ancestor(_ kind: NamespaceKind, _ id: NamespaceID, open fd: Int32, of child: NamespaceInfo) {
+        guard addingAncestors || (child.processCount == 0 && kinds.contains(kind)), !table.contains(id) else { return }
         let position = table.insert(NamespaceInfo(kind: kind, id: id, origin: .relation))
         relate(position, open: fd)
     }

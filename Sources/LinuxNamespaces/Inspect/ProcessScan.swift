@@ -1,14 +1,20 @@
+import CNamespaces
 import Glibc
 import SystemPackage
 
 /// A namespace a process holds open: the kind read from the link text of `/proc/PID/fd/N`
-/// (`net:[4026532290]`), the id from stat(2) of the same link.
+/// (`net:[4026532290]`), the id from stat(2) of the same link; or the network namespace of a
+/// socket it holds, then with `descriptor` open on that namespace.
 struct HeldNamespace {
     var kind: NamespaceKind
     var id: NamespaceID
     var pid: pid_t
     var fd: Int32
+    var descriptor: Int32?
 }
+
+/// SIOCGSKNS (linux/sockios.h): an fd of the network namespace a socket belongs to.
+private let socketNamespaceRequest: UInt = 0x894C
 
 /// One pass over `/proc/[0-9]*`: which namespaces of the chosen kinds each process is in, and
 /// optionally which namespaces its open files are.
@@ -22,13 +28,19 @@ struct ProcessScan {
     var kinds: [NamespaceKind]
     /// When set, only these namespaces are kept (the namespaces of one task).
     var wanted: Set<NamespaceID>?
-    /// Whether to read `/proc/PID/fd` links too.
+    /// Whether to read `/proc/PID/fd` links too (namespace files and sockets).
     var readOpenFiles: Bool
+    /// Whether to note every process counted (`members`).
+    var recordMembers = false
 
     /// The namespaces processes are in.
     private(set) var table = NamespaceTable()
     /// Namespaces held by open files, in the order found, duplicates included.
     private(set) var held: [HeldNamespace] = []
+    /// With `recordMembers`, every process counted, in /proc order.
+    private(set) var members: [pid_t] = []
+    /// Sockets whose namespace was asked already (a socket is often shared after fork).
+    private var socketsSeen = Set<UInt64>()
 
     init(kinds: [NamespaceKind], wanted: Set<NamespaceID>?, readOpenFiles: Bool) {
         self.kinds = kinds
@@ -64,6 +76,7 @@ struct ProcessScan {
                 return count
             }
             guard length > 0 else { continue }
+            var readable = false
             for (kind, suffix, nameLength) in suffixes {
                 path.withUnsafeMutableBufferPointer { buffer in
                     _ = suffix.withUnsafeBufferPointer { bytes in
@@ -76,13 +89,16 @@ struct ProcessScan {
                     readlinkat(procFD, path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
                 }
                 guard count > 0, let inode = namespaceLinkInode(link[..<count], kindLength: nameLength) else { continue }
+                readable = true
                 if device == nil { device = nsfsDevice(procFD, path) }
                 guard let device else { continue }
                 let id = NamespaceID(device: device, inode: inode)
                 if let wanted, !wanted.contains(id) { continue }
                 table.countProcess(pid, in: id, kind: kind)
+                if recordMembers { members.append(pid) }
             }
-            if readOpenFiles { readHeldNamespaces(of: pid, procFD: procFD) }
+            // Its fds need the same ptrace access as its namespaces: none readable, none to read.
+            if readOpenFiles && readable { readHeldNamespaces(of: pid, procFD: procFD) }
         }
     }
 
@@ -102,13 +118,26 @@ struct ProcessScan {
         defer { closedir(directory) }
         var link = [UInt8](repeating: 0, count: 64)
         var info = stat()
+        var pidfd: Int32 = -1
+        defer { if pidfd >= 0 { close(pidfd) } }
+        let socketPrefix = Array("socket:[".utf8)
         while let entry = readdir(directory) {
+            // "." and "..": not links (a readlink each would fail with EINVAL).
+            if withName(of: entry, { $0[0] == 0x2E }) { continue }
             let count = withName(of: entry) { name in
                 link.withUnsafeMutableBytes {
                     readlinkat(directoryFD, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
                 }
             }
-            // Only nsfs links read KIND:[INODE]; sockets, pipes and files fail this quickly.
+            if count > socketPrefix.count, count < link.count, link.starts(with: socketPrefix), kinds.contains(.network),
+                let inode = UInt64(String(decoding: link[socketPrefix.count..<(count - 1)], as: UTF8.self)),
+                socketsSeen.insert(inode).inserted, let fd = withName(of: entry, { Int32(String(cString: $0)) })
+            {
+                if pidfd < 0 { pidfd = cn_pidfd_open(pid, 0) }
+                if pidfd >= 0 { readSocketNamespace(of: pid, fd: fd, pidfd: pidfd) }
+                continue
+            }
+            // Only nsfs links read KIND:[INODE]; pipes and files fail this quickly.
             guard count > 0, count < link.count,
                 let (kind, _) = parseNamespaceLink(link[..<count]), kinds.contains(kind),
                 withName(of: entry, { fstatat(directoryFD, $0, &info, 0) }) == 0,
@@ -118,6 +147,28 @@ struct ProcessScan {
             if let wanted, !wanted.contains(id) { continue }
             held.append(HeldNamespace(kind: kind, id: id, pid: pid, fd: fd))
         }
+    }
+
+    /// Notes the network namespace of socket `fd` of `pid` when no process seen so far is in
+    /// it: a copy of the socket (pidfd_getfd(2), which needs ptrace access to `pid`), then
+    /// SIOCGSKNS. Failures only mean less is listed, as in `lsns`.
+    private mutating func readSocketNamespace(of pid: pid_t, fd: Int32, pidfd: Int32) {
+        let socket = cn_pidfd_getfd(pidfd, fd, 0)
+        guard socket >= 0 else { return }
+        defer { close(socket) }
+        let namespace = cn_ioctl_none(socket, socketNamespaceRequest)
+        guard namespace >= 0 else { return }
+        var info = stat()
+        guard fstat(namespace, &info) == 0 else {
+            close(namespace)
+            return
+        }
+        let id = NamespaceID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        if table.contains(id) || held.contains(where: { $0.id == id }) || !(wanted?.contains(id) ?? true) {
+            close(namespace)
+            return
+        }
+        held.append(HeldNamespace(kind: .network, id: id, pid: pid, fd: fd, descriptor: namespace))
     }
 }
 
