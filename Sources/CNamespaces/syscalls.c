@@ -111,7 +111,6 @@ pid_t cn_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
 int cn_ioctl_none(int fd, unsigned long request) { return ioctl(fd, request); }
 
-int cn_pidfd_getfd(int pidfd, int fd) { return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0); }
 
 int cn_ns_get_owner_uid(int fd, uid_t *uid) { return ioctl(fd, CN_NS_GET_OWNER_UID, uid); }
 

@@ -85,7 +85,7 @@ extension EnterOptions {
         let pidfd = cn_pidfd_open(pid.rawValue, 0)
         guard pidfd >= 0 else { throw Failure(message: "failed to pidfd_open() for \(pid): \(lastError())") }
         defer { close(pidfd) }
-        let socket = cn_pidfd_getfd(pidfd, fd)
+        let socket = cn_pidfd_getfd(pidfd, fd, 0)
         guard socket >= 0 else {
             let errno = Errno(rawValue: Glibc.errno)
             throw Failure(message: "pidfd_getfd(\(pid), \(fd)): \(errno.symbolicDescription)"

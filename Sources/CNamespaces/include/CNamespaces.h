@@ -84,8 +84,6 @@ pid_t cn_gettid(void);
 int cn_set_parent_death_signal(int sig);
 /// ioctl(2) with no argument, as the NS_GET_* requests take.
 int cn_ioctl_none(int fd, unsigned long request);
-/// pidfd_getfd(2): a copy (close-on-exec) of process pidfd's descriptor fd.
-int cn_pidfd_getfd(int pidfd, int fd);
 /// SIOCGSKNS: ioctl on a socket that opens its network namespace.
 static const unsigned long CN_SIOCGSKNS = 0x894C;
 /// NS_GET_OWNER_UID: the owner uid of a user namespace fd, into *uid.
