@@ -92,6 +92,11 @@ extension RunOptions {
             },
             value(["unsetenv"], nil, "VAR", "Remove VAR from the command's environment.") { $0.unsetenv.append($1) },
             flag(["clearenv"], "Start the command's environment empty.") { $0.clearenv = true },
+            flag(["clear-env"], "Do not pass the caller's environment on (unshare's spelling of --clearenv).") { $0.clearenv = true },
+            value(["whitelist-env"], nil, "LIST", "Pass on only the caller's variables named in LIST (comma-separated).") {
+                $0.clearenv = true
+                $0.keptEnvironment += $1.split(separator: ",").map(String.init)
+            },
             value(["seccomp"], nil, "FD", "Load the compiled BPF program read from FD as the command's seccomp filter (with --no-new-privs).") {
                 $0.seccompFD = try number($1, option: "--seccomp")
             },

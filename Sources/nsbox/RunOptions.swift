@@ -43,6 +43,8 @@ struct RunOptions: Equatable, NamespaceFlags {
     var disableUserns = false
     var setenvPairs: [String] = [], unsetenv: [String] = []
     var clearenv = false
+    /// unshare's --whitelist-env: the caller's variables kept when the environment is cleared.
+    var keptEnvironment: [String] = []
     /// --seccomp FD: the fd a compiled BPF program is read from.
     var seccompFD: Int32?
     /// --keep-caps: every capability stays, raised as ambient so that a non-root uid keeps it.
@@ -205,18 +207,20 @@ struct RunOptions: Equatable, NamespaceFlags {
         return result
     }
 
-    /// The command's environment after --clearenv, --unsetenv and --setenv (in that order);
+    /// The command's environment after --clearenv (or --clear-env, --whitelist-env), --unsetenv
+    /// and --setenv (in that order);
     /// nil when none was given (the caller's, as it is).
     func environment() throws -> [String: String]? {
         guard clearenv || !unsetenv.isEmpty || !setenvPairs.isEmpty else { return nil }
         var result: [String: String] = [:]
-        if !clearenv {
-            var entry = environ
-            while let pointer = entry.pointee {
-                let text = String(cString: pointer)
-                if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
-                entry += 1
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                let name = String(text[..<equals])
+                if !clearenv || keptEnvironment.contains(name) { result[name] = String(text[text.index(after: equals)...]) }
             }
+            entry += 1
         }
         for name in unsetenv { result[name] = nil }
         for (name, value) in try pairs(setenvPairs, "--setenv") { result[name] = value }
