@@ -137,6 +137,22 @@ struct ProcessScan {
                 if pidfd >= 0 { readSocketNamespace(of: pid, fd: fd, pidfd: pidfd) }
                 continue
             }
+            // A namespace file opened by a path (a bind mount such as /run/netns/NAME, or "/" once
+            // that is unmounted) links to the path: nsfs's device tells it, NS_GET_NSTYPE its kind.
+            if count > 0, link[0] == 0x2F, let nsfs = table.nsfsDevice,
+                withName(of: entry, { fstatat(directoryFD, $0, &info, 0) }) == 0, UInt64(info.st_dev) == nsfs,
+                let fd = withName(of: entry, { Int32(String(cString: $0)) })
+            {
+                let id = NamespaceID(device: nsfs, inode: UInt64(info.st_ino))
+                let opened = withName(of: entry) { openat(directoryFD, $0, O_RDONLY | O_CLOEXEC) }
+                guard opened >= 0 else { continue }
+                let flag = cn_ioctl_none(opened, CN_NS_GET_NSTYPE)
+                close(opened)
+                if let kind = NamespaceKind(cloneFlag: flag), kinds.contains(kind), wanted?.contains(id) ?? true {
+                    held.append(HeldNamespace(kind: kind, id: id, pid: pid, fd: fd))
+                }
+                continue
+            }
             // Only nsfs links read KIND:[INODE]; pipes and files fail this quickly.
             guard count > 0, count < link.count,
                 let (kind, _) = parseNamespaceLink(link[..<count]), kinds.contains(kind),
