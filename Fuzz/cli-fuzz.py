@@ -20,6 +20,7 @@ mounts reach the host) and named namespaces (which write /run) are never used; `
     python3 cli-fuzz.py --nsbox ../.build-fuzz/release/nsbox --seconds 600
 """
 import argparse
+import json
 import ctypes
 import os
 import random
@@ -339,6 +340,16 @@ def classify_stderr(stderr):
         lines.pop()
     if len(lines) == 1 and lines[0].startswith("nsbox: "):
         return "one-line"
+    # --json: the failure as one JSON object, {"error": MESSAGE, "exitCode": STATUS} (README).
+    if len(lines) == 1 and lines[0].startswith("{"):
+        try:
+            obj = json.loads(lines[0])
+        except ValueError:
+            return "bad"
+        if isinstance(obj, dict) and set(obj) == {"error", "exitCode"} and isinstance(obj["error"], str) \
+                and isinstance(obj["exitCode"], int):
+            return "one-line"
+        return "bad"
     if lines and lines[0].startswith("Error: "):
         return "usage" if len(lines) > 1 else "one-line-usage"
     if lines and lines[0].startswith("nsbox: ") and len(lines) > 1:
