@@ -134,9 +134,13 @@ import Testing
                 // Widths follow libsmartcols master: a column whose cells are no wider than its
                 // heading (1 without headings) keeps that width, where 2.38 widens it to the
                 // column's width hint (PPID with 4-digit pids, -n, -T). Blanks are collapsed
-                // outside JSON, so the cells and their order are compared, not the padding.
+                // outside JSON (3-digit pids shift them too), so the cells and their order are
+                // compared, not the padding.
                 let blanks = !arguments.contains("-J")
-                let collapse = { (text: String) in blanks ? text.replacingOccurrences(of: " +", with: " ", options: .regularExpression) : text }
+                let collapse = { (text: String) in
+                    blanks ? text.replacingOccurrences(of: "(?m)^ +| +$", with: "", options: .regularExpression)
+                        .replacingOccurrences(of: " +", with: " ", options: .regularExpression) : text
+                }
                 #expect(collapse(ours.stdout) == collapse(theirs.stdout) && ours.status == 0,
                     "\(prefix) \(arguments):\n\(ours.stdout)\(ours.stderr)---\n\(theirs.stdout)")
             }
