@@ -53,6 +53,9 @@ thread)
         --skip 'CreatePidNamespaceTests'
         --skip 'SandboxIOTests'
     )
+    export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}suppressions=$PWD/Scripts/tsan-suppressions.txt"
+    skip+=(
+    )
     ;;
 *)
     echo "usage: $0 address|thread" >&2
