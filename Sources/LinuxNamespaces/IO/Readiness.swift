@@ -1,7 +1,6 @@
 import CNamespaces
 import Glibc
 import SystemPackage
-import Synchronization
 
 /// One epoll thread for the whole process: a task that must wait until a pidfd or a pipe is
 /// ready registers the fd here and suspends, instead of blocking a thread of its own.
@@ -40,7 +39,7 @@ final class Readiness: Sendable {
         var startFailure: Int32 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private init() {}
 

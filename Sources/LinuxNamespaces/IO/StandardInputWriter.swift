@@ -1,13 +1,11 @@
-import Synchronization
-
 /// Writes to the command's standard input in the closure form of `Sandbox.run` (with
 /// `input: .inputWriter`). Each write returns once the pipe took every byte, waiting for room
 /// without blocking a thread; `finish()` closes the pipe so the command sees end of file.
 /// `run` finishes it when the closure returns. Valid only inside the closure.
 public final class StandardInputWriter: Sendable {
-    private let pipe: Mutex<PipeEnd?>
+    private let pipe: Locked<PipeEnd?>
 
-    init(_ pipe: PipeEnd?) { self.pipe = Mutex(pipe) }
+    init(_ pipe: PipeEnd?) { self.pipe = Locked(pipe) }
 
     /// Writes `bytes`; returns how many were written (all of them).
     /// - Throws: `SandboxError` (`.io`): EPIPE once the command closed its standard input,
