@@ -3,7 +3,7 @@
 # drop to uid 65534 themselves). Exits non-zero on any failure or sanitizer report.
 #
 #   Scripts/ci-sanitizers.sh address     # AddressSanitizer, in .build-asan: all but three tests
-#   Scripts/ci-sanitizers.sh thread      # ThreadSanitizer, in .build-tsan: all but eleven tests and three suites
+#   Scripts/ci-sanitizers.sh thread      # ThreadSanitizer, in .build-tsan: all but eleven tests and two suites
 #
 # nsbox, nsprobe and the other helpers the tests run are built with the same sanitizer.
 set -euo pipefail
@@ -47,14 +47,9 @@ thread)
         --skip 'ReliabilityTests/everythingWorksWithoutClone3CloseRangePidfdOpenOpenTreeAndMountSetattr'
         --skip 'ReliabilityTests/anInjectedFailureAtEachStepIsNamedAndLeavesNothing'
         # apply() and the pid-namespace form refuse a multithreaded caller, and TSan's thread
-        # makes nsprobe one. SandboxIOTests: TSan reports a race in IO/Readiness.swift's wait
-        # (open: a real race or the Mutex false report noted in README; see the stop-20 note).
+        # makes nsprobe one.
         --skip 'InPlaceSandboxTests'
         --skip 'CreatePidNamespaceTests'
-        --skip 'SandboxIOTests'
-    )
-    export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}suppressions=$PWD/Scripts/tsan-suppressions.txt"
-    skip+=(
     )
     ;;
 *)
