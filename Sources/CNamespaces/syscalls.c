@@ -45,6 +45,10 @@ int cn_pidfd_getfd(int pidfd, int targetfd, unsigned int flags) {
     return (int)syscall(SYS_pidfd_getfd, pidfd, targetfd, flags);
 }
 
+long cn_getdents64(int fd, void *buffer, size_t size) {
+    return syscall(SYS_getdents64, fd, buffer, size);
+}
+
 int cn_set_parent_death_signal(int sig) {
     return (int)syscall(SYS_prctl, (unsigned long)CN_PR_SET_PDEATHSIG, (unsigned long)sig, 0UL, 0UL, 0UL);
 }

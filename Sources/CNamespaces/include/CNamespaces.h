@@ -77,6 +77,9 @@ int cn_pidfd_open(pid_t pid, unsigned int flags);
 /// pidfd_getfd(2): a copy of another process's fd (lsns reads a socket's netns through it).
 int cn_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 int cn_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+/// getdents64(2): directory entries of `fd` into `buffer` (struct linux_dirent64 records);
+/// the byte count, 0 at the end, -1 with errno on failure.
+long cn_getdents64(int fd, void *buffer, size_t size);
 int cn_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int cn_pivot_root(const char *new_root, const char *put_old);
 pid_t cn_gettid(void);
