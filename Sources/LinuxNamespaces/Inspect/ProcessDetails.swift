@@ -7,14 +7,14 @@ struct ProcessDetails {
     var command: String?
 
     /// Reads `/proc/PID` (its owner is the uid, as `lsns` reports it), `/proc/PID/stat` (the
-    /// parent pid) and `/proc/PID/cmdline`, or `/proc/PID/comm` when that is empty. A field
+    /// parent pid, unless `readParent` is false) and `/proc/PID/cmdline`, or `/proc/PID/comm` when that is empty. A field
     /// that cannot be read, because the process is gone, stays nil.
-    init(of pid: pid_t) {
+    init(of pid: pid_t, parentPID readParent: Bool = true) {
         let directory = "/proc/\(pid)"
         var info = stat()
         if stat(directory, &info) == 0 { uid = info.st_uid }
         // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so read after the last ')'.
-        if let line = readProcessFile(directory + "/stat"),
+        if readParent, let line = readProcessFile(directory + "/stat"),
             let close = line.utf8.lastIndex(of: UInt8(ascii: ")"))
         {
             let fields = line.utf8[close...].split(separator: UInt8(ascii: " "), maxSplits: 3)
@@ -36,12 +36,12 @@ struct ProcessDetails {
 /// Fills in the parent pid, uid, user name and command of every namespace in `table` from its
 /// lowest process; a namespace without one gets the user name of the uid it has. Each process
 /// is read once and each uid looked up once, however many namespaces share them.
-func resolveProcessDetails(in table: inout NamespaceTable) {
+func resolveProcessDetails(in table: inout NamespaceTable, parentPIDs: Bool) {
     var processes: [pid_t: ProcessDetails] = [:]
     var names: [uid_t: String?] = [:]
     for position in table.entries.indices {
         if let pid = table.entries[position].pid?.rawValue {
-            let details = processes[pid] ?? ProcessDetails(of: pid)
+            let details = processes[pid] ?? ProcessDetails(of: pid, parentPID: parentPIDs)
             processes[pid] = details
             table.update(position) {
                 $0.parentPID = details.parentPID
