@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -110,6 +111,26 @@ CN_CHILD_CODE_END
 pid_t cn_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
 int cn_ioctl_none(int fd, unsigned long request) { return ioctl(fd, request); }
+
+long cn_getdents64(int fd, void *buffer, size_t size) {
+    return syscall(SYS_getdents64, fd, buffer, size);
+}
+
+int cn_receive_datagrams(int fd, void *buffer, size_t each, unsigned int count, unsigned int *lengths) {
+    struct iovec pieces[64];
+    struct mmsghdr messages[64];
+    if (count > 64) count = 64;
+    memset(messages, 0, sizeof messages);
+    for (unsigned int i = 0; i < count; i++) {
+        pieces[i].iov_base = (char *)buffer + i * each;
+        pieces[i].iov_len = each;
+        messages[i].msg_hdr.msg_iov = &pieces[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int received = recvmmsg(fd, messages, count, MSG_DONTWAIT, NULL);
+    for (int i = 0; i < received; i++) lengths[i] = messages[i].msg_len;
+    return received;
+}
 
 
 int cn_ns_get_owner_uid(int fd, uid_t *uid) { return ioctl(fd, CN_NS_GET_OWNER_UID, uid); }

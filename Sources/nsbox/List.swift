@@ -93,6 +93,7 @@ struct List: ParsableCommand {
         }
         query.resolveRelations = byRelation || wanted.contains(where: \.needsRelations)
         query.resolveProcessDetails = relation == .process || wanted.contains(where: \.needsProcessDetails)
+        query.resolveParentPIDs = relation == .process || wanted.contains(.ppid)
         query.resolveNetworkIDs = wanted.contains(.netnsid)
         query.includeAncestors = byRelation && namespace == nil
         let namespaces: [NamespaceInfo]

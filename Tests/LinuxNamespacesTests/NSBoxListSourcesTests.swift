@@ -119,7 +119,14 @@ import Testing
                     (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8))?
                         .split(separator: " ").count == 2
                 })
-            defer { target.kill() }
+            // Foundation sees the target end only when the sleeps, which inherited its end of
+            // the socket pair it watches, end too: without killing them, kill() waits for sleep 61.
+            let sleeps = (try? String(contentsOfFile: "/proc/\(target.pid)/task/\(target.pid)/children", encoding: .utf8))?
+                .split(separator: " ").compactMap { pid_t($0) } ?? []
+            defer {
+                for sleep in sleeps { kill(sleep, SIGKILL) }
+                target.kill()
+            }
             let pid = String(target.pid), net = String(target.namespace("net")!)
             let task = ["-p", pid, "-t", "net", "-t", "uts"]
             for arguments in [

@@ -77,6 +77,12 @@ int cn_pidfd_open(pid_t pid, unsigned int flags);
 /// pidfd_getfd(2): a copy of another process's fd (lsns reads a socket's netns through it).
 int cn_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 int cn_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+/// getdents64(2): directory entries of `fd` into `buffer` (struct linux_dirent64 records);
+/// the byte count, 0 at the end, -1 with errno on failure.
+long cn_getdents64(int fd, void *buffer, size_t size);
+/// recvmmsg(2) with MSG_DONTWAIT into `count` (at most 64) consecutive buffers of `each` bytes:
+/// the number of datagrams received (their sizes in `lengths`), or -1 with errno.
+int cn_receive_datagrams(int fd, void *buffer, size_t each, unsigned int count, unsigned int *lengths);
 int cn_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int cn_pivot_root(const char *new_root, const char *put_old);
 pid_t cn_gettid(void);

@@ -67,7 +67,7 @@ public func listNamespaces(_ query: NamespaceQuery = NamespaceQuery()) throws(Na
             in: &table, addingAncestors: query.includeAncestors, kinds: query.kinds, descriptors: descriptors,
             onlyUnheld: !query.resolveRelations)
     }
-    if query.resolveProcessDetails { resolveProcessDetails(in: &table) }
+    if query.resolveProcessDetails { resolveProcessDetails(in: &table, parentPIDs: query.resolveParentPIDs) }
     if query.resolveNetworkIDs && query.kinds.contains(.network) {
         resolveNetworkIDs(in: &table, descriptors: descriptors)
     }

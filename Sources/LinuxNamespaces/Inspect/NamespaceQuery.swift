@@ -38,6 +38,9 @@ public struct NamespaceQuery: Sendable, Hashable {
     /// Whether to read the parent pid, uid, user name and command of each namespace's lowest
     /// process. Default: true.
     public var resolveProcessDetails: Bool
+    /// Whether `resolveProcessDetails` also reads the parent pid (`/proc/PID/stat`, one more
+    /// file per process). Default: true.
+    public var resolveParentPIDs: Bool
     /// Whether to ask the id the network subsystem gives each network namespace
     /// (`NamespaceInfo.networkID`, over a netlink route socket). Default: true.
     public var resolveNetworkIDs: Bool
@@ -51,6 +54,7 @@ public struct NamespaceQuery: Sendable, Hashable {
         self.includeAncestors = false
         self.resolveRelations = true
         self.resolveProcessDetails = true
+        self.resolveParentPIDs = true
         self.resolveNetworkIDs = true
     }
 }

@@ -41,6 +41,8 @@ struct ProcessScan {
     private(set) var members: [pid_t] = []
     /// Sockets whose namespace was asked already (a socket is often shared after fork).
     private var socketsSeen = Set<UInt64>()
+    /// Namespace files whose kind was asked already, of any kind.
+    private var heldSeen = Set<NamespaceID>()
 
     init(kinds: [NamespaceKind], wanted: Set<NamespaceID>?, readOpenFiles: Bool) {
         self.kinds = kinds
@@ -63,6 +65,7 @@ struct ProcessScan {
         var path = [CChar](repeating: 0, count: 320)
         var link = [UInt8](repeating: 0, count: 64)
         var device: UInt64?
+        var entries = [UInt8](repeating: 0, count: 16384)  // getdents64 records of one fd directory
         while let entry = readdir(proc) {
             var pid: pid_t = 0
             let length = withUnsafeBytes(of: &entry.pointee.d_name) { name -> Int in
@@ -98,7 +101,9 @@ struct ProcessScan {
                 if recordMembers { members.append(pid) }
             }
             // Its fds need the same ptrace access as its namespaces: none readable, none to read.
-            if readOpenFiles && readable { readHeldNamespaces(of: pid, procFD: procFD) }
+            if readOpenFiles && readable {
+                readHeldNamespaces(of: pid, procFD: procFD, path: &path, length: length, nsfs: device, entries: &entries)
+            }
         }
     }
 
@@ -108,61 +113,78 @@ struct ProcessScan {
         return fstatat(procFD, path, &info, 0) == 0 ? UInt64(info.st_dev) : nil
     }
 
-    /// Notes the namespaces among the open files of `pid`.
-    private mutating func readHeldNamespaces(of pid: pid_t, procFD: Int32) {
-        let directoryFD = openat(procFD, "\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0, let directory = fdopendir(directoryFD) else {
-            if directoryFD >= 0 { close(directoryFD) }
-            return
-        }
-        defer { closedir(directory) }
-        var link = [UInt8](repeating: 0, count: 64)
+    /// Notes the namespaces among the open files of `pid`, as lsns master does: one stat(2) of
+    /// each `/proc/PID/fd/N` tells an nsfs file (by its device) or a socket (by its mode); only
+    /// an nsfs file not seen yet is asked its kind. `path` holds the pid's `length` digits.
+    private mutating func readHeldNamespaces(
+        of pid: pid_t, procFD: Int32, path: inout [CChar], length: Int, nsfs: UInt64?, entries: inout [UInt8]
+    ) {
+        for (offset, byte) in "/fd".utf8.enumerated() { path[length + offset] = CChar(bitPattern: byte) }
+        path[length + 3] = 0
+        let directoryFD = openat(procFD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { return }
+        defer { close(directoryFD) }
         var info = stat()
         var pidfd: Int32 = -1
         defer { if pidfd >= 0 { close(pidfd) } }
-        let socketPrefix = Array("socket:[".utf8)
-        while let entry = readdir(directory) {
-            // "." and "..": not links (a readlink each would fail with EINVAL).
-            if withName(of: entry, { $0[0] == 0x2E }) { continue }
-            let count = withName(of: entry) { name in
-                link.withUnsafeMutableBytes {
-                    readlinkat(directoryFD, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
+        while true {
+            let count = entries.withUnsafeMutableBytes { cn_getdents64(directoryFD, $0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            var offset = 0
+            while offset < count {
+                // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
+                let recordLength = entries.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: offset + 16, as: UInt16.self)) }
+                defer { offset += recordLength }
+                var fd: Int32 = 0
+                var name = offset + 19
+                while entries[name] != 0 {  // "." and "..": not numbers, not links
+                    guard entries[name] >= 0x30, entries[name] <= 0x39 else { fd = -1; break }
+                    fd = fd &* 10 &+ Int32(entries[name] - 0x30)
+                    name += 1
+                }
+                guard fd >= 0, name > offset + 19 else { continue }
+                let found = entries.withUnsafeBytes {
+                    fstatat(directoryFD, $0.baseAddress!.advanced(by: offset + 19).assumingMemoryBound(to: CChar.self), &info, 0)
+                }
+                guard found == 0 else { continue }
+                if let nsfs, UInt64(info.st_dev) == nsfs {
+                    let id = NamespaceID(device: nsfs, inode: UInt64(info.st_ino))
+                    // Known already (a process is in it, or an earlier fd holds it): nothing to add.
+                    guard !table.contains(id), heldSeen.insert(id).inserted else { continue }
+                    let kind = entries.withUnsafeBytes {
+                        heldKind(directoryFD, $0.baseAddress!.advanced(by: offset + 19).assumingMemoryBound(to: CChar.self))
+                    }
+                    if let kind, kinds.contains(kind), wanted?.contains(id) ?? true {
+                        held.append(HeldNamespace(kind: kind, id: id, pid: pid, fd: fd))
+                    }
+                } else if info.st_mode & S_IFMT == S_IFSOCK, kinds.contains(.network),
+                    socketsSeen.insert(UInt64(info.st_ino)).inserted
+                {
+                    if pidfd < 0 { pidfd = cn_pidfd_open(pid, 0) }
+                    if pidfd >= 0 { readSocketNamespace(of: pid, fd: fd, pidfd: pidfd) }
                 }
             }
-            if count > socketPrefix.count, count < link.count, link.starts(with: socketPrefix), kinds.contains(.network),
-                let inode = UInt64(String(decoding: link[socketPrefix.count..<(count - 1)], as: UTF8.self)),
-                socketsSeen.insert(inode).inserted, let fd = withName(of: entry, { Int32(String(cString: $0)) })
-            {
-                if pidfd < 0 { pidfd = cn_pidfd_open(pid, 0) }
-                if pidfd >= 0 { readSocketNamespace(of: pid, fd: fd, pidfd: pidfd) }
-                continue
-            }
-            // A namespace file opened by a path (a bind mount such as /run/netns/NAME, or "/" once
-            // that is unmounted) links to the path: nsfs's device tells it, NS_GET_NSTYPE its kind.
-            if count > 0, link[0] == 0x2F, let nsfs = table.nsfsDevice,
-                withName(of: entry, { fstatat(directoryFD, $0, &info, 0) }) == 0, UInt64(info.st_dev) == nsfs,
-                let fd = withName(of: entry, { Int32(String(cString: $0)) })
-            {
-                let id = NamespaceID(device: nsfs, inode: UInt64(info.st_ino))
-                let opened = withName(of: entry) { openat(directoryFD, $0, O_RDONLY | O_CLOEXEC) }
-                guard opened >= 0 else { continue }
-                let flag = cn_ioctl_none(opened, CN_NS_GET_NSTYPE)
-                close(opened)
-                if let kind = NamespaceKind(cloneFlag: flag), kinds.contains(kind), wanted?.contains(id) ?? true {
-                    held.append(HeldNamespace(kind: kind, id: id, pid: pid, fd: fd))
-                }
-                continue
-            }
-            // Only nsfs links read KIND:[INODE]; pipes and files fail this quickly.
-            guard count > 0, count < link.count,
-                let (kind, _) = parseNamespaceLink(link[..<count]), kinds.contains(kind),
-                withName(of: entry, { fstatat(directoryFD, $0, &info, 0) }) == 0,
-                let fd = withName(of: entry, { Int32(String(cString: $0)) })
-            else { continue }
-            let id = NamespaceID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-            if let wanted, !wanted.contains(id) { continue }
-            held.append(HeldNamespace(kind: kind, id: id, pid: pid, fd: fd))
+            // /proc/PID/fd lists every fd that fits the buffer: room left for one more record
+            // (at most 32 bytes for 10 digits) means the list ended, and a second call would read 0.
+            if count <= entries.count - 64 { return }
         }
+    }
+
+    /// The kind of the namespace file `name` under `directoryFD`: from its link text
+    /// (`net:[4026532290]`), or, for one opened through a path (a bind mount such as
+    /// /run/netns/NAME, or "/" once that is unmounted), from NS_GET_NSTYPE.
+    private func heldKind(_ directoryFD: Int32, _ name: UnsafePointer<CChar>) -> NamespaceKind? {
+        var link = [UInt8](repeating: 0, count: 64)
+        let count = link.withUnsafeMutableBytes {
+            readlinkat(directoryFD, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
+        }
+        if count > 0, count < link.count, link[0] != 0x2F, let (kind, _) = parseNamespaceLink(link[..<count]) {
+            return kind
+        }
+        let opened = openat(directoryFD, name, O_RDONLY | O_CLOEXEC)
+        guard opened >= 0 else { return nil }
+        defer { close(opened) }
+        return NamespaceKind(cloneFlag: cn_ioctl_none(opened, CN_NS_GET_NSTYPE))
     }
 
     /// Notes the network namespace of socket `fd` of `pid` when no process seen so far is in
@@ -180,17 +202,10 @@ struct ProcessScan {
             return
         }
         let id = NamespaceID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-        if table.contains(id) || held.contains(where: { $0.id == id }) || !(wanted?.contains(id) ?? true) {
+        if table.contains(id) || !heldSeen.insert(id).inserted || !(wanted?.contains(id) ?? true) {
             close(namespace)
             return
         }
         held.append(HeldNamespace(kind: .network, id: id, pid: pid, fd: fd, descriptor: namespace))
-    }
-}
-
-/// Calls `body` with the name of a directory entry as a C string.
-private func withName<T>(of entry: UnsafeMutablePointer<dirent>, _ body: (UnsafePointer<CChar>) -> T) -> T {
-    withUnsafeBytes(of: &entry.pointee.d_name) { name in
-        name.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
     }
 }
