@@ -71,14 +71,16 @@ struct OptionTable<Options>: Sendable {
                     try spec.apply(&options, [first, try next(spelling)])
                 }
             } else {
-                let letters = Array(word.dropFirst())
-                var position = 0
-                while position < letters.count {
+                // Indices into the word, not an array of Characters: String(_:) of a Character
+                // slice is the generic initializer, whose casts scan every conformance (start-up).
+                let letters = word.dropFirst()
+                var position = letters.startIndex
+                while position < letters.endIndex {
                     let letter = letters[position]
                     guard let spec = specs.first(where: { $0.short == letter }) else {
                         throw failure("unknown option '-\(oneLine(String(letter)))'")
                     }
-                    position += 1
+                    position = letters.index(after: position)
                     if spec.arity == .none {
                         try spec.apply(&options, [])
                         continue

@@ -74,7 +74,9 @@ struct RunOptions: Equatable, NamespaceFlags {
         let words = try commandWords(words, subcommand: "run")
         var command = SandboxCommand(words[0], Array(words.dropFirst()))
         command.workingDirectory = workingDirectory.map { FilePath($0) }
-        command.environment = try environment()
+        // Only when changed: even storing nil makes the runtime build `[String: String]?`'s
+        // metadata, whose String: Hashable check scans every conformance (a third of start-up).
+        if let environment = try environment() { command.environment = environment }
         command.inheritedFileDescriptors = inheritedFileDescriptors
         return (box, command)
     }

@@ -20,6 +20,26 @@ final class CArena {
         return array
     }
 
+    /// A copy of the NULL-terminated C string array `source` (the caller's `environ`), the
+    /// strings in one block: no Swift string and no allocation per entry (start-up).
+    func cStringArray(_ source: UnsafePointer<UnsafeMutablePointer<CChar>?>) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+        var count = 0, bytes = 0
+        while let entry = source[count] {
+            bytes += strlen(entry) + 1
+            count += 1
+        }
+        let array = allocate(UnsafeMutablePointer<CChar>?.self, count + 1)
+        var text = allocate(CChar.self, max(bytes, 1))
+        for index in 0..<count {
+            let length = strlen(source[index]!) + 1
+            text.update(from: source[index]!, count: length)
+            array[index] = text
+            text += length
+        }
+        array[count] = nil
+        return array
+    }
+
     /// C memory for `count` Int32 values, the i-th one `value(i)`: no intermediate array.
     func int32Array(count: Int, _ value: (Int) -> Int32) -> UnsafeMutablePointer<Int32> {
         let array = allocate(Int32.self, max(count, 1))

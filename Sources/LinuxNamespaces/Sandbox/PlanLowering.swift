@@ -129,7 +129,9 @@ extension Sandbox {
         plan.exec_fd = command.executableFD ?? -1
         plan.search_path = command.executable.contains("/") ? nil : UnsafePointer(arena.string(searchPath))
         plan.argv = UnsafePointer(arena.stringArray([command.argv0 ?? command.executable] + command.arguments))
-        plan.envp = UnsafePointer(arena.stringArray(command.environmentStrings))
+        // The caller's own environment goes over as the C strings it is.
+        let envp = command.environment != nil ? arena.stringArray(command.environmentStrings) : arena.cStringArray(environ)
+        plan.envp = UnsafePointer(envp)
         let fds = command.descriptorPairs
         plan.fd_count = Int32(fds.count)
         plan.fd_targets = UnsafePointer(arena.int32Array(count: fds.count) { fds[$0].target })

@@ -224,11 +224,16 @@ extension Sandbox {
         if command.descriptorPairs.count > 256 || command.descriptorPairs.contains(where: { $0.target < 0 }) {
             throw SandboxError(invalid: "command.fileDescriptors", "fd numbers must be 0 or more, at most 256 of them")
         }
-        for fd in [command.rootDirectoryFD, command.workingDirectoryFD].compactMap({ $0?.rawValue }) where fd <= 0 || fcntl(fd, F_GETFD) < 0 {
+        // One at a time, no array of optionals and no key path: each would be a metadata
+        // instantiation at every nsbox start.
+        func checkDirectory(_ descriptor: FileDescriptor?) throws(SandboxError) {
+            guard let fd = descriptor?.rawValue, fd <= 0 || fcntl(fd, F_GETFD) < 0 else { return }
             throw SandboxError(invalid: "command.rootDirectoryFD/workingDirectoryFD", "fd \(fd) is not an open directory above 0")
         }
-        for source in command.descriptorPairs.map(\.source) where fcntl(source, F_GETFD) < 0 {
-            throw SandboxError(invalid: "command.fileDescriptors", "fd \(source) is not open in this process")
+        try checkDirectory(command.rootDirectoryFD)
+        try checkDirectory(command.workingDirectoryFD)
+        for pair in command.descriptorPairs where fcntl(pair.source, F_GETFD) < 0 {
+            throw SandboxError(invalid: "command.fileDescriptors", "fd \(pair.source) is not open in this process")
         }
     }
 
