@@ -264,7 +264,7 @@ private struct StdioPlumbing {
 
     /// Makes the command's fds 0, 1, 2 copies of `childFDs`.
     func connect(_ command: inout SandboxCommand) {
-        for target in 0..<3 { command.fileDescriptors[Int32(target)] = childFDs[target] }
+        for target in 0..<3 { command.place(childFDs[target], at: Int32(target)) }
     }
 
     /// Closes what the command has its own copies of now (each fd once).
