@@ -150,8 +150,8 @@ extension Sandbox {
                     if case .sequence = output.destination.kind { outputPipe?.close() }
                     if case .sequence = error.destination.kind { errorPipe?.close() }
                 } catch {
-                    // The command starts ending now; `end(terminatingAfter:)` below finishes it.
-                    _ = try? process.signal(grace == nil ? SIGKILL : SIGTERM)
+                    // With a grace, `end(terminatingAfter:)` below sends the one SIGTERM.
+                    if grace == nil { _ = try? process.signal(SIGKILL) }
                     throw error
                 }
                 group.addTask { .terminated(try await process.wait()) }
