@@ -99,7 +99,7 @@ enum ListColumn: String, CaseIterable {
         switch self {
         case .ns: return String(namespace.id.inode)
         case .type: return namespace.kind.procName
-        case .path: return namespace.path
+        case .path: return namespace.path?.string
         case .nprocs: return String(namespace.processCount)
         case .pid: return namespace.pid.map { String($0.rawValue) }
         case .ppid: return namespace.parentPID.map { String($0.rawValue) }
@@ -111,7 +111,7 @@ enum ListColumn: String, CaseIterable {
             return id >= 0 ? String(id) : id == -1 ? "unassigned" : nil
         case .nsfs:
             var paths: [String] = []
-            for path in namespace.mountPoints where !paths.contains(path) { paths.append(path) }
+            for path in namespace.mountPoints.map(\.string) where !paths.contains(path) { paths.append(path) }
             return paths.isEmpty ? nil : paths.joined(separator: separator)
         case .pns: return String(namespace.parentID?.inode ?? 0)
         case .ons: return String(namespace.ownerID?.inode ?? 0)

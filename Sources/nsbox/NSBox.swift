@@ -183,7 +183,7 @@ func runToCompletion(_ sandbox: Sandbox, _ command: SandboxCommand, jsonStatusFD
     if let fd = jsonStatusFD {
         switch termination {
         case .exited(let code): writeLine(fd, jsonObject([("exit-code", String(code))]))
-        case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal))]))
+        case .signaled(let signal): writeLine(fd, jsonObject([("exit-signal", String(signal.rawValue))]))
         }
     }
     exit(termination.shellStatus)

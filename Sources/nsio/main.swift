@@ -3,6 +3,7 @@
 // `key value` lines; exits 0 when the scenario ran, 1 with a message when it could not.
 //
 //   nsio capture | stdin | big | limit | stream | many N | namespaces | cancel-wait | cancel-run
+//        | term-child exit|ignore|none GRACE_MS FILE
 import Glibc
 import LinuxNamespaces
 import Synchronization
@@ -87,6 +88,26 @@ func processes(containing marker: String) -> Int {
         if n > 0, String(decoding: buffer[..<n].map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker) { count += 1 }
     }
     return count
+}
+
+/// Runs `body` in a task, cancels it once `ready()` holds, says how it ended (`run`) and
+/// returns the seconds from the cancel to its end.
+func cancelRun(when ready: () -> Bool, _ body: @escaping @Sendable () async throws -> Void) async -> Double {
+    let task = Task { () -> String in
+        do {
+            try await body()
+            return "returned"
+        } catch is CancellationError {
+            return "CancellationError"
+        } catch {
+            return "error \(error)"
+        }
+    }
+    while !ready() { usleep(10_000) }
+    let begin = nowSeconds()
+    task.cancel()
+    say("run", await task.value)
+    return nowSeconds() - begin
 }
 
 func scenario(_ name: String, _ arguments: [String]) async throws {
@@ -237,28 +258,34 @@ func scenario(_ name: String, _ arguments: [String]) async throws {
         // Cancelling run kills the command (and its pid namespace) and throws CancellationError.
         let marker = "nsio-cancel-\(getpid())"
         let pids = Mutex<[ProcessID]>([])
-        let task = Task { () -> String in
-            do {
-                _ = try await sandbox.run(SandboxCommand("sh", ["-c", "(while :; do sleep 1; done) & wait", marker]), output: .string(limit: 10), error: .discarded) { execution in
-                    pids.withLock { $0.append(execution.process.pid) }
-                    try await Task.sleep(nanoseconds: 30_000_000_000)
-                }
-                return "returned"
-            } catch is CancellationError {
-                return "CancellationError"
-            } catch {
-                return "error \(error)"
+        let seconds = await cancelRun(when: { usleep(300_000); return true }) {
+            _ = try await sandbox.run(SandboxCommand("sh", ["-c", "(while :; do sleep 1; done) & wait", marker]), output: .string(limit: 10), error: .discarded) { execution in
+                pids.withLock { $0.append(execution.process.pid) }
+                try await Task.sleep(nanoseconds: 30_000_000_000)
             }
         }
-        usleep(300_000)
-        let begin = nowSeconds()
-        task.cancel()
-        say("run", await task.value)
-        say("seconds_under_5", nowSeconds() - begin < 5)
+        say("seconds_under_5", seconds < 5)
         let pid = pids.withLock { $0.first }
         say("pid_gone", pid.map { !exists($0) } ?? false)
         usleep(200_000)
         say("left_behind", processes(containing: marker))
+    case "term-child":
+        // Cancelling run with terminateChildAfter (none: without): the command's TERM trap
+        // appends to FILE and exits 3 (exit), or only appends (ignore: SIGKILL must follow).
+        guard arguments.count == 3, let grace = Int64(arguments[1]) else { fail("term-child exit|ignore|none GRACE_MS FILE") }
+        let trap = "echo term >> \"$1\"" + (arguments[0] == "ignore" ? "" : "; exit 3")
+        let script = "trap '\(trap)' TERM; echo ready; while :; do sleep 0.05; done"
+        let pids = Mutex<[ProcessID]>([])
+        let seconds = await cancelRun(when: { !pids.withLock { $0.isEmpty } }) {
+            _ = try await sandbox.run(SandboxCommand("sh", ["-c", script, "sh", arguments[2]]), output: .sequence, error: .discarded,
+                terminateChildAfter: arguments[0] == "none" ? nil : .milliseconds(grace)) { execution in
+                for try await chunk in execution.standardOutput where chunk.contains(UInt8(ascii: "\n")) { break }
+                pids.withLock { $0.append(execution.process.pid) }
+                try await Task.sleep(nanoseconds: 30_000_000_000)
+            }
+        }
+        say("elapsed_ms", Int(seconds * 1000))
+        say("pid_gone", pids.withLock { $0.first }.map { !exists($0) } ?? false)
     default:
         fail("unknown scenario \(name)")
     }

@@ -5,14 +5,16 @@ import LinuxNamespaces
 import SystemPackage
 
 /// `apply [--create KINDS] [--map root|current] [--hostname NAME] [--private-tmp] [--lo-down] [--as-pid-1]
-/// [--sysvsem] [--semaphore] [--with-thread] [--orphan] [--exit N] [--signal outside|init]`:
-/// applies the sandbox, then the caller's code prints what it sees. With --signal, a driver
+/// [--sysvsem] [--semaphore] [--with-thread] [--orphan] [--exit N] [--signal outside|init]
+/// [--offsets MONOTONIC,BOOTTIME] [--join-all PID] [--clocks]`: applies the sandbox, then the
+/// caller's code prints what it sees; with --clocks, the clocks before, after, and in a child
+/// forked after (a time namespace holds children). With --signal, a driver
 /// process forks the caller first, waits until the code runs on, sends SIGTERM to the
 /// caller's process (outside) or to its init, and prints `outside_status N`.
 func applyCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
     var args = arguments
     var sandbox = Sandbox()
-    var semaphore = false, orphan = false
+    var semaphore = false, orphan = false, clocks = false
     var exitStatus: Int32 = 0
     var signalTarget: String?
     while let option = args.popFirst() {
@@ -28,6 +30,14 @@ func applyCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
         case "--orphan": orphan = true
         case "--exit": exitStatus = Int32(args.popFirst() ?? "") ?? 0
         case "--signal": signalTarget = args.popFirst()
+        case "--clocks": clocks = true
+        case "--offsets":
+            let seconds = (args.popFirst() ?? "").split(separator: ",").compactMap { Int64($0) }
+            guard seconds.count == 2 else { throw NamespaceError(.parse, detail: "--offsets MONOTONIC,BOOTTIME") }
+            sandbox.timeOffsets = TimeOffsets(monotonic: seconds[0], boottime: seconds[1])
+        case "--join-all":
+            guard let pid = Int32(args.popFirst() ?? "") else { throw NamespaceError(.parse, detail: "--join-all PID") }
+            print("joined", try sandbox.joinAll(of: ProcessID(rawValue: pid)))
         case "--with-thread":
             guard startThread({ while true { pause() } }) != nil else { throw NamespaceError(.parse, detail: "pthread_create failed") }
             while currentThreadCount() < 2 { usleep(1000) }
@@ -42,6 +52,7 @@ func applyCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
         guard semaphoreID >= 0, semop(semaphoreID, &up, 1) == 0 else { throw NamespaceError(.parse, detail: "semaphore: errno \(errno)") }
         print("sem_zero_before", semaphoreIsZero(semaphoreID))
     }
+    if clocks { printClocks("before_") }
     var ready: [Int32] = [-1, -1]
     if signalTarget != nil {
         guard pipe(&ready) == 0 else { throw NamespaceError(.parse, detail: "pipe failed") }
@@ -71,6 +82,17 @@ func applyCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
     print("lo_up", loopbackAnswers())
     if semaphore { print("sem_zero_after", semaphoreIsZero(semaphoreID)) }
     if orphan { print("zombies", zombiesAfterAnOrphan()) }
+    if clocks {
+        printClocks("after_")
+        fflush(nil)
+        let child = fork()
+        if child == 0 {
+            printClocks("child_")
+            print("child_time", (try? NamespaceID(.time).inode).map(String.init) ?? "-")
+            exit(0)
+        }
+        waitpid(child, nil, 0)
+    }
     fflush(nil)
     if signalTarget != nil {
         var byte: UInt8 = 1

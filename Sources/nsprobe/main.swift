@@ -49,6 +49,16 @@ func printIDs() throws(NamespaceError) {
     print("gid", getegid())
 }
 
+/// Prints `monotonic S.N` and `boottime S.N`, each name after `prefix`.
+func printClocks(_ prefix: String = "") {
+    for (name, clock) in [("monotonic", CLOCK_MONOTONIC), ("boottime", CLOCK_BOOTTIME)] {
+        var now = timespec()
+        clock_gettime(clock, &now)
+        let nanoseconds = String(now.tv_nsec)
+        print(prefix + name, "\(now.tv_sec).\(String(repeating: "0", count: 9 - nanoseconds.count))\(nanoseconds)")
+    }
+}
+
 func startThreads(_ count: Int) {
     for _ in 0..<count {
         var thread = pthread_t()
@@ -151,12 +161,7 @@ func run(_ args: ArraySlice<String>) throws(NamespaceError) {
             exit(error.exitStatus)
         }
     case "clocks":
-        for (name, clock) in [("monotonic", CLOCK_MONOTONIC), ("boottime", CLOCK_BOOTTIME)] {
-            var now = timespec()
-            clock_gettime(clock, &now)
-            let nanoseconds = String(now.tv_nsec)
-            print(name, "\(now.tv_sec).\(String(repeating: "0", count: 9 - nanoseconds.count))\(nanoseconds)")
-        }
+        printClocks()
     case "apply":
         try applyCommand(args)
     case "termchild":

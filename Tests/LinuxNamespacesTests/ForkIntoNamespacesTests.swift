@@ -46,7 +46,7 @@ import Testing
         #expect(process.namespaces[.pid] == target.namespaces[.pid])
         // Signals reach the command directly, and its own status comes back.
         try process.signal(SIGTERM)
-        #expect(try process.wait() == .signaled(SIGTERM))
+        #expect(try process.wait() == .signaled(.terminate))
     }
 
     @Test func withoutPidfdOpenTheChildStaysAsASupervisor() throws {
@@ -85,7 +85,7 @@ import Testing
         let process = try sandbox.spawn(SandboxCommand("sleep", [marker]))
         #expect(eventually { !processes(matching: "sleep \(marker)").isEmpty })
         try process.signal(SIGKILL)
-        #expect(try process.wait() == .signaled(SIGKILL))
+        #expect(try process.wait() == .signaled(.kill))
         #expect(eventually { processes(matching: "sleep \(marker)").isEmpty }, "the command outlived its supervisor")
     }
 

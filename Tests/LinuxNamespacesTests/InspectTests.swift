@@ -28,7 +28,7 @@ import Testing
             #expect(namespace.parentPID == .current)
             #expect(namespace.command == "sleep 60")
             #expect(namespace.uid == 0 && namespace.userName == "root")
-            #expect(namespace.path == "/proc/\(target.pid)/ns/\(name)")
+            #expect(namespace.path?.string == "/proc/\(target.pid)/ns/\(name)")
             #expect(namespace.origin == .process && namespace.mountPoints.isEmpty)
             #expect(namespace.parentID == nil, "only pid and user namespaces have parents")
             #expect(try namespace.ownerID == ours(.user))
@@ -93,7 +93,7 @@ import Testing
             let namespace = try #require(list.first { $0.id == id }, "the persistent namespace is not listed")
             #expect(namespace.kind == .network)
             #expect(namespace.processCount == 0 && namespace.pid == nil && namespace.command == nil)
-            #expect(namespace.path == file && namespace.mountPoints == [file])
+            #expect(namespace.path?.string == file && namespace.mountPoints == [FilePath(file)])
             #expect(namespace.origin == .bindMount)
             #expect(try namespace.ownerID == ours(.user))
             #expect(namespace.uid == 0, "the creator of its owning user namespace")
@@ -111,8 +111,8 @@ import Testing
             try #require(try runCommand(["mount", "--bind", "/proc/\(target.pid)/ns/uts", file]).status == 0)
             let namespace = try find(target.namespace("uts"), in: listNamespaces(NamespaceQuery(kinds: .uts)))
             #expect(namespace.processCount == 1 && namespace.origin == .process)
-            #expect(namespace.path == "/proc/\(target.pid)/ns/uts")
-            #expect(namespace.mountPoints == [file])
+            #expect(namespace.path?.string == "/proc/\(target.pid)/ns/uts")
+            #expect(namespace.mountPoints == [FilePath(file)])
         }
     }
 
@@ -128,7 +128,7 @@ import Testing
         query.includeOpenFiles = true
         let namespace = try #require(try listNamespaces(query).first { $0.id == id })
         #expect(namespace.origin == .openFile && namespace.processCount == 0)
-        #expect(namespace.path == "/proc/\(getpid())/fd/\(handle.fileDescriptor.rawValue)")
+        #expect(namespace.path?.string == "/proc/\(getpid())/fd/\(handle.fileDescriptor.rawValue)")
         #expect(try namespace.ownerID == ours(.user))
     }
 

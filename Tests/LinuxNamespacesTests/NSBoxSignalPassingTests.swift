@@ -299,7 +299,7 @@ enum WaitingForm: String, CaseIterable, Sendable {
         try process.signal(SIGTSTP)
         #expect(eventually { processState(process.pid.rawValue) == "T" })
         try process.signal(SIGKILL)
-        #expect(try process.wait() == .signaled(SIGKILL))
+        #expect(try process.wait() == .signaled(.kill))
         #expect { try process.signal(SIGTERM) } throws: { ($0 as? SandboxError)?.errno == .noSuchProcess }
     }
 }

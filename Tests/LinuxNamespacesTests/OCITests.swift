@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxNamespaces
+import SystemPackage
 import Testing
 
 /// OCI runtime-spec configurations: the JSON parser, each validation rule, and the checks of
@@ -53,7 +54,7 @@ private func runConfig(_ json: String) throws -> (output: String, termination: T
     let config = try OCIConfig(parsing: json)
     var command = try config.command()
     let fds = makePipe()
-    command.fileDescriptors[1] = fds[1]
+    command.fileDescriptors[.standardOutput] = FileDescriptor(rawValue: fds[1])
     let process: SandboxProcess
     do { process = try config.sandbox().spawn(command) } catch {
         close(fds[0]); close(fds[1])

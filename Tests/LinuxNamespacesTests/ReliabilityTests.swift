@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxNamespaces
+import SystemPackage
 import Testing
 
 /// The invariants trusted runtimes are held to: load without leaks, kernel fallbacks, atomic
@@ -166,7 +167,7 @@ import Testing
     @Test func anIgnoredSignalIsForwardedOnceNotInALoop() throws {
         let fds = makePipe()
         var command = SandboxCommand("sh", ["-c", "trap '' TERM; echo ready; sleep 1; echo done"])
-        command.fileDescriptors[1] = fds[1]
+        command.fileDescriptors[.standardOutput] = FileDescriptor(rawValue: fds[1])
         let process = try Sandbox(create: [.user, .pid]).spawn(command)
         close(fds[1])
         let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)

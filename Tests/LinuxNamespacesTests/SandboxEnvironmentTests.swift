@@ -22,8 +22,8 @@ func hostMountPoints(_ points: Set<String>, under prefix: String) -> [String] {
     ) throws -> (String, Termination) {
         let input = makePipe(), output = makePipe()
         var command = SandboxCommand("sh", ["-c", "echo ready; read line; " + script])
-        command.fileDescriptors[0] = input[0]
-        command.fileDescriptors[1] = output[1]
+        command.fileDescriptors[.standardInput] = FileDescriptor(rawValue: input[0])
+        command.fileDescriptors[.standardOutput] = FileDescriptor(rawValue: output[1])
         let process = try sandbox.spawn(command)
         close(input[0]); close(output[1])
         let reader = FileHandle(fileDescriptor: output[0], closeOnDealloc: true)

@@ -26,7 +26,7 @@ import Testing
         sandbox.userMapping = .root
         let fds = makePipe()
         var command = SandboxCommand("sh", ["-c", printNamespaces + "; read line; exit 0"])
-        command.fileDescriptors[0] = fds[0]
+        command.fileDescriptors[.standardInput] = FileDescriptor(rawValue: fds[0])
         let process = try sandbox.spawn(command)
         close(fds[0])
         for kind in NamespaceKind.allCases {

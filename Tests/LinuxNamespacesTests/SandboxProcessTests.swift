@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxNamespaces
+import SystemPackage
 import Synchronization
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
     func deathBySignalIsReportedAsTheSignal(signal: Int32) throws {
         for sandbox in [Sandbox(create: [.user, .pid]), Sandbox(), Sandbox(create: [.user, .time])] {
             let (_, termination) = try runCapturing(sandbox, "sh", ["-c", "kill -\(signal) $$"])
-            #expect(termination == .signaled(signal), "\(sandbox.create)")
+            #expect(termination == .signaled(Signal(rawValue: signal)), "\(sandbox.create)")
             #expect(termination.shellStatus == 128 + signal)
         }
     }
@@ -33,7 +34,7 @@ import Testing
     @Test func sigtermToTheHandleReachesTheCommandUnderTheInit() throws {
         let fds = makePipe()
         var command = SandboxCommand("sh", ["-c", "trap 'exit 7' TERM; echo ready; while :; do sleep 0.05; done"])
-        command.fileDescriptors[1] = fds[1]
+        command.fileDescriptors[.standardOutput] = FileDescriptor(rawValue: fds[1])
         let process = try Sandbox(create: [.user, .pid]).spawn(command)
         close(fds[1])
         let ready = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
@@ -64,7 +65,7 @@ import Testing
                 #expect(eventually(within: 25) { zombieChildren(of: pid) >= 100 }, "\(zombieChildren(of: pid)) zombies")
             }
             try process.signal(SIGKILL)
-            #expect(try process.wait() == .signaled(SIGKILL))
+            #expect(try process.wait() == .signaled(.kill))
         }
     }
 
@@ -76,9 +77,9 @@ import Testing
         let (output, _) = try runCapturing(Sandbox(create: [.user, .pid]), "ls", ["/proc/self/fd"])
         #expect(output == "0\n1\n2\n3\n")
         var passing = SandboxCommand("sh", ["-c", "ls /proc/$$/fd"])
-        passing.pass(leaky)
+        passing.pass(FileDescriptor(rawValue: leaky))
         let fds = makePipe()
-        passing.fileDescriptors[1] = fds[1]
+        passing.fileDescriptors[.standardOutput] = FileDescriptor(rawValue: fds[1])
         let process = try Sandbox().spawn(passing)
         close(fds[1])
         let listed = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)

@@ -69,7 +69,7 @@ import Testing
     @Test func anEmptyCommandAndBadFds() {
         expectError(Sandbox(), SandboxCommand(""), stage: .configuration, containing: "the command is empty")
         var command = SandboxCommand("true")
-        command.fileDescriptors[5] = 987_654
+        command.fileDescriptors[FileDescriptor(rawValue: 5)] = FileDescriptor(rawValue: 987_654)
         expectError(Sandbox(), command, stage: .configuration, containing: "fd 987654 is not open")
     }
 
@@ -143,7 +143,7 @@ import Testing
         let state = try String(contentsOfFile: "/proc/\(process.pid.rawValue)/stat", encoding: .utf8)
         #expect(!state.contains(") Z "), "\(state)")
         try process.signal(SIGKILL)
-        #expect(try process.wait() == .signaled(SIGKILL))
+        #expect(try process.wait() == .signaled(.kill))
     }
 }
 

@@ -18,7 +18,7 @@ import Testing
         sandbox.parentDeathSignal = .kill
         let process = try sandbox.spawn(SandboxCommand("/bin/sleep", ["60"]))
         try process.signal(.terminate)
-        #expect(try process.wait() == .signaled(SIGTERM))
+        #expect(try process.wait() == .signaled(.terminate))
         #expect {
             try process.signal(.kill)
         } throws: { error in
@@ -43,6 +43,6 @@ import Testing
         #expect(String(decoding: buffer[..<count], as: UTF8.self) == "through-3\n")
         // The same number: the fd table maps it to itself.
         command.pass(FileDescriptor(rawValue: 1))
-        #expect(command.fileDescriptors[1] == 1 && command.fileDescriptors[3] == write.rawValue)
+        #expect(command.fileDescriptors[.standardOutput] == .standardOutput && command.fileDescriptors[FileDescriptor(rawValue: 3)] == write)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxNamespaces
+import SystemPackage
 import Testing
 
 /// The fds of a running sandbox, seen from outside in /proc/PID/fd: the command holds 0-2 and
@@ -97,7 +98,9 @@ import Testing
         let given = makePipe(), null = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(given[0]); close(given[1]); close(null) }
         var command = SandboxCommand("sleep", ["60"])
-        command.fileDescriptors = [0: null, 1: null, 2: null, 9: given[1]]
+        let devNull = FileDescriptor(rawValue: null)
+        command.fileDescriptors = [.standardInput: devNull, .standardOutput: devNull, .standardError: devNull,
+                                   FileDescriptor(rawValue: 9): FileDescriptor(rawValue: given[1])]
         let process = try sandbox.spawn(command)
         defer { try? process.signal(SIGKILL); _ = try? process.wait() }
         let ours = openFDs(getpid())

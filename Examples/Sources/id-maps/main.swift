@@ -5,6 +5,7 @@
 // Works as root and as an ordinary user (the range then fails without /etc/subuid entries).
 import Glibc
 import LinuxNamespaces
+import SystemPackage
 
 do {
     // A map is checked when it is made: counts, overlaps, the 340-line limit.
@@ -21,12 +22,11 @@ do {
 
     // A new user namespace whose maps nobody has written yet: its process has uid 65534 (the
     // overflow id) until they are. The command waits for a line on its standard input.
-    var start: [Int32] = [-1, -1]
-    guard pipe(&start) == 0 else { fatalError("pipe: \(errno)") }
+    let start = try FileDescriptor.pipe()
     var command = SandboxCommand("sh", ["-c", "read go; id -u; cat /proc/self/uid_map"])
-    command.fileDescriptors[0] = start[0]
+    command.fileDescriptors[.standardInput] = start.readEnd
     let process = try Sandbox(create: [.user]).spawn(command)
-    close(start[0])
+    try start.readEnd.close()
     print("before: \((try? readIDMap(.user, of: process.pid)).map(\.text) ?? "no uid_map yet\n")", terminator: "")
 
     // setgroups first: an unprivileged write of gid_map needs "deny" there
@@ -44,8 +44,8 @@ do {
     } catch {
         print(error)
     }
-    _ = write(start[1], "go\n", 3)
-    close(start[1])
+    _ = try start.writeEnd.writeAll("go\n".utf8)
+    try start.writeEnd.close()
     print("termination: \(try process.wait())")
 
     // A range of ids through a Sandbox: written directly as root, through newuidmap and

@@ -2,7 +2,7 @@
 /// them over (up to 64 KiB each), until end of file. Reading waits without blocking a thread;
 /// while nobody reads, the command blocks once the pipe is full (no unbounded buffering).
 ///
-/// Valid only inside the closure of `Sandbox.run(_:input:output:error:body:)`; iterate it
+/// Valid only inside the closure of `Sandbox.run(_:input:output:error:terminateChildAfter:body:)`; iterate it
 /// once. Cancelling the iterating task ends the sequence early.
 public struct OutputSequence: AsyncSequence, Sendable {
     /// A chunk of output.

@@ -65,12 +65,15 @@ extension Sandbox {
     ///
     /// If the task is cancelled, or an output passes its limit, the command is killed
     /// (SIGKILL; with a new pid namespace, everything in it) and reaped before `run` throws.
+    /// With `terminateChildAfter` (Perl's `term_child`), cancelling sends SIGTERM first and
+    /// SIGKILL only when the command still runs after that grace period.
     /// - Throws: `SandboxError` when the sandbox cannot be set up or the output passes its
     ///   limit (`.io`); `CancellationError`.
     public func run<Output: SandboxOutput, ErrorOutput: SandboxOutput>(
-        _ command: SandboxCommand, input: SandboxInput = .none, output: Output, error: ErrorOutput = .discarded
+        _ command: SandboxCommand, input: SandboxInput = .none, output: Output, error: ErrorOutput = .discarded,
+        terminateChildAfter grace: Duration? = nil
     ) async throws -> SandboxResult<Void, Output, ErrorOutput> {
-        try await run(command, input: input, output: output, error: error) { _ in }
+        try await run(command, input: input, output: output, error: error, terminateChildAfter: grace) { _ in }
     }
 
     /// Runs `command` and lets `body` work with it while it runs: write its standard input
@@ -89,10 +92,13 @@ extension Sandbox {
     ///
     /// If `body` throws, the task is cancelled, or an output passes its limit, the command is
     /// killed (SIGKILL; with a new pid namespace, everything in it) and reaped before `run`
-    /// throws.
+    /// throws. With `terminateChildAfter` (Perl's `term_child`), when `body` throws or the task
+    /// is cancelled the command gets SIGTERM first, and SIGKILL only when it still runs after
+    /// that grace period.
     /// - Throws: `SandboxError`, `CancellationError`, or what `body` threw.
     public func run<ClosureResult, Output: SandboxOutput, ErrorOutput: SandboxOutput>(
         _ command: SandboxCommand, input: SandboxInput = .none, output: Output, error: ErrorOutput,
+        terminateChildAfter grace: Duration? = nil,
         body: (SandboxExecution<Output, ErrorOutput>) async throws -> ClosureResult
     ) async throws -> SandboxResult<ClosureResult, Output, ErrorOutput> {
         var plumbing = try StdioPlumbing(input: input, output: output.destination, error: error.destination)
@@ -144,7 +150,8 @@ extension Sandbox {
                     if case .sequence = output.destination.kind { outputPipe?.close() }
                     if case .sequence = error.destination.kind { errorPipe?.close() }
                 } catch {
-                    _ = try? process.signal(SIGKILL)
+                    // With a grace, `end(terminatingAfter:)` below sends the one SIGTERM.
+                    if grace == nil { _ = try? process.signal(SIGKILL) }
                     throw error
                 }
                 group.addTask { .terminated(try await process.wait()) }
@@ -171,8 +178,7 @@ extension Sandbox {
                 closureResult: value)
         } catch {
             plumbing.closeParentEnds()
-            _ = try? process.signal(SIGKILL)
-            _ = try? await process.waitIgnoringCancellation()
+            await process.end(terminatingAfter: grace)
             if let error = error as? SandboxError, error.stage == .wait, error.errno == .canceled { throw CancellationError() }
             throw error
         }
@@ -264,7 +270,7 @@ private struct StdioPlumbing {
 
     /// Makes the command's fds 0, 1, 2 copies of `childFDs`.
     func connect(_ command: inout SandboxCommand) {
-        for target in 0..<3 { command.fileDescriptors[Int32(target)] = childFDs[target] }
+        for target in 0..<3 { command.place(childFDs[target], at: Int32(target)) }
     }
 
     /// Closes what the command has its own copies of now (each fd once).

@@ -58,8 +58,9 @@ public func listNamespaces(_ query: NamespaceQuery = NamespaceQuery()) throws(Na
             descriptors[held.id] = descriptor
             table.insert(NamespaceInfo(kind: held.kind, id: held.id, origin: .socket))
         } else {
-            table.insert(NamespaceInfo(
-                kind: held.kind, id: held.id, path: "/proc/\(held.pid)/fd/\(held.fd)", origin: .openFile))
+            var info = NamespaceInfo(kind: held.kind, id: held.id, origin: .openFile)
+            info.pathText = "/proc/\(held.pid)/fd/\(held.fd)"
+            table.insert(info)
         }
     }
     if query.resolveRelations || table.entries.contains(where: { $0.processCount == 0 }) {

@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// One namespace of the system, as `lsns(8)` describes it: its kind and id, how many processes
 /// are in it, the lowest of them, and the namespaces it hangs from.
@@ -49,10 +50,20 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
     /// is in it, else its first bind mount, else `/proc/PID/fd/N` of a process holding it open;
     /// nil when nothing visible holds it (`origin == .relation`) or only a socket does. The
     /// PATH column.
-    public var path: String?
+    public var path: FilePath? {
+        get { pathText.map { FilePath($0) } }
+        set { pathText = newValue?.string }
+    }
     /// The paths this namespace is bind-mounted on, as `/proc/self/mountinfo` lists them: the
     /// NSFS column.
-    public var mountPoints: [String]
+    public var mountPoints: [FilePath] {
+        get { mountPointTexts.map { FilePath($0) } }
+        set { mountPointTexts = newValue.map(\.string) }
+    }
+    /// `path` and `mountPoints` as text: the listing fills and prints them as strings, and the
+    /// Codable form stays `"path": "/proc/1/ns/net"` (FilePath's own is its byte storage).
+    var pathText: String?
+    var mountPointTexts: [String]
     /// The parent namespace, for pid and user namespaces only; nil for the other kinds and
     /// when the parent is outside the caller's reach (the caller's own top namespace has none
     /// it may see). The PNS column.
@@ -71,7 +82,7 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
     public init(
         kind: NamespaceKind, id: NamespaceID, processCount: Int = 0, pid: ProcessID? = nil,
         parentPID: ProcessID? = nil, uid: uid_t? = nil, userName: String? = nil,
-        command: String? = nil, path: String? = nil, mountPoints: [String] = [],
+        command: String? = nil, path: FilePath? = nil, mountPoints: [FilePath] = [],
         parentID: NamespaceID? = nil, ownerID: NamespaceID? = nil, networkID: Int32? = nil,
         origin: Origin = .process
     ) {
@@ -83,12 +94,18 @@ public struct NamespaceInfo: Sendable, Hashable, Codable {
         self.uid = uid
         self.userName = userName
         self.command = command
-        self.path = path
-        self.mountPoints = mountPoints
+        self.pathText = path?.string
+        self.mountPointTexts = mountPoints.map(\.string)
         self.parentID = parentID
         self.ownerID = ownerID
         self.networkID = networkID
         self.origin = origin
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, id, processCount, pid, parentPID, uid, userName, command
+        case pathText = "path", mountPointTexts = "mountPoints"
+        case parentID, ownerID, networkID, origin
     }
 }
 
@@ -98,7 +115,7 @@ extension NamespaceInfo: CustomStringConvertible {
         let fields: [String] = [
             id.description, kind.procName, String(processCount),
             pid.map { String($0.rawValue) } ?? "-", userName ?? uid.map { String($0) } ?? "-",
-            command ?? path ?? "",
+            command ?? pathText ?? "",
         ]
         return fields.joined(separator: " ")
     }

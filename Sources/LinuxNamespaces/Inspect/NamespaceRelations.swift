@@ -65,7 +65,7 @@ private struct RelationResolver {
             relate(position, open: descriptor)
             return
         }
-        guard let path = entry.path else { return }
+        guard let path = entry.pathText else { return }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         relate(position, open: fd)

@@ -31,14 +31,14 @@ struct NamespaceTable {
         entries[position].processCount += 1
         if let lowest = entries[position].pid, lowest.rawValue <= pid.rawValue { return }
         entries[position].pid = pid
-        entries[position].path = "/proc/\(pid.rawValue)/ns/\(kind.procName)"
+        entries[position].pathText = "/proc/\(pid.rawValue)/ns/\(kind.procName)"
     }
 
     /// Gives namespace `id` its path if it has none yet and notes `mountPoint` on it.
     mutating func noteMount(_ mountPoint: String, of id: NamespaceID) {
         guard let position = index[id] else { return }
-        entries[position].mountPoints.append(mountPoint)
-        if entries[position].path == nil { entries[position].path = mountPoint }
+        entries[position].mountPointTexts.append(mountPoint)
+        if entries[position].pathText == nil { entries[position].pathText = mountPoint }
     }
 
     /// Changes the entry at `position`.

@@ -18,7 +18,7 @@ func resolveNetworkIDs(in table: inout NamespaceTable, descriptors: [NamespaceID
         let entry = table.entries[position]
         var fd = descriptors[entry.id] ?? -1
         var opened = false
-        if fd < 0, let path = entry.path {
+        if fd < 0, let path = entry.pathText {
             fd = open(path, O_RDONLY | O_CLOEXEC)
             opened = fd >= 0
         }

@@ -139,8 +139,8 @@ extension Sandbox {
         var variables = environment ?? command.inheritedEnvironment
         variables[SandboxEntryPoints.environmentVariable] = name
         command.environment = variables
-        command.fileDescriptors[SandboxEntryPoints.inputFD] = toChild.readEnd
-        command.fileDescriptors[SandboxEntryPoints.outputFD] = fromChild.writeEnd
+        command.place(toChild.readEnd, at: SandboxEntryPoints.inputFD)
+        command.place(fromChild.writeEnd, at: SandboxEntryPoints.outputFD)
         let process = try spawn(command)
         toChild.closeRead()
         fromChild.closeWrite()

@@ -22,16 +22,16 @@ public struct SandboxCommand: Sendable, Hashable {
     /// A directory the caller has open, entered (fchdir(2)) after `rootDirectoryFD` and before
     /// `workingDirectory`: `nsenter --wd`.
     public var workingDirectoryFD: FileDescriptor?
-    /// The command's file descriptors: key is the number in the command, value the caller's fd
-    /// it is a copy of. Every other fd is closed. The default passes 0, 1 and 2 through.
-    public var fileDescriptors: [Int32: Int32] {
+    /// The command's file descriptors: key is the fd in the command, value the caller's fd it
+    /// is a copy of. Every other fd is closed. The default passes 0, 1 and 2 through.
+    public var fileDescriptors: [FileDescriptor: FileDescriptor] {
         get {
-            var table: [Int32: Int32] = [:]
-            for pair in descriptorPairs { table[pair.target] = pair.source }
+            var table: [FileDescriptor: FileDescriptor] = [:]
+            for pair in descriptorPairs { table[FileDescriptor(rawValue: pair.target)] = FileDescriptor(rawValue: pair.source) }
             return table
         }
         set {
-            descriptorPairs = newValue.map { FDPair(target: $0.key, source: $0.value) }.sorted { $0.target < $1.target }
+            descriptorPairs = newValue.map { FDPair(target: $0.key.rawValue, source: $0.value.rawValue) }.sorted { $0.target < $1.target }
         }
     }
     /// `fileDescriptors` sorted by target. Stored as an array: a dictionary costs every spawn
@@ -65,10 +65,14 @@ public struct SandboxCommand: Sendable, Hashable {
     }
 
     /// Passes the caller's `fd` to the command under the same number.
-    public mutating func pass(_ fd: Int32) {
-        descriptorPairs.removeAll { $0.target == fd }
-        let index = descriptorPairs.firstIndex { $0.target > fd } ?? descriptorPairs.endIndex
-        descriptorPairs.insert(FDPair(target: fd, source: fd), at: index)
+    @available(*, deprecated, message: "pass a FileDescriptor: pass(FileDescriptor(rawValue: fd))")
+    public mutating func pass(_ fd: Int32) { place(fd, at: fd) }
+
+    /// Makes the command's fd `target` a copy of the caller's `source`, keeping the table sorted.
+    mutating func place(_ source: Int32, at target: Int32) {
+        descriptorPairs.removeAll { $0.target == target }
+        let index = descriptorPairs.firstIndex { $0.target > target } ?? descriptorPairs.endIndex
+        descriptorPairs.insert(FDPair(target: target, source: source), at: index)
     }
 
     /// The PATH the command is looked up in: its own environment's, or the default of execvp.

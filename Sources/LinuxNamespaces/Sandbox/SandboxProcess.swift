@@ -132,7 +132,7 @@ public final class SandboxProcess: Sendable {
                 throw SandboxError(.wait, .wait, errno: .current, detail: "cannot wait for process \(pid)",
                     hint: "something else reaped it: is SIGCHLD ignored in this process?")
             }
-            var termination: Termination = code == CLD_EXITED ? .exited(status) : .signaled(status)
+            var termination: Termination = code == CLD_EXITED ? .exited(status) : .signaled(Signal(rawValue: status))
             // A supervisor reports the command's own wait status before it exits, or why it
             // could not wait for it.
             if statusFD >= 0, let reported = readValue(statusFD, as: Int32.self, initial: 0) {
@@ -197,7 +197,7 @@ public final class SandboxProcess: Sendable {
         var status: Int32 = 0
         _ = cn_wait_pidfd(pidfd.rawValue, 0, &code, &status)
         reaped.store(true, ordering: .releasing)
-        state.withLock { $0.termination = .signaled(SIGKILL) }
+        state.withLock { $0.termination = .signaled(.kill) }
     }
 
     /// Makes the caller's process group the terminal's foreground group again.

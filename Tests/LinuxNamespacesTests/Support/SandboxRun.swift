@@ -2,6 +2,7 @@ import CNamespaces
 import Foundation
 import Glibc
 import LinuxNamespaces
+import SystemPackage
 
 /// Runs `command` in `sandbox` with its stdout captured; returns what it printed and how it
 /// ended.
@@ -10,7 +11,7 @@ func runCapturing(_ sandbox: Sandbox, _ executable: String, _ arguments: [String
 {
     let fds = makePipe()
     var command = SandboxCommand(executable, arguments)
-    command.fileDescriptors[1] = fds[1]
+    command.fileDescriptors[.standardOutput] = FileDescriptor(rawValue: fds[1])
     let process: SandboxProcess
     do {
         process = try sandbox.spawn(command)
