@@ -129,6 +129,12 @@ import Testing
             #expect(ours.status == 126 && ours.stderr == "nsbox: command not executable: \(directory): EACCES (Permission denied): is a directory\n",
                 "\(ours.stderr)")
         }
+        // A path through a file: ENOTDIR, which errexec makes 126 (only ENOENT is 127).
+        let through = try file(scratch, "file", Array("#!/bin/sh\n".utf8)) + "/x"
+        let notDirectory = try both(unprivileged ? asUnprivileged : [], [through])
+        #expect(notDirectory.theirs.status == 126 && notDirectory.theirs.stderr.contains("Not a directory"), "\(notDirectory.theirs.stderr)")
+        #expect(notDirectory.ours.status == 126 && notDirectory.ours.stderr == "nsbox: command not executable: \(through): ENOTDIR (Not a directory): "
+            + "has a component before its last that is not a directory\n", "\(notDirectory.ours.stderr)")
         // A file without x: the chmod hint is right here, and only here.
         let plain = try file(scratch, "plain", Array("#!/bin/sh\n".utf8))
         chmod(plain, 0o644)

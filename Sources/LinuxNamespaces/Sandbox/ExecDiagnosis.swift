@@ -51,6 +51,8 @@ enum ExecDiagnosis {
         case .textFileBusy:
             return fail(.commandNotExecutable, "\(found)is open for writing by a process, and the kernel runs no file being written",
                 hint: "wait until the writer closes it")
+        case .notDirectory:
+            return fail(.commandNotExecutable, "\(found)has a component before its last that is not a directory")
         case .isDirectory:
             let interpreter = interpreter(of: path).map { " (\($0))" } ?? ""
             return fail(.commandNotExecutable, "\(found)cannot run: its interpreter\(interpreter) is a directory")

@@ -71,7 +71,7 @@ enum ExecutableLookup {
     private static func checkFile(_ path: String) throws(SandboxError) {
         guard access(path, F_OK) == 0 else {
             let errno = Errno.current
-            throw errno == .noSuchFileOrDirectory || errno == .notDirectory
+            throw errno == .noSuchFileOrDirectory
                 ? SandboxError(.commandNotFound, .lookup(path), errno: errno, detail: "no such file")
                 : ExecDiagnosis.error(.lookup(path), path: path, errno: errno)
         }
