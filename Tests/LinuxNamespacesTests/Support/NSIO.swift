@@ -12,4 +12,16 @@ enum NSIO {
         #expect(result.status == 0 && !result.signalled, "nsio \(arguments): \(result.stderr)")
         return result.fields
     }
+
+    /// Runs the nsio `scenario` as root or as uid 65534 and expects each field to have its value;
+    /// returns every field, for the checks that are not equalities.
+    @discardableResult
+    static func expect(_ scenario: String, unprivileged: Bool, _ expected: KeyValuePairs<String, String>,
+        sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: String] {
+        let fields = try run([scenario], unprivileged: unprivileged)
+        for (key, value) in expected {
+            #expect(fields[key] == value, "\(scenario): \(key)", sourceLocation: sourceLocation)
+        }
+        return fields
+    }
 }
