@@ -287,7 +287,8 @@ static void arrange_fds(struct child *c) {
 }
 
 /// execve the command: its path as given when it has a slash, else the first match in
-/// search_path, as execvp(3) searches (EACCES remembered, ENOENT and ENOTDIR skipped).
+/// search_path, as glibc's execvp(3) searches (EACCES remembered; ENOENT, ENOTDIR, ESTALE,
+/// ENODEV and ETIMEDOUT skipped; any other error stops the search).
 static void exec_command(const struct child *c) {
     const struct cn_plan *plan = c->plan;
     if (c->exec_fd >= 0) {
@@ -318,7 +319,7 @@ static void exec_command(const struct child *c) {
             for (size_t i = 0; i <= name_length; i++) candidate[n++] = name[i];
             sys_execve(candidate, plan->argv, plan->envp);
             if (errno == EACCES) saw_eacces = 1;
-            else if (errno != ENOENT && errno != ENOTDIR) return;
+            else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV && errno != ETIMEDOUT) return;
         }
         if (*end == 0) break;
         dirs = end + 1;

@@ -50,16 +50,8 @@ struct Enter: ParsableCommand {
     /// throwing.
     static func run(_ arguments: [String]) throws {
         let options = try EnterOptions(parsing: arguments)
-        if options.help {
-            printLine(help)
-            Glibc.exit(0)
+        try runParsed(help: options.help ? help : nil, version: options.version, jsonStatusFD: options.jsonStatusFD) {
+            try options.plan()
         }
-        if options.version {
-            printLine(versionLine)
-            Glibc.exit(0)
-        }
-        var (sandbox, spawned) = try options.plan()
-        spawned.inheritsSignalMask = true
-        try runToCompletion(sandbox, spawned, jsonStatusFD: options.jsonStatusFD)
     }
 }

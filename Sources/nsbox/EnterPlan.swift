@@ -62,7 +62,7 @@ extension EnterOptions {
         spawned.workingDirectory = wdns.map { FilePath($0) }
         // As nsenter: the caller's inherited fds reach the command, unless --close-fds.
         spawned.inheritedFileDescriptors = closeFDs ? .none : .all
-        if env, let pid { spawned.environment = try environment(of: pid) }
+        if env, let pid { (spawned.environment, spawned.environmentOrder) = try environment(of: pid) }
         else if env { throw Failure(message: "neither filename nor target pid supplied for environ") }
         if joinCgroup { try moveIntoCgroup(of: pid) }
         return (sandbox, spawned)
@@ -151,17 +151,22 @@ extension EnterOptions {
         return FileDescriptor(rawValue: fd)
     }
 
-    /// The environment of `pid` (`/proc/PID/environ`), for `--env`.
-    private func environment(of pid: ProcessID) throws -> [String: String] {
+    /// The environment of `pid` (`/proc/PID/environ`), for `--env`, in nsenter's order: it
+    /// setenv(3)s the entries last to first without overwriting, so the command sees them
+    /// reversed, and of a name given twice the last value.
+    private func environment(of pid: ProcessID) throws -> ([String: String], [String]) {
         let bytes = try readProcFile("/proc/\(pid)/environ", what: "environment variables")
-        var result: [String: String] = [:]
-        for entry in bytes.split(separator: 0) {
+        var variables: [String: String] = [:], order: [String] = []
+        for entry in bytes.split(separator: 0).reversed() {
             let text = String(decoding: entry, as: UTF8.self)
-            guard let equals = text.firstIndex(of: "=") else { continue }
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { continue }
             let name = String(text[..<equals])
-            if result[name] == nil { result[name] = String(text[text.index(after: equals)...]) }
+            if variables[name] == nil {
+                variables[name] = String(text[text.index(after: equals)...])
+                order.append(name)
+            }
         }
-        return result
+        return (variables, order)
     }
 
     /// `--join-cgroup`: nsbox moves itself into the target's cgroup (v2), so the command is

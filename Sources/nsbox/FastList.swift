@@ -1,4 +1,4 @@
-/// `nsbox ls` in lsns' plain spellings, parsed without argument-parser (see `PlainFlags`): the same
+/// `nsbox ls` in lsns' plain spellings, parsed without argument-parser (whose reflection costs more than the sandbox set-up): the same
 /// `List` the full parser makes. Nil for anything else (grouped letters, a flag given twice, a
 /// value that looks like an option, a number that does not parse, help): the full parser reads
 /// those and makes every error message. Both read the words `List.normalized` gives.

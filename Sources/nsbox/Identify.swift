@@ -41,7 +41,7 @@ struct Identify: ParsableCommand {
     }
 }
 
-/// `nsbox id [-t PID] [--json] [KIND...]` parsed without argument-parser (see `PlainFlags`);
+/// `nsbox id [-t PID] [--json] [KIND...]` parsed without argument-parser (whose reflection costs more than the sandbox set-up);
 /// nil for anything else.
 enum FastIdentify {
     static func parse(_ arguments: ArraySlice<String>) -> (target: Int32?, json: Bool, kinds: [String])? {

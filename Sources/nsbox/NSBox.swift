@@ -151,6 +151,26 @@ extension Failure {
     }
 }
 
+/// What `run` and `enter` do once their options are read: print `help` or the version if
+/// asked, else run the command `plan` makes to completion.
+func runParsed(help: String?, version: Bool, jsonStatusFD: Int32?, fork: Bool = false,
+    plan: () throws -> (Sandbox, SandboxCommand)) throws -> Never {
+    if let help {
+        printLine(help)
+        exit(0)
+    }
+    if version {
+        printLine(versionLine)
+        exit(0)
+    }
+    var (sandbox, command) = try plan()
+    command.inheritsSignalMask = true
+    if let fd = jsonStatusFD, fcntl(fd, F_GETFD) < 0 {
+        throw Failure(message: "--json-status-fd \(fd): not an open file descriptor")
+    }
+    try runToCompletion(sandbox, command, jsonStatusFD: jsonStatusFD, fork: fork)
+}
+
 /// Runs the command: in place of nsbox where the sandbox allows (`Sandbox.execute`) unless
 /// `fork` (`run -f`, as unshare's), else spawned, reported through `--json-status-fd` if
 /// asked, waited for, and nsbox exits with its status (128+N for signal N).

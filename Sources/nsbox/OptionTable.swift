@@ -26,6 +26,27 @@ struct OptionSpec<Options>: Sendable {
     var apply: @Sendable (inout Options, [String]) throws -> Void
 }
 
+/// A subcommand's options value, whose table spells its options with these builders.
+protocol OptionFields {}
+
+extension OptionFields {
+    /// A flag: `set` runs when it is given.
+    static func flag(_ long: [String], short: Character? = nil, _ help: String,
+        _ set: @escaping @Sendable (inout Self) throws -> Void) -> OptionSpec<Self>
+    {
+        OptionSpec(long: long, short: short, help: help) { options, _ in try set(&options) }
+    }
+
+    /// An option with a required value, which `set` takes.
+    static func value(_ long: [String], _ short: Character? = nil, _ valueName: String, _ help: String,
+        _ set: @escaping @Sendable (inout Self, String) throws -> Void) -> OptionSpec<Self>
+    {
+        OptionSpec(long: long, short: short, arity: .required, valueName: valueName, help: help) { options, values in
+            try set(&options, values[0])
+        }
+    }
+}
+
 /// A getopt_long-style parser driven by a table of `OptionSpec`s, as util-linux's tools parse
 /// (`+` mode: options end at `--` or at the first word that is not one): grouped short flags
 /// (`-rmpf`), attached values (`-S0`, `-w/tmp`, `--opt=value`), separate values even starting

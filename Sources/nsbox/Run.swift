@@ -48,22 +48,9 @@ struct Run: ParsableCommand {
     static func execute(_ arguments: ArraySlice<String>) throws -> Never {
         var options = RunOptions()
         let words = try RunOptions.table.parse(arguments, into: &options)
-        if options.help {
-            printLine(help)
-            Glibc.exit(0)
+        try runParsed(help: options.help ? help : nil, version: options.version, jsonStatusFD: options.jsonStatusFD, fork: options.forks) {
+            try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
         }
-        if options.version {
-            printLine(versionLine)
-            Glibc.exit(0)
-        }
-        var (sandbox, spawned) = try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
-        spawned.inheritsSignalMask = true
-        if let fd = options.jsonStatusFD {
-            guard fcntl(fd, F_GETFD) >= 0 else {
-                throw Failure(message: "--json-status-fd \(fd): not an open file descriptor")
-            }
-        }
-        try runToCompletion(sandbox, spawned, jsonStatusFD: options.jsonStatusFD, fork: options.forks)
     }
 
     /// `nsbox run --help`: the overview, then every option of the table.

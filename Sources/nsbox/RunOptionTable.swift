@@ -3,7 +3,7 @@ import LinuxNamespaces
 
 /// Every option of `nsbox run`, in the order help lists them: the one place an option is
 /// spelled, documented and given its meaning (parsing, help and completion all read it).
-extension RunOptions {
+extension RunOptions: OptionFields {
     static let table = OptionTable<RunOptions>(specs: namespaceSpecs + otherSpecs, subcommand: "run")
 
     /// `-U --user[=FILE]` ... `-T --time[=FILE]`: a new namespace, kept on FILE (or named NAME).
@@ -31,16 +31,6 @@ extension RunOptions {
 
     private static var otherSpecs: [OptionSpec<RunOptions>] {
         typealias Spec = OptionSpec<RunOptions>
-        func flag(_ long: [String], short: Character? = nil, _ help: String, _ set: @escaping @Sendable (inout RunOptions) -> Void) -> Spec {
-            Spec(long: long, short: short, help: help) { options, _ in set(&options) }
-        }
-        func value(_ long: [String], _ short: Character? = nil, _ valueName: String, _ help: String,
-            _ set: @escaping @Sendable (inout RunOptions, String) throws -> Void) -> Spec
-        {
-            Spec(long: long, short: short, arity: .required, valueName: valueName, help: help) { options, values in
-                try set(&options, values[0])
-            }
-        }
         func mount(_ name: String, _ arity: OptionArity, _ valueName: String, _ help: String = "") -> Spec {
             Spec(long: [name], arity: arity, valueName: valueName, help: help) { options, values in
                 options.mountOps += [name] + values

@@ -4,7 +4,7 @@ import SystemPackage
 
 /// The options of `nsbox run` as plain values, and what they mean: the `Sandbox` and command.
 /// Filled in from the words by `RunOptions.table`.
-struct RunOptions: Equatable, NamespaceFlags {
+struct RunOptions: Equatable {
     var user = false, mount = false, pid = false, net = false, uts = false, ipc = false, cgroup = false, time = false
     var persist: [String] = []
     var mapRootUser = false, mapCurrentUser = false

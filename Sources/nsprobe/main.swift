@@ -330,7 +330,10 @@ func churn(_ rounds: Int, threads: Int) {
             case 1: command = SandboxCommand("sh", ["-c", "exit 3"])
             case 2: sandbox.uid = 4242  // not mapped: setresuid fails in the child
             case 3: command = SandboxCommand(badInterpreter)
-            case 4: command = SandboxCommand("no-such-command-\(round)")
+            case 4:
+                // A PATH that 65534 may search all of: one with /root/... in it is EACCES (126).
+                command = SandboxCommand("no-such-command-\(round)")
+                command.environment = ["PATH": "/usr/bin:/bin"]
             default: break
             }
             var start = timespec(), end = timespec()

@@ -42,17 +42,7 @@ import Testing
         #if arch(x86_64)
         let scratch = ScratchDirectory()
         chmod(scratch.path, 0o777)
-        let instructions: [(UInt16, UInt8, UInt8, UInt32)] = [
-            (0x20, 0, 0, 0),              // A = the system call's number
-            (0x15, 2, 0, 83),             // mkdir: refuse
-            (0x15, 1, 0, 258),            // mkdirat: refuse
-            (0x06, 0, 0, 0x7fff_0000),    // allow
-            (0x06, 0, 0, 0x0005_0001),    // SECCOMP_RET_ERRNO | EPERM
-        ]
-        let program = classicBPF(instructions)
-        let file = scratch.path + "/filter.bpf"
-        FileManager.default.createFile(atPath: file, contents: Data(program))
-        chmod(file, 0o644)
+        let file = seccompFilterRefusing([83, 258], in: scratch)  // mkdir, mkdirat
         for (index, asRoot) in [true, false].enumerated() {
             for filtered in [true, false] {
                 let directory = scratch.path + "/made-\(index)-\(filtered)"

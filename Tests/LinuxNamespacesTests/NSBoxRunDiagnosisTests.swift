@@ -62,15 +62,7 @@ import Testing
     @Test func rootUnderASeccompFilterIsNotToldItLacksCapSysAdmin() throws {
         #if arch(x86_64)
         let scratch = ScratchDirectory()
-        let instructions: [(UInt16, UInt8, UInt8, UInt32)] = [
-            (0x20, 0, 0, 0),              // A = the system call's number
-            (0x15, 1, 0, 272),            // unshare: refuse
-            (0x06, 0, 0, 0x7fff_0000),    // allow
-            (0x06, 0, 0, 0x0005_0001),    // SECCOMP_RET_ERRNO | EPERM
-        ]
-        let program = classicBPF(instructions)
-        let file = scratch.path + "/filter.bpf"
-        FileManager.default.createFile(atPath: file, contents: Data(program))
+        let file = seccompFilterRefusing([272], in: scratch)  // unshare
         let line = "exec 5<\(file); exec \(NSBox.path) run --no-new-privs --seccomp 5 -- \(NSBox.path) run -n true"
         let result = try runCommand(["sh", "-c", line])
         #expect(result.status == 125 && result.stderr.contains("a seccomp filter is in force"), "\(result.stderr)")
@@ -81,16 +73,6 @@ import Testing
         Issue.record("the test's filter is written for x86_64 system call numbers")
         #endif
     }
-}
-
-/// A classic BPF program (struct sock_filter[]) as the bytes `--seccomp FD` reads: each
-/// instruction is (code, jump if true, jump if false, k).
-func classicBPF(_ instructions: [(UInt16, UInt8, UInt8, UInt32)]) -> [UInt8] {
-    var program: [UInt8] = []
-    for (code, jt, jf, k) in instructions {
-        program += withUnsafeBytes(of: code.littleEndian, Array.init) + [jt, jf] + withUnsafeBytes(of: k.littleEndian, Array.init)
-    }
-    return program
 }
 
 /// unshare options that nsbox run had not: each against unshare doing the same.

@@ -26,30 +26,24 @@ import Testing
 
     @Test(arguments: [false, true])
     func namespacesAreReadableWhileATaskAndAThreadWait(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["namespaces"], unprivileged: unprivileged)
-        #expect(fields["still_running"] == "true")
-        #expect(fields["read_ms_under_50"] == "true")
-        #expect(fields["kinds"] == "3")
-        #expect(fields["task"] == "exited 0")
-        #expect(fields["thread"] == "exited 0")
+        try NSIO.expect("namespaces", unprivileged: unprivileged, [
+            "still_running": "true", "read_ms_under_50": "true", "kinds": "3", "task": "exited 0", "thread": "exited 0",
+        ])
     }
 
     @Test(arguments: [false, true])
     func cancellingAWaitDetachesAndTheProcessRunsOn(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["cancel-wait"], unprivileged: unprivileged)
-        #expect(fields["waiter"] == "canceled")
-        #expect(fields["alive_after_cancel"] == "true")
-        #expect(fields["termination"] == "signaled 9")
+        try NSIO.expect("cancel-wait", unprivileged: unprivileged, [
+            "waiter": "canceled", "alive_after_cancel": "true", "termination": "signaled 9",
+        ])
     }
 
     @Test(arguments: [false, true])
     func cancellingARunKillsTheWholeSandbox(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["cancel-run"], unprivileged: unprivileged)
-        #expect(fields["run"] == "CancellationError")
-        #expect(fields["seconds_under_5"] == "true")
-        #expect(fields["pid_gone"] == "true")
         // The background loop inside died with the pid namespace.
-        #expect(fields["left_behind"] == "0")
+        try NSIO.expect("cancel-run", unprivileged: unprivileged, [
+            "run": "CancellationError", "seconds_under_5": "true", "pid_gone": "true", "left_behind": "0",
+        ])
     }
 
     /// In the test runner: many tasks await one process, one reads its namespaces meanwhile.

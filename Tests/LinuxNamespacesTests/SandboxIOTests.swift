@@ -3,72 +3,46 @@ import Glibc
 import LinuxNamespaces
 import Testing
 
-/// The `nsio` helper, which runs one scenario of `Sandbox.run` and async waiting in a process
-/// of its own: as root, and as uid 65534 (which the test runner cannot become).
-enum NSIO {
-    static let path: String = Probe.sharedCopy(of: "nsio")
-
-    /// Runs `nsio ARGS` as root or as uid 65534; fails the test unless it exits 0.
-    static func run(_ arguments: [String], unprivileged: Bool) throws -> [String: String] {
-        let result = try runCommand((unprivileged ? asUnprivileged : []) + [path] + arguments, timeout: 240)
-        #expect(result.status == 0 && !result.signalled, "nsio \(arguments): \(result.stderr)")
-        return result.fields
-    }
-}
-
 /// Standard I/O in swift-subprocess's shape: collected output, input, 100 MB, limits, streaming.
 @Suite struct SandboxIOTests {
     @Test(arguments: [false, true])
     func stdoutAndStderrComeBackAsStringsWithTheTermination(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["capture"], unprivileged: unprivileged)
         // The command is pid 2 under the init: its stdout says so.
-        #expect(fields["stdout"] == "out 2")
-        #expect(fields["stderr"] == "err")
-        #expect(fields["termination"] == "exited 3")
-        #expect(fields["pid"] == "true")
+        try NSIO.expect("capture", unprivileged: unprivileged, [
+            "stdout": "out 2", "stderr": "err", "termination": "exited 3", "pid": "true",
+        ])
     }
 
     @Test(arguments: [false, true])
     func stringAndArrayInputReachTheCommand(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["stdin"], unprivileged: unprivileged)
-        #expect(fields["stdout"] == "HELLO SANDBOX")
-        #expect(fields["termination"] == "exited 0")
-        #expect(fields["count"] == "5")
+        try NSIO.expect("stdin", unprivileged: unprivileged, [
+            "stdout": "HELLO SANDBOX", "termination": "exited 0", "count": "5",
+        ])
     }
 
     @Test(arguments: [false, true])
     func hundredMegabytesFlowOutAndThroughWithoutDeadlock(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["big"], unprivileged: unprivileged)
-        #expect(fields["out_bytes"] == "100000000")
-        #expect(fields["out_zeros"] == "true")
         // In and out at once through cat: a run that wrote all input before reading would
         // deadlock once both pipes are full.
-        #expect(fields["cat_equal"] == "true")
-        #expect(fields["termination"] == "exited 0")
+        try NSIO.expect("big", unprivileged: unprivileged, [
+            "out_bytes": "100000000", "out_zeros": "true", "cat_equal": "true", "termination": "exited 0",
+        ])
     }
 
     @Test(arguments: [false, true])
     func outputPastItsLimitIsAClearErrorAndTheCommandIsKilled(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["limit"], unprivileged: unprivileged)
-        #expect(fields["stage"] == "io")
-        #expect(fields["error"]?.contains("standard output: the command wrote more than the limit of 1000 bytes") == true)
         // The command would sleep 30 s: it was killed, not waited for.
-        #expect(fields["seconds_under_5"] == "true")
+        let fields = try NSIO.expect("limit", unprivileged: unprivileged, ["stage": "io", "seconds_under_5": "true"])
+        #expect(fields["error"]?.contains("standard output: the command wrote more than the limit of 1000 bytes") == true)
     }
 
     @Test(arguments: [false, true])
     func theClosureFormStreamsOutputAndWritesInput(unprivileged: Bool) throws {
-        let fields = try NSIO.run(["stream"], unprivileged: unprivileged)
         // The first line is read before any input is written: it streams.
-        #expect(fields["first"] == "first")
-        #expect(fields["rest"] == "got second")
-        #expect(fields["stderr"] == "to-err")
-        #expect(fields["termination"] == "exited 0")
-        #expect(fields["pid_matches"] == "true")
-        #expect(fields["namespaces"] == "mnt,pid,user")
-        #expect(fields["lines"] == "a|b|c")
-        #expect(fields["writer_error"] == "true")
-        #expect(fields["unread"] == "signaled 13")
+        try NSIO.expect("stream", unprivileged: unprivileged, [
+            "first": "first", "rest": "got second", "stderr": "to-err", "termination": "exited 0", "pid_matches": "true",
+            "namespaces": "mnt,pid,user", "lines": "a|b|c", "writer_error": "true", "unread": "signaled 13",
+        ])
     }
 
     /// In the test runner itself (many threads), with a file as output and an fd as input.

@@ -11,11 +11,7 @@ extension SandboxError {
         let kinds = NamespaceSet(rawValue: detail)
         switch Int(report.step) {
         case Int(CN_STEP_EXEC.rawValue):
-            let missing = errno == .noSuchFileOrDirectory
-            self.init(
-                missing ? .commandNotFound : .commandNotExecutable, .execve(command.executable),
-                errno: errno, detail: missing ? "no such command inside the sandbox" : "cannot execute it",
-                hint: missing ? "check the name and PATH as the sandbox's mount namespace sees them" : nil)
+            self.init(execve: command, errno: errno, seesCallerFiles: sandbox.seesCallerFiles)
         case Int(CN_STEP_SETNS.rawValue):
             self.init(.child, .setns(kinds), errno: errno, detail: "cannot enter the namespace",
                 hint: errno == .notPermitted
@@ -99,6 +95,34 @@ extension SandboxError {
             }
             self.init(.child, step, errno: errno, detail: "failed during the set-up", hint: hint)
         }
+    }
+
+    /// A failed execve(2): its cause read from the files where the command sees ours (a
+    /// missing interpreter, a noexec mount...), else the errno alone.
+    private init(execve command: SandboxCommand, errno: Errno, seesCallerFiles: Bool) {
+        let name = command.executable
+        if seesCallerFiles && command.executableFD == nil {
+            if name.contains("/") {
+                self = ExecDiagnosis.error(.execve(name), path: name, errno: errno)
+                return
+            }
+            // The child searched as ExecutableLookup.search does: its first executable
+            // candidate is the one execve refused, or the search found none.
+            switch ExecutableLookup.search(name, in: command.searchPath) {
+            case .found(let candidate, _):
+                self = ExecDiagnosis.error(.execve(name), path: candidate, errno: errno, name: name)
+                return
+            case .failed(let candidate?, let found) where found == errno:
+                self = ExecDiagnosis.error(.execve(name), path: candidate, errno: errno, name: name)
+                return
+            default: break
+            }
+        }
+        let missing = errno == .noSuchFileOrDirectory
+        self.init(
+            missing ? .commandNotFound : .commandNotExecutable, .execve(name),
+            errno: errno, detail: missing ? "no such command inside the sandbox" : "cannot execute it",
+            hint: missing ? "check the name and PATH as the sandbox's mount namespace sees them" : nil)
     }
 
     /// A report of a step (or a part of one) this version does not know.

@@ -1,8 +1,19 @@
 import Glibc
+import SystemPackage
 
 /// Finds the command before the clone, as execvp(3) will in the child, so that a missing or
 /// non-executable command is an error of `spawn` with the shell's exit status (127, 126).
 enum ExecutableLookup {
+    /// What a PATH search meets, in this process's view of the files.
+    enum Search {
+        /// `candidate` is an executable file; `rest`: PATH from the first entry where the name
+        /// exists (the entries before it hold nothing execvp(3) could run).
+        case found(candidate: String, rest: String)
+        /// Nothing to run: `candidate` is what execvp(3) reports `errno` for (the first EACCES,
+        /// or the error that stopped the search), nil when no entry has the name.
+        case failed(candidate: String?, errno: Errno)
+    }
+
     ///
     /// - Returns: for a name looked up in PATH, the rest of PATH from the first directory
     ///   where the name exists: the directories before it hold nothing execvp(3) could run, so
@@ -11,12 +22,26 @@ enum ExecutableLookup {
     static func check(_ command: SandboxCommand) throws(SandboxError) -> String? {
         let name = command.executable
         if name.contains("/") {
-            try checkFile(name, command)
+            try checkFile(name)
             return nil
         }
-        var sawNotExecutable = false
+        switch search(name, in: command.searchPath) {
+        case .found(_, let rest):
+            return rest
+        case .failed(let candidate?, let errno):
+            throw ExecDiagnosis.error(.lookup(name), path: candidate, errno: errno, name: name)
+        case .failed(nil, let errno):
+            throw SandboxError(.commandNotFound, .lookup(name), errno: errno,
+                detail: "not found in PATH (\(command.searchPath))", hint: "give its full path or fix PATH")
+        }
+    }
+
+    /// Searches `path` for `name` by glibc's execvpe rule: EACCES from any entry is remembered
+    /// and reported if nothing is found; ENOENT, ENOTDIR, ESTALE, ENODEV and ETIMEDOUT entries
+    /// are skipped; any other error stops the search.
+    static func search(_ name: String, in path: String) -> Search {
+        var denied: String?
         var firstPresent: String.Index?
-        let path = command.searchPath
         var start = path.startIndex
         while true {
             let end = path[start...].firstIndex(of: ":") ?? path.endIndex
@@ -25,28 +50,33 @@ enum ExecutableLookup {
             // One access(2) for a directory without the name, as most PATH entries are.
             if access(candidate, F_OK) == 0 {
                 if firstPresent == nil { firstPresent = start }
-                if isExecutableFile(candidate) { return String(path[(firstPresent ?? start)...]) }
-                if !isDirectory(candidate) { sawNotExecutable = true }
+                if isExecutableFile(candidate) {
+                    return .found(candidate: candidate, rest: String(path[(firstPresent ?? start)...]))
+                }
+                // execve(2) refuses a directory or a file without x with EACCES.
+                if denied == nil { denied = candidate }
+            } else {
+                switch Glibc.errno {
+                case EACCES: if denied == nil { denied = candidate }
+                case ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT: break
+                case let other: return .failed(candidate: candidate, errno: Errno(rawValue: other))
+                }
             }
             guard end < path.endIndex else { break }
             start = path.index(after: end)
         }
-        if sawNotExecutable {
-            throw SandboxError(.commandNotExecutable, .lookup(name), errno: .permissionDenied,
-                detail: "found in PATH but not executable", hint: "chmod +x it, or give another path")
-        }
-        throw SandboxError(.commandNotFound, .lookup(name), errno: .noSuchFileOrDirectory,
-            detail: "not found in PATH (\(command.searchPath))", hint: "give its full path or fix PATH")
+        return .failed(candidate: denied, errno: denied == nil ? .noSuchFileOrDirectory : .permissionDenied)
     }
 
-    private static func checkFile(_ path: String, _ command: SandboxCommand) throws(SandboxError) {
+    private static func checkFile(_ path: String) throws(SandboxError) {
         guard access(path, F_OK) == 0 else {
-            throw SandboxError(.commandNotFound, .lookup(path), errno: .current, detail: "no such file")
+            let errno = Errno.current
+            throw errno == .noSuchFileOrDirectory
+                ? SandboxError(.commandNotFound, .lookup(path), errno: errno, detail: "no such file")
+                : ExecDiagnosis.error(.lookup(path), path: path, errno: errno)
         }
         guard isExecutableFile(path) else {
-            throw SandboxError(.commandNotExecutable, .lookup(path), errno: .permissionDenied,
-                detail: isDirectory(path) ? "is a directory" : "not executable",
-                hint: "chmod +x it, or give another path")
+            throw ExecDiagnosis.error(.lookup(path), path: path, errno: .permissionDenied)
         }
     }
 

@@ -12,6 +12,9 @@ public struct SandboxCommand: Sendable, Hashable {
     public var argv0: String?
     /// The environment; nil inherits the caller's at the time of `spawn`.
     public var environment: [String: String]?
+    /// The order in which the command gets `environment`'s names (`nsbox enter --env` keeps
+    /// nsenter's); names not listed follow, sorted.
+    public var environmentOrder: [String] = []
     /// The working directory inside; nil keeps the caller's.
     public var workingDirectory: FilePath?
     /// A directory the caller has open, made the command's root (fchdir(2) and chroot(2)) after
@@ -83,7 +86,14 @@ public struct SandboxCommand: Sendable, Hashable {
 
     /// The environment as `NAME=value` strings.
     var environmentStrings: [String] {
-        if let environment { return environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } }
+        if let environment, environmentOrder.isEmpty {
+            return environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        }
+        if let environment {
+            var seen = Set<String>()
+            let listed = environmentOrder.filter { environment[$0] != nil && seen.insert($0).inserted }
+            return (listed + environment.keys.filter { !seen.contains($0) }.sorted()).map { "\($0)=\(environment[$0]!)" }
+        }
         var result: [String] = []
         var cursor = environ
         while let entry = cursor.pointee {

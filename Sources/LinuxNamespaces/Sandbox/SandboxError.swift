@@ -31,6 +31,9 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         case commandNotFound = "command not found"
         /// The command exists but cannot be executed.
         case commandNotExecutable = "command not executable"
+        /// The command exists, but the interpreter it names (its ELF PT_INTERP or `#!` line)
+        /// does not: execve(2) says ENOENT.
+        case interpreterNotFound = "interpreter not found"
         /// The calling process lacks a resource the spawn needs: a pipe, a thread.
         case resources
         /// Creating the child: clone3(2), clone(2) or fork(2), and holding it with a pidfd.
@@ -258,10 +261,10 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         if name != field { label = field }
     }
 
-    /// 127 command not found, 126 not executable, 125 anything else.
+    /// 127 command (or its interpreter) not found, 126 not executable, 125 anything else.
     public var exitStatus: Int32 {
         switch stage {
-        case .commandNotFound: 127
+        case .commandNotFound, .interpreterNotFound: 127
         case .commandNotExecutable: 126
         default: 125
         }

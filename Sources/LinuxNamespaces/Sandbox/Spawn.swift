@@ -152,10 +152,16 @@ extension Sandbox {
     /// files unless something is mounted over a PATH directory: then it searches from the start).
     func searchPath(for command: SandboxCommand) throws(SandboxError) -> String {
         guard !joins.contains(where: { $0.kind == .mount }) && newRoot == nil && command.executableFD == nil,
-            let rest = try ExecutableLookup.check(command),
-            effectiveMounts.allSatisfy({ $0.source == .proc && $0.target == "/proc" })
+            let rest = try ExecutableLookup.check(command), seesCallerFiles
         else { return command.searchPath }
         return rest
+    }
+
+    /// Whether the command sees the caller's files: no mount namespace joined, no new root,
+    /// nothing mounted but a `/proc`.
+    var seesCallerFiles: Bool {
+        !joins.contains(where: { $0.kind == .mount }) && newRoot == nil
+            && effectiveMounts.allSatisfy({ $0.source == .proc && $0.target == "/proc" })
     }
 
     /// Opens every namespace to join, checked: the caller closes them.
