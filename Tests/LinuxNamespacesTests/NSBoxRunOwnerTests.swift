@@ -56,6 +56,28 @@ import Testing
         if let command { #expect(try ownerUID(of: command) == 65534) }
     }
 
+    /// Taking the owner's ids clears the parent-death signal (prctl(2)): it is armed again, so
+    /// --kill-child still kills the command when nsbox dies.
+    @Test func killChildStillHoldsForAnotherOwner() throws {
+        func commandSurvivesNSBox(_ options: [String]) throws -> Bool {
+            let nsbox = try BackgroundCommand([NSBox.path, "run", "--owner", "65534:65534"] + options + ["--", "sleep", "60"])
+            var command: Int32?
+            #expect(eventually(within: 10) {
+                command = firstChild(of: nsbox.pid)
+                return command.map { comm($0) == "sleep" && hasCommandLine($0) } ?? false
+            })
+            guard let command else { return false }
+            kill(nsbox.pid, SIGKILL)
+            _ = nsbox.wait()
+            let ended = eventually(within: 5) { processState(command) == nil || processState(command) == "Z" }
+            if !ended { kill(command, SIGKILL) }
+            return !ended
+        }
+        #expect(try !commandSurvivesNSBox(["--kill-child"]))
+        // Negative control: without it the command outlives nsbox, and the check sees it.
+        #expect(try commandSurvivesNSBox(["-f"]))
+    }
+
     @Test func anOrdinaryUserAndABadValueAreOneLineAnd125() throws {
         let ordinary = try NSBox.runUnprivileged("run", "--owner", "65534:65534", "true")
         #expect(ordinary.status == 125 && ordinary.stderr.split(separator: "\n").count == 1
