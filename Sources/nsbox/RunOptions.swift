@@ -259,8 +259,8 @@ struct RunOptions: Equatable, NamespaceFlags {
         }
         // unshare's blocks auto, subids and all, --map-auto and --map-subids: laid out with the
         // caller's own ids (-r, -c, --map-user, --map-group) as unshare master does.
-        let blockNames = ["auto", "subids", "all"]
-        if mapAuto || mapSubids || mapUsers.contains(where: blockNames.contains) || mapGroups.contains(where: blockNames.contains) {
+        func isBlockName(_ value: String) -> Bool { value == "auto" || value == "subids" || value == "all" }
+        if mapAuto || mapSubids || mapUsers.contains(where: isBlockName) || mapGroups.contains(where: isBlockName) {
             func ranges(_ values: [String], _ option: String) throws -> [IDRange] {
                 var result: [IDRange] = try values.map { value in
                     switch value {
