@@ -290,6 +290,10 @@ struct RunOptions: Equatable, NamespaceFlags {
             }
             return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
         }
+        // Alone, --map-user maps the uid only and --map-group the gid only, as in unshare.
+        if !mapRootUser && !mapCurrentUser && (mapUser == nil) != (mapGroup == nil) {
+            return .ranges(uid: [], gid: [], callerUID: mapUser, callerGID: mapGroup, setgroups: setgroups)
+        }
         // --map-user and --map-group override what -r or -c set, as in unshare.
         if mapUser != nil || mapGroup != nil {
             let base: (UInt32, UInt32) = mapRootUser ? (0, 0) : (uid, gid)

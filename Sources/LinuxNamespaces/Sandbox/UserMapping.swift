@@ -45,15 +45,16 @@ struct ResolvedMapping: Sendable {
 
 extension ResolvedMapping {
     /// Whether the new user namespace's first process may write these maps itself: one line of
-    /// count 1 mapping the caller's own euid, the same for its egid, and setgroups "deny" before
-    /// them (user_namespaces(7)). The `root`, `currentUser` and `user` mappings are such maps.
+    /// count 1 mapping the caller's own euid, the same for its egid with setgroups "deny" before
+    /// it (user_namespaces(7)), or no map on a side. The `root`, `currentUser` and `user`
+    /// mappings are such maps, and `ranges` of the caller's ids alone.
     func writableFromInside(uid: uid_t, gid: gid_t) -> Bool {
         if uidMap == nil && gidMap == nil { return !useHelpers }
         func own(_ map: IDMap?, _ id: UInt32) -> Bool {
-            guard let map else { return false }
+            guard let map else { return true }
             return map.mappings.count == 1 && map.mappings[0].outside == id && map.mappings[0].count == 1
         }
-        return !useHelpers && setgroups == .deny && own(uidMap, uid) && own(gidMap, gid)
+        return !useHelpers && (gidMap == nil || setgroups == .deny) && own(uidMap, uid) && own(gidMap, gid)
     }
 }
 
@@ -106,9 +107,10 @@ extension UserMapping {
                 }
             }
             let gidAlone = gidBlocks.isEmpty && callerGID != nil
+            // The caller's own ids alone need no helper: they are written as unshare writes them.
             return ResolvedMapping(
                 uidMap: try map(uidBlocks, callerUID, uid), gidMap: try map(gidBlocks, callerGID, gid),
-                setgroups: setgroups ?? (gidAlone ? .deny : nil), useHelpers: uid != 0)
+                setgroups: setgroups ?? (gidAlone ? .deny : nil), useHelpers: uid != 0 && !(uidBlocks.isEmpty && gidBlocks.isEmpty))
         }
     }
 }
