@@ -257,10 +257,9 @@ struct RunOptions: Equatable, NamespaceFlags {
             throw Failure(message: "--setgroups allow and -r, -c or --map-group are mutually exclusive (as in unshare): "
                 + "their gid map is written with setgroups denied; drop --setgroups allow, or map gids with --map-groups")
         }
-        // unshare's blocks auto, subids and all, --map-auto and --map-subids: laid out with the
-        // caller's own ids (-r, -c, --map-user, --map-group) as unshare master does.
-        func isBlockName(_ value: String) -> Bool { value == "auto" || value == "subids" || value == "all" }
-        if mapAuto || mapSubids || mapUsers.contains(where: isBlockName) || mapGroups.contains(where: isBlockName) {
+        // unshare's blocks (INSIDE:OUTSIDE:COUNT, auto, subids, all), --map-auto and --map-subids:
+        // laid out with the caller's own ids (-r, -c, --map-user, --map-group) as unshare master does.
+        if mapAuto || mapSubids || !mapUsers.isEmpty || !mapGroups.isEmpty {
             func ranges(_ values: [String], _ option: String) throws -> [IDRange] {
                 var result: [IDRange] = try values.map { value in
                     switch value {
@@ -279,16 +278,6 @@ struct RunOptions: Equatable, NamespaceFlags {
             return .ranges(
                 uid: try ranges(mapUsers, "--map-users"), gid: try ranges(mapGroups, "--map-groups"),
                 callerUID: mapUser ?? base?.0, callerGID: mapGroup ?? base?.1, setgroups: setgroups)
-        }
-        if !mapUsers.isEmpty || !mapGroups.isEmpty {
-            func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
-                do {
-                    return lines.isEmpty ? try IDMap(inside: 0, outside: own) : try IDMap(lines.map { line throws(NamespaceError) in try IDMapping(parsing: line) })
-                } catch {
-                    throw Failure(message: "\(option): \(error)")
-                }
-            }
-            return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
         }
         // Alone, --map-user maps the uid only and --map-group the gid only, as in unshare.
         if !mapRootUser && !mapCurrentUser && (mapUser == nil) != (mapGroup == nil) {

@@ -55,6 +55,27 @@ import Testing
         #expect(blocks.last == "65534|65534|310000 310000 65536|allow|status 0", "\(blocks)")
     }
 
+    /// Explicit blocks go the same way (taken from master's unshare by hand): the caller's id
+    /// first, a block it overlaps one id short, a side without blocks left unwritten.
+    @Test func explicitBlocksTakeTheCallersIDAsUnshareMasterDoes() throws {
+        let cases: [(Bool, [String], [String])] = [
+            (false, ["--map-users=0:1000:10"], ["0 1000 10", "-", "allow"]),
+            (false, ["--map-users=0:1000:10", "--map-user=50"], ["50 0 1", "0 1000 10", "-", "allow"]),
+            (false, ["--map-users=0:1000:10", "-r"], ["0 0 1", "1 1000 9", "-", "0 0 1", "deny"]),
+            (false, ["--map-users", "0:100000:1000", "--map-groups", "0:100000:1000", "--map-user=1000", "--map-group=1000"],
+                ["1000 0 1", "0 100000 999", "-", "1000 0 1", "0 100000 999", "allow"]),
+            // An ordinary user's own ids alone: written without newuidmap, setgroups denied.
+            (true, ["--map-users", "0:65534:1", "--map-groups", "0:65534:1"], ["0 65534 1", "-", "0 65534 1", "deny"]),
+            (true, ["--map-users", "0:65534:1"], ["0 65534 1", "-", "allow"]),
+        ]
+        for (unprivileged, words, expected) in cases {
+            let result = try runCommand((unprivileged ? asUnprivileged : []) + [NSBox.path, "run"] + words
+                + ["sh", "-c", "cat /proc/self/uid_map; echo -; cat /proc/self/gid_map /proc/self/setgroups"])
+            let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+            #expect(result.status == 0 && lines == expected, "\(words): \(result.stdout) \(result.stderr)")
+        }
+    }
+
     @Test func allMapsEveryIdOfTheCallersOwnUserNamespace() throws {
         // Root in the first user namespace: every id, as /proc/self/uid_map lists them.
         let root = try NSBox.run(["run", "--map-users=all", "--map-groups=all"] + show)

@@ -106,11 +106,22 @@ extension UserMapping {
                     throw SandboxError(invalid: "userMapping", error.description)
                 }
             }
+            let (uidMap, gidMap) = (try map(uidBlocks, callerUID, uid), try map(gidBlocks, callerGID, gid))
+            func ownOnly(_ map: IDMap?, _ id: UInt32) -> Bool {
+                map.map { $0.mappings == [IDMapping(inside: $0.mappings[0].inside, outside: id)] } ?? true
+            }
+            // Maps of the caller's own ids alone need no helper (an ordinary user writes them
+            // itself, with setgroups denied first, which is what newgidmap leaves too).
+            let onlyOwn = ownOnly(uidMap, uid) && ownOnly(gidMap, gid)
             let gidAlone = gidBlocks.isEmpty && callerGID != nil
-            // The caller's own ids alone need no helper: they are written as unshare writes them.
+            if uid != 0, onlyOwn, gidMap != nil, setgroups == .allow {
+                throw SandboxError(
+                    invalid: "userMapping", "setgroups 'allow' with a gid map an ordinary user writes itself: the kernel refuses it",
+                    hint: "use setgroups deny, or run as root")
+            }
             return ResolvedMapping(
-                uidMap: try map(uidBlocks, callerUID, uid), gidMap: try map(gidBlocks, callerGID, gid),
-                setgroups: setgroups ?? (gidAlone ? .deny : nil), useHelpers: uid != 0 && !(uidBlocks.isEmpty && gidBlocks.isEmpty))
+                uidMap: uidMap, gidMap: gidMap, setgroups: setgroups ?? (gidAlone || (uid != 0 && onlyOwn && gidMap != nil) ? .deny : nil),
+                useHelpers: uid != 0 && !onlyOwn)
         }
     }
 }
