@@ -130,6 +130,14 @@ static void enter_namespaces(const struct child *c) {
     }
     if (plan->user_join_fd >= 0 && cn_setns(plan->user_join_fd, CN_CLONE_NEWUSER) != 0)
         fail(c, CN_STEP_SETNS, CN_CLONE_NEWUSER);
+    if (plan->set_owner) {
+        // The creator's euid and egid become the namespace's owner: user_namespaces(7).
+        if (syscall(SYS_setgroups, 0, (const gid_t *)0) != 0) fail(c, CN_STEP_OWNER, 0);
+        if (syscall(SYS_setresgid, plan->owner_gid, plan->owner_gid, plan->owner_gid) != 0) fail(c, CN_STEP_OWNER, 1);
+        if (syscall(SYS_setresuid, plan->owner_uid, plan->owner_uid, plan->owner_uid) != 0) fail(c, CN_STEP_OWNER, 2);
+        // The new ids cleared the parent-death signal: prctl(2).
+        arm_parent_death_signal(c, 0);
+    }
     if (plan->unshare_user) {
         if (cn_unshare(CN_CLONE_NEWUSER) != 0) fail(c, CN_STEP_UNSHARE, CN_CLONE_NEWUSER);
         if (plan->ready_fd >= 0) {

@@ -44,18 +44,22 @@ static const uint64_t cn_mount_attr_rdonly = 0x1;
 int cn_write_proc_file(const char *path, const char *text);
 int cn_write_proc_file_at(int dirfd, const char *path, const char *text);
 
-/// Writes the whole of `text` to `path` in one write, or returns -1 with errno (EXDEV: the
-/// file is not on procfs).
-int cn_write_proc_file(const char *path, const char *text) { return cn_write_proc_file_at(AT_FDCWD, path, text); }
-
-/// cn_write_proc_file with `path` relative to the directory `dirfd` (a /proc/PID opened earlier).
-int cn_write_proc_file_at(int dirfd, const char *path, const char *text) {
+/// Writes the whole of `text` in one write to `path` (relative to `dirfd`), which must be on
+/// a file system whose statfs(2) type is `magic`: something mounted over it must not catch the
+/// write. Returns 0, or -1 with errno (EXDEV: the file is on another file system).
+static int write_whole_file_on(int dirfd, const char *path, const char *text, long magic) {
     int fd = (int)syscall(SYS_openat, dirfd, path, O_WRONLY | O_CLOEXEC, 0);
     if (fd < 0) return -1;
-    // Only ever write to procfs: something mounted over /proc must not catch the write.
-    if (cn_fd_is_procfs(fd) != 1) {
-        sys_close(fd);
+    struct statfs info;
+    int failed = sys_fstatfs(fd, &info) != 0;
+    if (!failed && (long)info.f_type != magic) {
+        failed = 1;
         errno = EXDEV;
+    }
+    if (failed) {
+        int saved = errno;
+        sys_close(fd);
+        errno = saved;
         return -1;
     }
     size_t length = cn_length(text);
@@ -65,6 +69,15 @@ int cn_write_proc_file_at(int dirfd, const char *path, const char *text) {
     if (written == (ssize_t)length) return 0;
     errno = written < 0 ? saved : EIO;
     return -1;
+}
+
+/// Writes the whole of `text` to `path` in one write, or returns -1 with errno (EXDEV: the
+/// file is not on procfs).
+int cn_write_proc_file(const char *path, const char *text) { return cn_write_proc_file_at(AT_FDCWD, path, text); }
+
+/// cn_write_proc_file with `path` relative to the directory `dirfd` (a /proc/PID opened earlier).
+int cn_write_proc_file_at(int dirfd, const char *path, const char *text) {
+    return write_whole_file_on(dirfd, path, text, CN_PROC_SUPER_MAGIC);
 }
 
 int cn_write_time_offsets(const struct cn_plan *plan) {
@@ -277,7 +290,11 @@ static void fd_path(char *out, int fd) {
     out[sizeof prefix - 1 + count] = 0;
 }
 
-/// Returns 0, or the failing step with errno set; *index names the failing mount.
+/// binfmt_misc's magic number (statfs(2)): rules are written only to a binfmt_misc.
+static const long cn_binfmtfs_magic = 0x42494e4d;
+
+/// Returns 0, or the failing step with errno set; *index names the failing mount (the
+/// failing binfmt rule for CN_STEP_BINFMT).
 int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     if (plan->propagation &&
         sys_mount((const char *)0, "/", (const char *)0, MS_REC | plan->propagation, (const void *)0) != 0)
@@ -366,6 +383,10 @@ int cn_set_up_mounts(const struct cn_plan *plan, int *index) {
     // The working directory too: a covered one would still reach the writable mount under a
     // read-only one.
     if (reroot && (!cwd[0] || sys_chdir(cwd) != 0)) sys_chdir("/");
+    for (int i = 0; i < plan->binfmt_rule_count; i++) {
+        *index = i;
+        if (write_whole_file_on(AT_FDCWD, plan->binfmt_register, plan->binfmt_rules[i], cn_binfmtfs_magic) != 0) return CN_STEP_BINFMT;
+    }
     if (plan->new_root) {
         *index = -1;
         if (sys_chdir(plan->new_root) != 0) return CN_STEP_NEW_ROOT;

@@ -15,7 +15,7 @@ extension RunOptions {
             case "options.namespaces":
                 throw Failure(
                     message: "--config \(path) sets the namespaces, id maps, hostname and clock offsets; drop the options that set them too "
-                        + "(namespace flags, -r, -c, --map-*, --join, --hostname, --monotonic, --boottime, --mount-proc, --sandbox)")
+                        + "(namespace flags, -r, -c, --map-*, --owner, --join, --hostname, --monotonic, --boottime, --mount-proc, --mount-binfmt, -l, --sandbox)")
             case "options.newRoot": throw Failure(message: "--config \(path) sets the root (root.path); drop --new-root")
             default: throw Failure(message: "--config \(path): \(error)")
             }

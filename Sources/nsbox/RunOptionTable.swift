@@ -41,9 +41,13 @@ extension RunOptions: OptionFields {
             flag(["map-current-user"], short: "c", "Map your uid/gid to themselves (implies -U).") { $0.mapCurrentUser = true },
             value(["map-user"], nil, "UID|NAME", "Map your uid to UID inside (implies -U).") { $0.mapUser = try userID($1, option: "--map-user") },
             value(["map-group"], nil, "GID|NAME", "Map your gid to GID inside (implies -U).") { $0.mapGroup = try groupID($1, option: "--map-group") },
-            value(["map-users"], nil, "MAP", "uid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U); auto, with --map-groups auto: --map-auto.") { $0.mapUsers.append($1) },
-            value(["map-groups"], nil, "MAP", "gid map line INSIDE:OUTSIDE:COUNT (repeatable; implies -U); auto, with --map-users auto: --map-auto.") { $0.mapGroups.append($1) },
+            value(["map-users"], nil, "MAP", "uid block INSIDE:OUTSIDE:COUNT, auto (your /etc/subuid range from 0), subids (it, to itself) or all (every uid); repeatable, implies -U.") { $0.mapUsers.append($1) },
+            value(["map-groups"], nil, "MAP", "gid block INSIDE:OUTSIDE:COUNT, auto, subids or all (from /etc/subgid); repeatable, implies -U.") { $0.mapGroups.append($1) },
             flag(["map-auto"], "Map your /etc/subuid and /etc/subgid ranges from 0 (implies -U).") { $0.mapAuto = true },
+            flag(["map-subids"], "Map your /etc/subuid and /etc/subgid ranges to themselves (implies -U).") { $0.mapSubids = true },
+            value(["owner"], nil, "UID:GID", "The new user namespace belongs to UID:GID, who may enter it (root only; implies -U).") {
+                $0.owner = try namespaceOwner($1)
+            },
             value(["setgroups"], nil, "allow|deny", "allow or deny setgroups(2) in the user namespace.") {
                 $0.setgroups = try choice($1, [.allow, .deny], option: "--setgroups")
             },
@@ -56,6 +60,13 @@ extension RunOptions: OptionFields {
             },
             value(["propagation"], nil, "MODE", "Mount propagation: private, slave, shared, unchanged.") {
                 $0.propagation = try choice($1, MountPropagation.allCases, option: "--propagation")
+            },
+            Spec(long: ["mount-binfmt"], arity: .optional, valueName: "DIR", help: "Mount a binfmt_misc of the new user namespace on DIR (default /proc/sys/fs/binfmt_misc, with --mount-proc); implies -U -m.") { options, values in
+                if let directory = values.first { options.binfmtAt = directory } else { options.binfmtDefault() }
+            },
+            value(["load-interp"], "l", "RULE", "Register RULE (:name:type:offset:magic:mask:interpreter:flags) in that binfmt_misc; implies --mount-binfmt.") {
+                if $0.binfmtAt == nil { $0.binfmtDefault() }
+                $0.binfmtRule = $1
             },
             Spec(long: ["kill-child"], arity: .optional, valueName: "SIGNAL", help: "Kill the command with SIGKILL (or SIGNAL) when nsbox dies.") { options, values in
                 if let signal = values.first { options.killChildSignal = signal } else { options.killChild = true }
@@ -137,6 +148,15 @@ private func choice<T: RawRepresentable>(_ text: String, _ choices: [T], option:
         throw Failure(message: "\(option) '\(oneLine(text))': write one of \(choices.map(\.rawValue).joined(separator: ", "))")
     }
     return value
+}
+
+/// unshare's --owner UID:GID: two numbers and nothing else.
+private func namespaceOwner(_ text: String) throws -> UserNamespaceOwner {
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) else {
+        throw Failure(message: "--owner '\(oneLine(text))': write UID:GID, two numbers such as 1000:1000")
+    }
+    return UserNamespaceOwner(uid: uid, gid: gid)
 }
 
 /// A uid by number or user name, as unshare's --map-user takes it.

@@ -11,6 +11,12 @@ struct RunOptions: Equatable {
     var mapUser: UInt32?, mapGroup: UInt32?
     var mapUsers: [String] = [], mapGroups: [String] = []
     var mapAuto = false
+    /// --map-subids: --map-users=subids --map-groups=subids.
+    var mapSubids = false
+    /// --owner UID:GID.
+    var owner: UserNamespaceOwner?
+    /// --mount-binfmt[=DIR] (or -l): where binfmt_misc is mounted; -l's rule (the last one wins).
+    var binfmtAt: String?, binfmtRule: String?
     var setgroups: SetgroupsPolicy?
     /// -f/--fork: nsbox forks and waits for the command even where it could become it.
     var fork = false
@@ -59,6 +65,13 @@ struct RunOptions: Equatable {
     var help = false
     var version = false
 
+    /// --mount-binfmt without DIR, as unshare takes it: the default mount point, and /proc
+    /// mounted first unless --mount-proc was given already.
+    mutating func binfmtDefault() {
+        binfmtAt = BinaryFormats.defaultMountPoint.string
+        if mountProcAt == nil { mountProc = true }
+    }
+
     /// The caller's fds the command gets: all that are not close-on-exec, as unshare passes
     /// them, unless --close-fds or --sandbox.
     var inheritedFileDescriptors: InheritedFileDescriptors { closeFDs || sandbox ? .none : .all }
@@ -100,6 +113,14 @@ struct RunOptions: Equatable {
         if shareNet { box.create.remove(.network) }
         if let mapping = try userMapping() { box.userMapping = mapping }
         if box.userMapping != nil { box.create.insert(.user) }
+        if let owner {
+            box.userNamespaceOwner = owner
+            box.create.insert(.user)
+        }
+        if let binfmtAt {
+            box.binaryFormats = BinaryFormats(mountPoint: FilePath(binfmtAt), rules: binfmtRule.map { [$0] } ?? [])
+            box.create.formUnion([.user, .mount])
+        }
         if mountProc || mountProcAt != nil { box.create.insert(.mount) }
         // Asked for, /proc is mounted with or without a new pid namespace, as unshare does (as
         // an ordinary user the kernel refuses a proc mount without one: a named error).
@@ -233,37 +254,36 @@ struct RunOptions: Equatable {
     private func userMapping() throws -> UserMapping? {
         let uid = geteuid(), gid = getegid()
         // As unshare: a one-gid map of -r, -c or --map-group is written with setgroups denied.
-        if setgroups == .allow && mapGroups.isEmpty && (mapRootUser || mapCurrentUser || mapGroup != nil) {
+        // (With gid blocks or another owner the gid map is written from outside: no conflict.)
+        if setgroups == .allow && mapGroups.isEmpty && !mapAuto && !mapSubids && owner == nil && (mapRootUser || mapCurrentUser || mapGroup != nil) {
             throw Failure(message: "--setgroups allow and -r, -c or --map-group are mutually exclusive (as in unshare): "
                 + "their gid map is written with setgroups denied; drop --setgroups allow, or map gids with --map-groups")
         }
-        // unshare's --map-users=auto --map-groups=auto: --map-auto.
-        let auto = (mapUsers.contains("auto"), mapGroups.contains("auto"))
-        if auto.0 || auto.1 {
-            guard auto.0 && auto.1 && mapUsers.count == 1 && mapGroups.count == 1 else {
-                throw Failure(message: "--map-users=auto and --map-groups=auto go together and alone (they are --map-auto); "
-                    + "or give both maps as INSIDE:OUTSIDE:COUNT lines")
-            }
-            var options = self
-            (options.mapUsers, options.mapGroups, options.mapAuto) = ([], [], true)
-            return try options.userMapping()
-        }
-        if !mapUsers.isEmpty || !mapGroups.isEmpty {
-            func map(_ lines: [String], _ own: UInt32, _ option: String) throws -> IDMap {
-                do {
-                    return lines.isEmpty ? try IDMap(inside: 0, outside: own) : try IDMap(lines.map { line throws(NamespaceError) in try IDMapping(parsing: line) })
-                } catch {
-                    throw Failure(message: "\(option): \(error)")
+        // unshare's blocks (INSIDE:OUTSIDE:COUNT, auto, subids, all), --map-auto and --map-subids:
+        // laid out with the caller's own ids (-r, -c, --map-user, --map-group) as unshare master does.
+        if mapAuto || mapSubids || !mapUsers.isEmpty || !mapGroups.isEmpty {
+            func ranges(_ values: [String], _ option: String) throws -> [IDRange] {
+                var result: [IDRange] = try values.map { value in
+                    switch value {
+                    case "auto": return .subordinateIDs
+                    case "subids": return .identitySubordinateIDs
+                    case "all": return .parentNamespace
+                    default:
+                        do { return .mapping(try IDMapping(parsing: value)) } catch { throw Failure(message: "\(option): \(error)") }
+                    }
                 }
+                if mapAuto { result.append(.subordinateIDs) }
+                if mapSubids { result.append(.identitySubordinateIDs) }
+                return result
             }
-            return .maps(uid: try map(mapUsers, uid, "--map-users"), gid: try map(mapGroups, gid, "--map-groups"), setgroups: setgroups)
-        }
-        if mapAuto {
-            // With -r, -c, --map-user or --map-group: the caller's id there and the subordinate
-            // range around it, each map on its own, as unshare lays them out.
             let base: (UInt32, UInt32)? = mapRootUser ? (0, 0) : mapCurrentUser ? (uid, gid) : nil
-            let inside = (mapUser ?? base?.0, mapGroup ?? base?.1)
-            return inside.0 == nil && inside.1 == nil ? .subordinateIDs : .subordinateIDsAndCaller(uid: inside.0, gid: inside.1)
+            return .ranges(
+                uid: try ranges(mapUsers, "--map-users"), gid: try ranges(mapGroups, "--map-groups"),
+                callerUID: mapUser ?? base?.0, callerGID: mapGroup ?? base?.1, setgroups: setgroups)
+        }
+        // Alone, --map-user maps the uid only and --map-group the gid only, as in unshare.
+        if !mapRootUser && !mapCurrentUser && (mapUser == nil) != (mapGroup == nil) {
+            return .ranges(uid: [], gid: [], callerUID: mapUser, callerGID: mapGroup, setgroups: setgroups)
         }
         // --map-user and --map-group override what -r or -c set, as in unshare.
         if mapUser != nil || mapGroup != nil {

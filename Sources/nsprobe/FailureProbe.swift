@@ -106,6 +106,8 @@ private func name(of step: SandboxError.Step) -> String {
     case .setns(let kinds): "setns \(kinds)"
     case .unshare(let kinds): "unshare \(kinds)"
     case .lockMounts(let part): "lockMounts \(part)"
+    case .namespaceOwner(let owner): "namespaceOwner \(owner.uid):\(owner.gid)"
+    case .binaryFormat(let index): "binaryFormat \(index)"
     case .setgroups: "setgroups"
     case .setgid(let gid): "setgid \(gid)"
     case .setuid(let uid): "setuid \(uid)"

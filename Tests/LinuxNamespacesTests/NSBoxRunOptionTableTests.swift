@@ -56,6 +56,8 @@ import Testing
         case "FD": ["2"]
         case "CAP": ["CAP_CHOWN"]
         case "KIND=PATH|PID": ["net=1"]
+        case "UID:GID": ["5:5"]
+        case "RULE": [":nsbox-table:M::ab::/bin/sh:"]
         default: ["x"]
         }
     }

@@ -628,7 +628,7 @@ extension OCITests {
                 (["run", "--config", noArgs.path],
                  "nsbox: --config \(noArgs.path): process.args: missing; the runtime spec requires at least one entry, the program to run; or give the command after --\n"),
                 (["run", "--config", conflicting.path, "-n", "true"],
-                 "nsbox: --config \(conflicting.path) sets the namespaces, id maps, hostname and clock offsets; drop the options that set them too (namespace flags, -r, -c, --map-*, --join, --hostname, --monotonic, --boottime, --mount-proc, --sandbox)\n"),
+                 "nsbox: --config \(conflicting.path) sets the namespaces, id maps, hostname and clock offsets; drop the options that set them too (namespace flags, -r, -c, --map-*, --owner, --join, --hostname, --monotonic, --boottime, --mount-proc, --mount-binfmt, -l, --sandbox)\n"),
                 (["run", "--config", syntax.path],
                  "nsbox: --config \(syntax.path): \(syntax.path): not valid JSON: line 1, column 43 (byte 42): expected ',' or '}' after an object member, found ']'\n"),
                 (["run", "--config", "/nonexistent.json"], "nsbox: --config /nonexistent.json: /nonexistent.json: cannot open: No such file or directory\n"),

@@ -39,6 +39,8 @@ enum cn_step {
     CN_STEP_CAPABILITIES = 26, // dropping capabilities: detail enum cn_capability_detail
     CN_STEP_NO_NEW_PRIVS = 27, // prctl(PR_SET_NO_NEW_PRIVS)
     CN_STEP_SECCOMP = 28,      // loading the seccomp filter
+    CN_STEP_OWNER = 29,        // taking the user namespace owner's ids: detail 0 setgroups, 1 setresgid, 2 setresuid
+    CN_STEP_BINFMT = 30,       // writing binfmt_rules[detail] to binfmt_register
 };
 
 /// Which part of locking the mounts failed (CN_STEP_LOCK_MOUNTS).
@@ -152,6 +154,13 @@ struct cn_plan {
     const char *hostname;       // NULL to keep
     const char *domainname;     // NULL to keep
     int loopback_up;            // 1: bring lo up in the new network namespace
+    // binfmt_misc rules (":name:type:offset:magic:mask:interpreter:flags"), one write each to
+    // binfmt_register (the register file of a binfmt_misc mounted above, under new_root),
+    // after the mounts and before new_root is entered: an F rule's interpreter is opened
+    // from the caller's files, as unshare does with --root.
+    const char *binfmt_register;
+    int binfmt_rule_count;
+    char *const *binfmt_rules;
     // Locked mounts: after the mounts, enter a nested user + mount namespace, so that the
     // kernel locks every mount it inherits (mount_namespaces(7)). Its maps map the same ids
     // through: written from inside (one line of our own ids, setgroups "deny" first), or, with
@@ -188,6 +197,12 @@ struct cn_plan {
     // of a write end in the child (or a grandchild) would keep its own read from ever seeing
     // end of file when the parent gives up.
     int parent_ends[5];
+
+    // The new user namespace's owner (unshare --owner): unshare_user creates it after the
+    // child took these ids, with no supplementary groups (it needs CAP_SETUID, CAP_SETGID).
+    int set_owner;
+    uid_t owner_uid;
+    gid_t owner_gid;
 
     // Credentials inside.
     int set_groups;             // 1: setgroups(0, NULL) (drops supplementary groups); 2: if allowed

@@ -19,9 +19,13 @@ extension SandboxError {
         case Int(CN_STEP_MOUNT.rawValue):
             let index = Int(detail)
             let mount = mounts.indices.contains(index) ? mounts[index] : nil
-            self.init(.child, .mount(index: index, target: mount?.target ?? FilePath()), errno: errno, detail: "cannot mount",
-                hint: mount?.source == .proc && errno == .notPermitted
-                    ? "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it" : nil)
+            var hint: String?
+            if mount?.source == .proc && errno == .notPermitted {
+                hint = "an unprivileged proc mount needs a new pid namespace and a /proc without mounts over it"
+            } else if mount?.source == .fileSystem(type: "binfmt_misc", options: nil) {
+                hint = BinaryFormats.mountHint(errno)
+            }
+            self.init(.child, .mount(index: index, target: mount?.target ?? FilePath()), errno: errno, detail: "cannot mount", hint: hint)
             label = "mount \(mount?.description ?? "\(detail)")"
         case Int(CN_STEP_ID_MAPS.rawValue):
             // The same error as when this process writes the maps (writeIDMaps); the child's
@@ -50,6 +54,15 @@ extension SandboxError {
                 detail: "cannot keep only \(sandbox.capabilities)",
                 hint: part == .boundingSet && errno == .notPermitted
                     ? "the bounding set shrinks only with CAP_SETPCAP: create a user namespace, or set noNewPrivileges" : nil)
+        case Int(CN_STEP_OWNER.rawValue):
+            let owner = sandbox.userNamespaceOwner ?? UserNamespaceOwner(uid: 0, gid: 0)
+            self.init(.child, .namespaceOwner(owner), errno: errno, detail: "cannot become the owner of the new user namespace",
+                hint: errno == .notPermitted ? "taking another user's ids needs CAP_SETUID and CAP_SETGID: run as root" : nil)
+        case Int(CN_STEP_BINFMT.rawValue):
+            let rules = sandbox.binaryFormats?.rules ?? []
+            let rule = rules.indices.contains(Int(detail)) ? rules[Int(detail)] : ""
+            self.init(.child, .binaryFormat(index: Int(detail)), errno: errno, detail: "binfmt_misc refused '\(rule)'",
+                hint: BinaryFormats.registerHint(rule, errno))
         case Int(CN_STEP_UNSHARE.rawValue):
             self.init(.child, .unshare(kinds), errno: errno, detail: "cannot create the namespaces",
                 hint: creationHint(kinds, errno: errno))

@@ -3,7 +3,7 @@ import Glibc
 import SystemPackage
 
 extension Sandbox {
-    /// Every mount made inside, in order: `/proc`, the private `/tmp`, then `mounts`.
+    /// Every mount made inside, in order: `/proc`, binfmt_misc, the private `/tmp`, then `mounts`.
     var effectiveMounts: [Mount] {
         var result: [Mount] = []
         switch procMount {
@@ -12,6 +12,9 @@ extension Sandbox {
         case .at(let path):
             result.append(Mount(.proc, on: path))
         default: break
+        }
+        if let binaryFormats {
+            result.append(Mount(.fileSystem(type: "binfmt_misc", options: nil), on: binaryFormats.mountPoint, restrictions: .noExecute))
         }
         if privateTmp { result.append(.tmpfs("/tmp", mode: 0o1777)) }
         return result + mounts
@@ -51,6 +54,15 @@ extension Sandbox {
             throw SandboxError(invalid: "readOnlyRoot", "only a new root entered with pivot_root can be made read-only",
                 hint: "set newRoot, and keep rootMode .pivot")
         }
+        if let binaryFormats {
+            guard create.contains(.user) && create.contains(.mount) else {
+                throw SandboxError(invalid: "binaryFormats", "outside a new user namespace binfmt_misc is the machine's own: "
+                    + "registering there changes it for every process", hint: "add .user and .mount to create")
+            }
+            if let rule = binaryFormats.rules.first(where: { $0.isEmpty || $0.utf8.contains(0) || $0.utf8.count > 1920 }) {
+                throw SandboxError(invalid: "binaryFormats.rules", "'\(rule)' is not a rule: write :name:type:offset:magic:mask:interpreter:flags")
+            }
+        }
         if mounts.count > Int(cn_max_mounts) {
             throw SandboxError(invalid: "mounts", "\(mounts.count) mounts; at most \(cn_max_mounts)")
         }
@@ -61,7 +73,9 @@ extension Sandbox {
             let target = (newRoot?.string ?? "") + mount.target.string
             if case .symlink = mount.source { continue }
             if case .directory = mount.source { continue }
-            guard mount.ifExists || mount.createsTarget || access(target, F_OK) == 0 else {
+            // Below a proc mounted before it, the target appears with that mount.
+            let belowProc = mounts.contains { $0.source == .proc && mount.target.starts(with: $0.target) && $0.target != mount.target }
+            guard mount.ifExists || mount.createsTarget || belowProc || access(target, F_OK) == 0 else {
                 throw SandboxError(invalid: "mounts (\(mount.description))", "the target \(target) does not exist",
                     hint: "create it first")
             }
@@ -141,6 +155,11 @@ extension Sandbox {
         plan.hostname = hostname.map { UnsafePointer(arena.string($0)) }
         plan.domainname = domainName.map { UnsafePointer(arena.string($0)) }
         plan.loopback_up = loopbackUp && create.contains(.network) ? 1 : 0
+        if let binaryFormats, !binaryFormats.rules.isEmpty {
+            plan.binfmt_register = UnsafePointer(arena.string((newRoot?.string ?? "") + binaryFormats.mountPoint.appending("register").string))
+            plan.binfmt_rule_count = Int32(binaryFormats.rules.count)
+            plan.binfmt_rules = UnsafePointer(arena.stringArray(binaryFormats.rules))
+        }
     }
 
     /// Bind-mounts the sandbox's namespaces on the `persist` files, creating missing files.

@@ -54,7 +54,7 @@ extension Sandbox {
         }
         // Maps of other ids are written from outside (by a parent, or newuidmap); after a join,
         // /proc/self may not show this process (a joined mount namespace's /proc).
-        if let mapping, !joins.isEmpty || !mapping.writableFromInside(uid: uid, gid: gid) { return false }
+        if let mapping, !writesOwnMaps(mapping, uid: uid, gid: gid) { return false }
         return currentThreadCount() == 1
     }
 

@@ -67,6 +67,11 @@ extension Sandbox {
         // Namespace records only where a caller reads them (spawn's handle).
         plan.report_flags = mode == .spawn ? createdOrJoined.rawValue : 0
         fillCredentials(&plan, mapping: mapping)
+        if let owner = userNamespaceOwner {
+            plan.set_owner = 1
+            plan.owner_uid = owner.uid
+            plan.owner_gid = owner.gid
+        }
         if let mapping, writesOwnMaps(mapping, uid: uid, gid: gid) { fillOwnMaps(&plan, arena, mapping) }
         // The child needs nothing from us before it executes, never supervises and joins no
         // namespace (where others could already be, to ptrace it): it may run on our memory
@@ -84,9 +89,10 @@ extension Sandbox {
 
     /// Whether the process that creates the user namespace writes its one-line maps itself:
     /// only maps of the caller's own ids, and only without joins (after a join, a joined mount
-    /// namespace's /proc may not show the process). Otherwise this process writes them.
+    /// namespace's /proc may not show the process), and not as another owner (the caller's
+    /// ids are no longer its own). Otherwise this process writes them.
     func writesOwnMaps(_ mapping: ResolvedMapping, uid: uid_t, gid: gid_t) -> Bool {
-        joins.isEmpty && mapping.writableFromInside(uid: uid, gid: gid)
+        joins.isEmpty && userNamespaceOwner == nil && mapping.writableFromInside(uid: uid, gid: gid)
     }
 
     /// The plan's joins: the user namespace apart, the others in order.

@@ -24,7 +24,8 @@ struct ProcessGeometry {
     init(_ sandbox: Sandbox, mode: LaunchMode = .spawn) {
         let create = sandbox.create
         let joined = sandbox.joinedKinds
-        if joined.isEmpty && mode == .spawn {
+        // A namespace owned by someone else is created after the child took the owner's ids.
+        if joined.isEmpty && mode == .spawn && sandbox.userNamespaceOwner == nil {
             // The command as pid 1 and a time namespace: both must come from the same late fork.
             let latePID = create.contains(.time) && sandbox.pidOne == .command ? create.intersection(.pid) : []
             cloneFlags = create.subtracting(.time).subtracting(latePID)

@@ -23,6 +23,8 @@ public struct Sandbox: Sendable, Hashable {
     public var joins: [NamespaceJoin]
     /// The id maps of a new user namespace; nil leaves them unwritten (ids show as 65534).
     public var userMapping: UserMapping?
+    /// Who owns the new user namespace, when not the caller (`unshare --owner`); needs root.
+    public var userNamespaceOwner: UserNamespaceOwner?
     /// The uid to switch to inside, after the namespaces are set up. Nil keeps the uid, except
     /// after joining a user namespace, where it becomes 0 unless `preserveCredentials`.
     public var uid: uid_t?
@@ -48,6 +50,10 @@ public struct Sandbox: Sendable, Hashable {
     public var mountPropagation: MountPropagation
     /// A fresh `/proc`; by default when both a pid and a mount namespace are new.
     public var procMount: ProcMount
+    /// A binfmt_misc of the new user namespace's own, right after `/proc`, with interpreters
+    /// registered (`unshare --mount-binfmt`, `--load-interp`); needs new user and mount
+    /// namespaces, and Linux 6.7 or later.
+    public var binaryFormats: BinaryFormats?
     /// A new, empty tmpfs on `/tmp` (Perl's `private_tmp`); needs a new mount namespace.
     public var privateTmp: Bool
     /// Mounts made inside, in order, after `/proc` and the private `/tmp`.
@@ -106,6 +112,7 @@ public struct Sandbox: Sendable, Hashable {
         self.create = create
         self.joins = []
         self.userMapping = nil
+        self.userNamespaceOwner = nil
         self.uid = nil
         self.gid = nil
         self.preserveCredentials = false
@@ -115,6 +122,7 @@ public struct Sandbox: Sendable, Hashable {
         self.session = .inherit
         self.mountPropagation = .private
         self.procMount = .automatic
+        self.binaryFormats = nil
         self.privateTmp = false
         self.mounts = []
         self.newRoot = nil

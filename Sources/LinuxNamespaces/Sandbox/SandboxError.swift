@@ -129,6 +129,10 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
         case unshare(NamespaceSet)
         /// Locking the mounts with a nested user and mount namespace.
         case lockMounts(LockMountsStep)
+        /// Taking the ids of the new user namespace's owner: setgroups(2), setresgid(2), setresuid(2).
+        case namespaceOwner(UserNamespaceOwner)
+        /// Registering `BinaryFormats.rules[index]` with binfmt_misc.
+        case binaryFormat(index: Int)
         /// setgroups(2).
         case setgroups
         /// setresgid(2) to this gid.
@@ -205,6 +209,8 @@ public struct SandboxError: Error, Sendable, Equatable, CustomStringConvertible 
             case .setns(let kinds): "setns(\(kinds))"
             case .unshare(let kinds): "unshare(\(kinds))"
             case .lockMounts(let part): "locking the mounts: \(part.rawValue)"
+            case .namespaceOwner(let owner): "taking the owner's ids \(owner.uid):\(owner.gid)"
+            case .binaryFormat(let index): "registering binfmt_misc rule \(index)"
             case .setgroups: "setgroups"
             case .setgid(let gid): "setresgid(\(gid))"
             case .setuid(let uid): "setresuid(\(uid))"

@@ -32,7 +32,12 @@ extension Sandbox {
         try validateEnvironment()
         try validatePrivileges()
         let (uid, gid) = (geteuid(), getegid())
-        let mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
+        var mapping = try userMapping.map { m throws(SandboxError) in try m.resolve(uid: uid, gid: gid) }
+        // For another owner the caller writes even a map of its own ids, and leaves setgroups
+        // alone, as unshare --owner does.
+        if userNamespaceOwner != nil, mapping?.uidMap != nil, mapping?.useHelpers == false, mapping?.writableFromInside(uid: uid, gid: gid) == true {
+            mapping?.setgroups = nil
+        }
         return (uid, gid, mapping)
     }
 
@@ -215,6 +220,9 @@ extension Sandbox {
                 throw SandboxError(invalid: "joins[\(index)]", "the \(join.kind) namespace is joined twice")
             }
             seen.insert(NamespaceSet(join.kind))
+        }
+        if userNamespaceOwner != nil && !create.contains(.user) {
+            throw SandboxError(invalid: "userNamespaceOwner", "an owner is given to a new user namespace", hint: "add .user to create")
         }
         if userMapping != nil && !create.contains(.user) {
             throw SandboxError(invalid: "userMapping", "id maps need a new user namespace",

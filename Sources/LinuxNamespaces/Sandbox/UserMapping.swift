@@ -19,8 +19,16 @@ public enum UserMapping: Sendable, Hashable {
     case subordinateIDs
     /// The caller's uid at `uid` and gid at `gid` inside, and its first subordinate ranges on
     /// the other ids from 0 (`unshare --map-auto` with `-r`, `-c`, `--map-user` or
-    /// `--map-group`); nil leaves that map to the range alone, as `subordinateIDs`.
+    /// `--map-group`); nil leaves that map to the range alone, as `subordinateIDs`. The same as
+    /// `.ranges(uid: [.subordinateIDs], gid: [.subordinateIDs], callerUID: uid, callerGID: gid)`.
     case subordinateIDsAndCaller(uid: uid_t?, gid: gid_t?)
+    /// Blocks of ids as util-linux master's unshare takes them from `--map-users` and
+    /// `--map-groups` (each `IDRange`, in order), with the caller's own uid at `callerUID` and
+    /// gid at `callerGID` inside when given (its `-r`, `-c`, `--map-user`, `--map-group`), laid
+    /// out as unshare does: the caller's id first, each block split around it. A side with
+    /// neither blocks nor a caller id is left unwritten. Root writes the maps itself, anyone
+    /// else through newuidmap(1) and newgidmap(1).
+    case ranges(uid: [IDRange], gid: [IDRange], callerUID: uid_t? = nil, callerGID: gid_t? = nil, setgroups: SetgroupsPolicy? = nil)
     /// No id maps (every id is the overflow id inside, as `unshare -U`), only setgroups(2)
     /// allowed or denied (`unshare -U --setgroups deny`).
     case unmapped(setgroups: SetgroupsPolicy)
@@ -37,15 +45,16 @@ struct ResolvedMapping: Sendable {
 
 extension ResolvedMapping {
     /// Whether the new user namespace's first process may write these maps itself: one line of
-    /// count 1 mapping the caller's own euid, the same for its egid, and setgroups "deny" before
-    /// them (user_namespaces(7)). The `root`, `currentUser` and `user` mappings are such maps.
+    /// count 1 mapping the caller's own euid, the same for its egid with setgroups "deny" before
+    /// it (user_namespaces(7)), or no map on a side. The `root`, `currentUser` and `user`
+    /// mappings are such maps, and `ranges` of the caller's ids alone.
     func writableFromInside(uid: uid_t, gid: gid_t) -> Bool {
         if uidMap == nil && gidMap == nil { return !useHelpers }
         func own(_ map: IDMap?, _ id: UInt32) -> Bool {
-            guard let map else { return false }
+            guard let map else { return true }
             return map.mappings.count == 1 && map.mappings[0].outside == id && map.mappings[0].count == 1
         }
-        return !useHelpers && setgroups == .deny && own(uidMap, uid) && own(gidMap, gid)
+        return !useHelpers && (gidMap == nil || setgroups == .deny) && own(uidMap, uid) && own(gidMap, gid)
     }
 }
 
@@ -80,28 +89,39 @@ extension UserMapping {
                 useHelpers: uid != 0 && !onlySelf)
         case .unmapped(let setgroups):
             return ResolvedMapping(uidMap: nil, gidMap: nil, setgroups: setgroups, useHelpers: false)
-        case .subordinateIDs, .subordinateIDsAndCaller:
+        case .subordinateIDs:
+            return try UserMapping.ranges(uid: [.subordinateIDs], gid: [.subordinateIDs]).resolve(uid: uid, gid: gid)
+        case .subordinateIDsAndCaller(let insideUID, let insideGID):
+            return try UserMapping.ranges(uid: [.subordinateIDs], gid: [.subordinateIDs], callerUID: insideUID, callerGID: insideGID)
+                .resolve(uid: uid, gid: gid)
+        case .ranges(let uidRanges, let gidRanges, let callerUID, let callerGID, let setgroups):
             let name = userName(uid) ?? String(uid)
-            guard let uids = SubordinateIDs.firstRange(in: "/etc/subuid", user: name, id: uid) else {
+            let uidBlocks = try IDLayout.blocks(uidRanges, user: name, id: uid, subordinateFile: "/etc/subuid", ownMapFile: "/proc/self/uid_map")
+            let gidBlocks = try IDLayout.blocks(gidRanges, user: name, id: uid, subordinateFile: "/etc/subgid", ownMapFile: "/proc/self/gid_map")
+            // A side without blocks is the caller's one id alone (written with setgroups
+            // denied, as unshare writes its --map-group), or no map at all.
+            func map(_ blocks: [IDBlock], _ inside: UInt32?, _ outside: UInt32) throws(SandboxError) -> IDMap? {
+                guard !blocks.isEmpty || inside != nil else { return nil }
+                do { return try IDMap(IDLayout.lines(blocks, caller: inside.map { ($0, outside) })) } catch {
+                    throw SandboxError(invalid: "userMapping", error.description)
+                }
+            }
+            let (uidMap, gidMap) = (try map(uidBlocks, callerUID, uid), try map(gidBlocks, callerGID, gid))
+            func ownOnly(_ map: IDMap?, _ id: UInt32) -> Bool {
+                map.map { $0.mappings == [IDMapping(inside: $0.mappings[0].inside, outside: id)] } ?? true
+            }
+            // Maps of the caller's own ids alone need no helper (an ordinary user writes them
+            // itself, with setgroups denied first, which is what newgidmap leaves too).
+            let onlyOwn = ownOnly(uidMap, uid) && ownOnly(gidMap, gid)
+            let gidAlone = gidBlocks.isEmpty && callerGID != nil
+            if uid != 0, onlyOwn, gidMap != nil, setgroups == .allow {
                 throw SandboxError(
-                    invalid: "userMapping", "no range for \(name) in /etc/subuid",
-                    hint: "add a line '\(name):100000:65536' to /etc/subuid (and /etc/subgid), e.g. with usermod --add-subuids")
+                    invalid: "userMapping", "setgroups 'allow' with a gid map an ordinary user writes itself: the kernel refuses it",
+                    hint: "use setgroups deny, or run as root")
             }
-            guard let gids = SubordinateIDs.firstRange(in: "/etc/subgid", user: name, id: uid) else {
-                throw SandboxError(
-                    invalid: "userMapping", "no range for \(name) in /etc/subgid",
-                    hint: "add a line '\(name):100000:65536' to /etc/subgid, e.g. with usermod --add-subgids")
-            }
-            var inside: (uid: uid_t?, gid: gid_t?) = (nil, nil)
-            if case .subordinateIDsAndCaller(let insideUID, let insideGID) = self { inside = (insideUID, insideGID) }
-            do {
-                return ResolvedMapping(
-                    uidMap: try SubordinateIDs.map(uids, caller: inside.uid.map { ($0, uid) }),
-                    gidMap: try SubordinateIDs.map(gids, caller: inside.gid.map { ($0, gid) }),
-                    setgroups: nil, useHelpers: uid != 0)
-            } catch {
-                throw SandboxError(invalid: "userMapping", error.description)
-            }
+            return ResolvedMapping(
+                uidMap: uidMap, gidMap: gidMap, setgroups: setgroups ?? (gidAlone || (uid != 0 && onlyOwn && gidMap != nil) ? .deny : nil),
+                useHelpers: uid != 0 && !onlyOwn)
         }
     }
 }
@@ -130,21 +150,5 @@ enum SubordinateIDs {
             return (start, count)
         }
         return nil
-    }
-
-    /// `range` from 0 inside; with `caller` (inside, outside), the caller's own id at `inside`
-    /// and the range on the ids around it, in order, as unshare(1) lays them out.
-    static func map(_ range: (start: UInt32, count: UInt32), caller: (inside: UInt32, outside: UInt32)?) throws(NamespaceError) -> IDMap {
-        guard let (inside, outside) = caller else { return try IDMap(inside: 0, outside: range.start, count: range.count) }
-        var lines = [IDMapping(inside: inside, outside: outside)]
-        guard inside < range.count else {
-            return try IDMap(lines + [IDMapping(inside: 0, outside: range.start, count: range.count)])
-        }
-        // The range loses one id: the one the caller's own id takes.
-        if inside > 0 { lines.append(IDMapping(inside: 0, outside: range.start, count: inside)) }
-        if inside + 1 < range.count {
-            lines.append(IDMapping(inside: inside + 1, outside: range.start + inside, count: range.count - 1 - inside))
-        }
-        return try IDMap(lines)
     }
 }
