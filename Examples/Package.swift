@@ -22,5 +22,7 @@ let package = Package(
         example("run-oci-config"),         // OCIRuntimeConfigs.md
         example("id-maps"),                // IDMappings.md
         example("run-with-output"),        // RunningWithOutput.md
+        example("failed-steps"),           // SpawningASandbox.md, "Match the step that failed"
+        example("apply-in-place"),         // ApplyingASandboxInPlace.md
     ]
 )

@@ -4,7 +4,7 @@
 # Usage: ./run-all.sh [EXAMPLE...]     (from the Examples directory)
 set -e
 cd "$(dirname "$0")"
-examples=${*:-spawn-sandbox closure-in-namespaces per-thread-socket named-netns list-namespaces run-oci-config id-maps run-with-output}
+examples=${*:-spawn-sandbox closure-in-namespaces per-thread-socket named-netns list-namespaces run-oci-config id-maps run-with-output failed-steps apply-in-place}
 swift build
 bin=$(swift build --show-bin-path)
 for example in $examples; do
