@@ -8,6 +8,8 @@ struct ListTable {
         var numeric: Bool
         /// libsmartcols' width hint (lsns' whint): see `aligned`.
         var widthHint: Int
+        /// Whether a line break in a cell starts another line (NSFS); elsewhere it is `\x0a`.
+        var multiLine = false
         var key: String { heading.lowercased() }
     }
 
@@ -52,7 +54,10 @@ struct ListTable {
         for (index, last) in ordered() {
             var cells = rows[index].cells.map { $0 ?? "" }
             if let tree = treeColumn { cells[tree] = Self.treePrefix(last) + cells[tree] }
-            let split = cells.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+            let split = cells.enumerated().map { column, cell in
+                (columns[column].multiLine ? cell.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) : [cell])
+                    .map(Self.safeEncoded)
+            }
             let height = split.map(\.count).max() ?? 1
             for line in 0..<height { lines.append(split.map { line < $0.count ? $0[line] : "" }) }
         }
@@ -126,6 +131,24 @@ struct ListTable {
     static func treePrefix(_ last: [Bool]) -> String {
         guard let own = last.last else { return "" }
         return last.dropLast().map { $0 ? "  " : "│ " }.joined() + (own ? "└─" : "├─")
+    }
+
+    /// libsmartcols' escaping of a cell in aligned output (mbs_safe_encode): control bytes,
+    /// and a backslash that starts `\x`, as `\xHH`; the rest as it is.
+    static func safeEncoded(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\\") }) else { return text }
+        var result: [UInt8] = []
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() {
+            let backslashX = byte == UInt8(ascii: "\\") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "x")
+            if byte < 0x20 || byte == 0x7f || backslashX {
+                let hex = String(byte, radix: 16)
+                result += Array(("\\x" + (hex.count == 1 ? "0" + hex : hex)).utf8)
+            } else {
+                result.append(byte)
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// `lsns --raw` escaping: space, backslash, control and non-ASCII bytes as `\xHH`.
