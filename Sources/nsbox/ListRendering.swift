@@ -47,8 +47,10 @@ struct ListTable {
     }
 
     /// The table as lsns prints it: aligned columns, a right-aligned column padded on the left,
-    /// the last one not padded; a multi-line cell (NSFS) continues on lines of its own.
+    /// the last one not padded; a multi-line cell (NSFS) continues on lines of its own. A table
+    /// without rows prints nothing, not even the headings (libsmartcols).
     func aligned(headings: Bool) -> String {
+        if rows.isEmpty { return "" }
         var lines: [[String]] = []
         if headings { lines.append(columns.map(\.heading)) }
         for (index, last) in ordered() {
@@ -90,6 +92,7 @@ struct ListTable {
 
     /// `-r`: one space between cells, each escaped; a multi-line cell joined with commas.
     func raw(headings: Bool) -> String {
+        if rows.isEmpty { return "" }
         var lines: [String] = []
         if headings { lines.append(columns.map(\.heading).joined(separator: " ")) }
         for (index, last) in ordered() {
@@ -124,7 +127,8 @@ struct ListTable {
             }
             return "{\n" + fields.joined(separator: ",\n") + "\n" + indent(level) + "}"
         }
-        return "{\n" + indent(1) + jsonString(name) + ": [\n" + array(roots, level: 2) + indent(1) + "]\n}"
+        // libsmartcols leaves an empty line in an empty array.
+        return "{\n" + indent(1) + jsonString(name) + ": [\n" + (roots.isEmpty ? "\n" : array(roots, level: 2)) + indent(1) + "]\n}"
     }
 
     /// `├─`, `└─` and `│ ` before a tree node.

@@ -22,3 +22,16 @@ import Testing
         }
     }
 }
+
+/// A listing with no rows prints as lsns master's does (util-linux 2.38 has no --filter):
+/// nothing in a table, an array with an empty line in JSON.
+@Suite struct NSBoxListEmptyTests {
+    @Test func noRowsPrintNoHeadingsAndAnEmptyJSONArray() throws {
+        let table = try NSBox.run("ls", "-Q", "NS == 1", "-o", "TYPE")
+        #expect(table.status == 0 && table.stdout.isEmpty, "\(table.stdout)")
+        let raw = try NSBox.runUnprivileged("ls", "-r", "-Q", "NS == 1")
+        #expect(raw.status == 0 && raw.stdout.isEmpty, "\(raw.stdout)")
+        let json = try NSBox.run("ls", "-J", "-Q", "NS == 1", "-o", "TYPE")
+        #expect(json.stdout == "{\n   \"namespaces\": [\n\n   ]\n}\n", "\(json.stdout)")
+    }
+}
