@@ -21,7 +21,11 @@ set -u
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 case "${COMPAT_TOOLS:-}" in
-"") ;;
+"")
+    unshare() { command unshare "$@"; }
+    nsenter() { command nsenter "$@"; }
+    lsns() { command lsns "$@"; }
+    ;;
 nsbox:*)
     NSBOX=${COMPAT_TOOLS#nsbox:}
     unshare() { "$NSBOX" run "$@"; }
@@ -107,6 +111,12 @@ t() { # COMMAND...: run it, print its output and status under the block's name
     [ $RUN = 1 ] || return 0
     "$@" >"$S/out" 2>>"$S/stderr.log"
     status=$?
+    # lsns exits 1 now and then when a process it reads vanishes meanwhile: ask it again.
+    for again in 1 2; do
+        [ "$1" = lsns ] && [ $status = 1 ] || break
+        "$@" >"$S/out" 2>>"$S/stderr.log"
+        status=$?
+    done
     sed -f "$S/names.sed" "$S/out" | sed "s|^|$BLOCK: |"
     echo "$BLOCK: exit $status"
 }
@@ -116,6 +126,14 @@ say() { [ $RUN = 1 ] && echo "$BLOCK: $*" | sed -f "$S/names.sed"; }
 child_of() { i=0; while [ -z "$(cat /proc/$1/task/$1/children 2>/dev/null)" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
     set -- $(cat /proc/$1/task/$1/children 2>/dev/null); echo "${1:-}"; }
 waitfor() { i=0; while [ ! -s "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
+
+help_and_version() { # TOOL: -h, --help, -V and --version exit 0 and print something
+    [ $RUN = 1 ] || return 0
+    for option in -h --help -V --version; do
+        out=$("$1" $option 2>/dev/null)
+        say "$option: exit $?, $([ -n "$out" ] && echo printed || echo silent)"
+    done
+}
 
 # === unshare(1) ============================================================================
 HERE=$(ours cgroup ipc mnt net pid time user uts)
@@ -133,7 +151,7 @@ t unshare -U $P ids
 t unshare --user $P ids
 
 block "unshare --TYPE=FILE (persistent)" 2.38 root
-for kind in ipc net uts cgroup time user; do
+for kind in ipc net uts cgroup time; do
     [ $RUN = 1 ] || break
     touch "$S/ns-$kind"
     file=$S/ns-$kind
@@ -145,6 +163,13 @@ touch "$S/ns-pid"
 t unshare --pid="$S/ns-pid" --fork true
 say "pid: $(stat -f -c %T "$S/ns-pid")"
 name "$(stat -L -c %i "$S/ns-pid" 2>/dev/null)" "ns:persist.pid"
+block "unshare --user=FILE (persistent)" master root
+if [ $RUN = 1 ]; then
+    touch "$S/ns-user"
+    t unshare --user="$S/ns-user" true
+    say "user: $(stat -f -c %T "$S/ns-user")"
+    name "$(stat -L -c %i "$S/ns-user")" "ns:persist.user"
+fi
 block "unshare -p FILE without --fork" master root
 touch "$S/ns-pid2"
 t unshare --pid="$S/ns-pid2" true
@@ -208,7 +233,7 @@ t unshare -U --keep-caps $P caps
 
 block "unshare --mount-proc" 2.38
 t unshare -rpf --mount-proc $P mount /proc
-t unshare -rpf --mount-proc sh -c 'ls /proc | grep -c "^[0-9]"'
+t unshare -rpf --mount-proc sh -c 'echo "pid $$, /proc/$$ is ours: $([ -d /proc/$$ ] && echo yes)"'
 mkdir -p "$S/proc"
 block "unshare --mount-proc=DIR" 2.38
 t unshare -rpf --mount-proc="$S/proc" $P mount "$S/proc"
@@ -218,7 +243,7 @@ t unshare --map-user=0 --map-group=0 $P ids
 t unshare --map-user 1000 --map-group 1000 $P maps
 block "unshare --map-user NAME" master
 t unshare --map-user nobody --map-group nogroup $P maps
-block "unshare --map-users/--map-groups (root)" 2.38 root
+block "unshare --map-users/--map-groups (root)" master root
 t unshare --map-users=0:100000:65536 --map-groups=0:100000:65536 $P maps
 t unshare --map-users 0:100000:10 --map-users 100:200000:10 --map-groups 0:100000:10 $P maps
 block "unshare --map-user with an overlapping --map-users (the hole)" master root
@@ -278,9 +303,10 @@ t unshare -r -w /tmp sh -c 'pwd'
 t unshare -r -R/usr -w/share /bin/sh -c 'pwd'
 
 block "unshare -S/--setuid and -G/--setgid" 2.38
-t unshare --map-users=0:0:1 --map-groups=0:0:1 -U -S 0 -G 0 $P ids
 t unshare -r --setuid 0 --setgid=0 $P ids
 t unshare -r -S0 -G0 $P ids
+block "unshare -S/-G with --map-users" master
+t unshare --map-users=0:0:1 --map-groups=0:0:1 -U -S 0 -G 0 $P ids
 block "unshare -S/-G to another user (root)" 2.38 root
 t unshare -S 65534 -G 65534 $P ids
 t unshare --setuid=65534 --setgid 65534 -m $P ids
@@ -306,12 +332,7 @@ chmod 755 "$S/shell"
 shell_run() { (export SHELL="$S/shell"; unshare -r); }
 t shell_run
 block "unshare -h/--help and -V/--version" 2.38
-if [ $RUN = 1 ]; then
-    for option in -h --help -V --version; do
-        out=$(unshare $option 2>/dev/null)
-        say "$option: exit $?, $([ -n "$out" ] && echo printed || echo silent)"
-    done
-fi
+help_and_version unshare
 
 block "unshare --mount-binfmt" pending
 t unshare -rm --mount-binfmt $P mount /proc/sys/fs/binfmt_misc
@@ -346,90 +367,93 @@ for k in cgroup ipc mnt net pid time user uts; do
 done
 THERE=$(for k in cgroup ipc mnt net time user uts; do printf '%s=%s ' $k "$(stat -L -c %i /proc/$T/ns/$k)"; done)
 
+# nsenter -U sets uid and gid 0 and drops supplementary groups with setgroups(2), which a
+# namespace made with -r refuses (setgroups deny): as 65534 it fails unless
+# --preserve-credentials says to keep the credentials, so a user other than root says so.
+CRED=""
+[ "$(id -u)" = 0 ] || CRED=--preserve-credentials
+block "nsenter -U into a setgroups-deny namespace" 2.38
+t nsenter -t "$T" -U true
+t nsenter -t "$T" -U --preserve-credentials true
 block "nsenter -a/--all" 2.38
-t nsenter -t "$T" -a $P kinds $THERE
-t nsenter --target "$T" --all hostname
-t nsenter --target="$T" --all cat "$S/tmnt/file"
-t nsenter -t$T -a pwd
+t nsenter $CRED -t "$T" -a $P kinds $THERE
+t nsenter $CRED --target "$T" --all hostname
+t nsenter $CRED --target="$T" --all cat "$S/tmnt/file"
+t nsenter $CRED -t$T -a pwd
 block "nsenter --all --TYPE=FILE overrides" 2.38
-t nsenter -t "$T" --all --uts=/proc/self/ns/uts $P kinds $THERE
+t nsenter $CRED -t "$T" --all --uts=/proc/self/ns/uts $P kinds $THERE
 
 for spelling in -m --mount -u --uts -i --ipc -n --net -C --cgroup -T --time; do
     block "nsenter -U $spelling" 2.38
-    t nsenter -t "$T" -U $spelling $P kinds $THERE
+    t nsenter $CRED -t "$T" -U $spelling $P kinds $THERE
 done
 block "nsenter -U/--user" 2.38
-t nsenter -t "$T" -U $P ids
-t nsenter -t "$T" --user $P kinds user=$(stat -L -c %i /proc/$T/ns/user)
+t nsenter $CRED -t "$T" -U $P ids
+t nsenter $CRED -t "$T" --user $P kinds user=$(stat -L -c %i /proc/$T/ns/user)
 block "nsenter --TYPE=FILE and -TFILE" 2.38
-t nsenter --user=/proc/$T/ns/user --uts=/proc/$T/ns/uts hostname
-t nsenter -U/proc/$T/ns/user -n/proc/$T/ns/net $P kinds $THERE
-t nsenter --user=/proc/$T/ns/user --mount=/proc/$T/ns/mnt cat "$S/tmnt/file"
-t nsenter -U/proc/$T/ns/user -i/proc/$T/ns/ipc -C/proc/$T/ns/cgroup -T/proc/$T/ns/time $P kinds $THERE
+t nsenter $CRED --user=/proc/$T/ns/user --uts=/proc/$T/ns/uts hostname
+t nsenter $CRED -U/proc/$T/ns/user -n/proc/$T/ns/net $P kinds $THERE
+t nsenter $CRED --user=/proc/$T/ns/user --mount=/proc/$T/ns/mnt cat "$S/tmnt/file"
+t nsenter $CRED -U/proc/$T/ns/user -i/proc/$T/ns/ipc -C/proc/$T/ns/cgroup -T/proc/$T/ns/time $P kinds $THERE
 block "nsenter -p/--pid" 2.38
-t nsenter -t "$T" -U -p $P kinds $(ours pid)
-t nsenter -t "$T" -U --pid sh -c 'readlink /proc/self/ns/pid' 
-t nsenter -t "$T" -U --pid=/proc/$T/ns/pid_for_children true
+t nsenter $CRED -t "$T" -U -p $P kinds $(ours pid)
+t nsenter $CRED -t "$T" -U --pid sh -c 'readlink /proc/self/ns/pid' 
+t nsenter $CRED -t "$T" -U --pid=/proc/$T/ns/pid_for_children true
 block "nsenter -F/--no-fork" 2.38
-t nsenter -t "$T" -U -p -F sh -c 'stat -L -c %i /proc/self/ns/pid'
-t nsenter -t "$T" -U -p --no-fork sh -c 'stat -L -c %i /proc/self/ns/pid_for_children'
-t nsenter -t "$T" -U -p sh -c 'stat -L -c %i /proc/self/ns/pid'
+t nsenter $CRED -t "$T" -U -p -F sh -c 'stat -L -c %i /proc/self/ns/pid'
+t nsenter $CRED -t "$T" -U -p --no-fork sh -c 'stat -L -c %i /proc/self/ns/pid_for_children'
+t nsenter $CRED -t "$T" -U -p sh -c 'stat -L -c %i /proc/self/ns/pid'
 block "nsenter -t PID:INODE" getino master
 if [ $RUN = 1 ]; then
     ino=$(${GETINO:-getino} "$T")
-    t nsenter -t "$T:$ino" -U -u hostname
-    t nsenter --target="$T:$((ino + 1))" -U -u hostname
+    t nsenter $CRED -t "$T:$ino" -U -u hostname
+    t nsenter $CRED --target="$T:$((ino + 1))" -U -u hostname
 fi
 block "nsenter -N/--net-socket" master
-t nsenter -t "$T" -U -N 7 $P kinds $THERE
-t nsenter -t "$T" --user --net-socket=7 $P kinds $THERE
-t nsenter -t "$T" -U -N7 $P kinds $THERE
+t nsenter $CRED -t "$T" -U -N 7 $P kinds $THERE
+t nsenter $CRED -t "$T" --user --net-socket=7 $P kinds $THERE
+t nsenter $CRED -t "$T" -U -N7 $P kinds $THERE
 block "nsenter --user-parent" master
-t nsenter -t "$T" --user-parent -U $P kinds $HERE
-t nsenter -t "$T" -U --user-parent -u hostname
+t nsenter $CRED -t "$T" --user-parent -U $P kinds $HERE
+t nsenter $CRED -t "$T" -U --user-parent -u hostname
 block "nsenter -S/--setuid, -G/--setgid, follow" 2.38
-t nsenter -t "$T" -U -S 0 -G 0 $P ids
-t nsenter -t "$T" --user --setuid=0 --setgid=0 $P ids
-t nsenter -t "$T" -U -S0 -G0 $P ids
+t nsenter $CRED -t "$T" -U -S 0 -G 0 $P ids
+t nsenter $CRED -t "$T" --user --setuid=0 --setgid=0 $P ids
+t nsenter $CRED -t "$T" -U -S0 -G0 $P ids
 block "nsenter -S follow/-G follow" master
-t nsenter -t "$T" -U -S follow -G follow $P ids
-t nsenter -t "$T" -U --setuid=follow --setgid=follow $P ids
+t nsenter $CRED -t "$T" -U -S follow -G follow $P ids
+t nsenter $CRED -t "$T" -U --setuid=follow --setgid=follow $P ids
 block "nsenter --preserve-credentials" 2.38
-t nsenter -t "$T" -U --preserve-credentials $P ids
+t nsenter $CRED -t "$T" -U --preserve-credentials $P ids
 block "nsenter --keep-caps" master root
 if [ $RUN = 1 ]; then
     rm -f "$S/kt.pid"
     unshare --map-users=0:0:2000 --map-groups=0:0:2000 -U sh -c 'echo $$ >"$1/kt.pid"; exec sleep 1000' sh "$S" &
     KT_BG=$!
     waitfor "$S/kt.pid"
-    t nsenter -t "$(cat "$S/kt.pid")" -U -S 1000 -G 1000 $P caps
-    t nsenter -t "$(cat "$S/kt.pid")" -U -S 1000 -G 1000 --keep-caps $P caps
+    t nsenter $CRED -t "$(cat "$S/kt.pid")" -U -S 1000 -G 1000 $P caps
+    t nsenter $CRED -t "$(cat "$S/kt.pid")" -U -S 1000 -G 1000 --keep-caps $P caps
     kill "$(cat "$S/kt.pid")" $KT_BG 2>/dev/null
 fi
 block "nsenter -r/--root, -w/--wd, -W/--wdns" 2.38
-t nsenter -t "$T" -U -m -w pwd
-t nsenter -t "$T" -U -m --wd=/tmp pwd
-t nsenter -t "$T" -U -m -w/proc pwd
-t nsenter -t "$T" -U -m -r pwd
-t nsenter -t "$T" -U -m --root=/usr /bin/sh -c 'pwd; [ -d /share ] && echo "root is /usr"'
+t nsenter $CRED -t "$T" -U -m -w pwd
+t nsenter $CRED -t "$T" -U -m --wd=/tmp pwd
+t nsenter $CRED -t "$T" -U -m -w/proc pwd
+t nsenter $CRED -t "$T" -U -m -r pwd
+t nsenter $CRED -t "$T" -U -m --root=/usr /bin/sh -c 'pwd; [ -d /share ] && echo "root is /usr"'
 block "nsenter -W/--wdns" master
-t nsenter -t "$T" -U -m -W "$S/tmnt" cat file
-t nsenter -t "$T" -U -m --wdns="$S/tmnt" pwd
-t nsenter -t "$T" -U -m -r/usr -W/share pwd
+t nsenter $CRED -t "$T" -U -m -W "$S/tmnt" cat file
+t nsenter $CRED -t "$T" -U -m --wdns="$S/tmnt" pwd
+t nsenter $CRED -t "$T" -U -m -r/usr -W/share pwd
 block "nsenter -e/--env" master
-t nsenter -t "$T" -U -e sh -c 'echo "TARGETVAR=${TARGETVAR:-unset}"'
-t nsenter -t "$T" -U --env sh -c 'echo "TARGETVAR=${TARGETVAR:-unset}"'
-t nsenter -t "$T" -U sh -c 'echo "TARGETVAR=${TARGETVAR:-unset}"'
+t nsenter $CRED -t "$T" -U -e sh -c 'echo "TARGETVAR=${TARGETVAR:-unset}"'
+t nsenter $CRED -t "$T" -U --env sh -c 'echo "TARGETVAR=${TARGETVAR:-unset}"'
+t nsenter $CRED -t "$T" -U sh -c 'echo "TARGETVAR=${TARGETVAR:-unset}"'
 block "nsenter -c/--join-cgroup" master root
-t nsenter -t "$T" -c sh -c 'cat /proc/self/cgroup | sed "s|.*:||" | grep -qx "$(sed "s|.*:||" /proc/$1/cgroup)" && echo "cgroup of target"' sh "$T"
-t nsenter -t "$T" --join-cgroup -U true
+t nsenter $CRED -t "$T" -c sh -c 'cat /proc/self/cgroup | sed "s|.*:||" | grep -qx "$(sed "s|.*:||" /proc/$1/cgroup)" && echo "cgroup of target"' sh "$T"
+t nsenter $CRED -t "$T" --join-cgroup -U true
 block "nsenter -h/--help, -V/--version" 2.38
-if [ $RUN = 1 ]; then
-    for option in -h --help -V --version; do
-        out=$(nsenter $option 2>/dev/null)
-        say "$option: exit $?, $([ -n "$out" ] && echo printed || echo silent)"
-    done
-fi
+help_and_version nsenter
 
 # === lsns(8) ===============================================================================
 # Only what this run made: the target's namespaces, picked with -p, -t, -Q and NS arguments.
@@ -505,12 +529,7 @@ if [ $RUN = 1 ]; then
     kill $HOLDER 2>/dev/null
 fi
 block "lsns -h/--help, -V/--version" 2.38
-if [ $RUN = 1 ]; then
-    for option in -h --help -V --version; do
-        out=$(lsns $option 2>/dev/null)
-        say "$option: exit $?, $([ -n "$out" ] && echo printed || echo silent)"
-    done
-fi
+help_and_version lsns
 
 kill "$T" $TARGET_BG 2>/dev/null
 wait 2>/dev/null
