@@ -95,7 +95,6 @@ import Testing
             "nsenter -p/--pid",
             "nsenter -F/--no-fork",
             "nsenter --user-parent",
-            "nsenter -S follow/-G follow",
             "lsns --output-all",
             "lsns NS (the processes of one namespace)",
         ] : [
