@@ -37,8 +37,8 @@ extension EnterOptions {
         }
         let joinsUser = sandbox.joins.contains { $0.kind == .user }
         sandbox.preserveCredentials = preserveCredentials
-        sandbox.uid = try id(setUID, of: pid) { $0.st_uid }
-        sandbox.gid = try id(setGID, of: pid) { $0.st_gid }
+        sandbox.uid = try id(setUID, of: pid, inside: joinsUser ? .user : nil) { $0.st_uid }
+        sandbox.gid = try id(setGID, of: pid, inside: joinsUser ? .group : nil) { $0.st_gid }
         if keepCaps && joinsUser { sandbox.capabilities = CapabilitySet(Capability.known) }
         sandbox.forkIntoJoinedNamespaces = !noFork
         sandbox.dieWithParent = dieWithParent
@@ -116,8 +116,9 @@ extension EnterOptions {
         }
     }
 
-    /// An id option's value: the number, or the owner of `/proc/PID` (`follow`).
-    private func id(_ option: ID?, of pid: ProcessID?, _ field: (stat) -> UInt32) throws -> UInt32? {
+    /// An id option's value: the number, or the owner of `/proc/PID` (`follow`), as the user
+    /// namespace entered sees it when one is (`inside`: nsenter stats it after setns).
+    private func id(_ option: ID?, of pid: ProcessID?, inside map: IDMapKind?, _ field: (stat) -> UInt32) throws -> UInt32? {
         switch option {
         case nil: return nil
         case .id(let id): return id
@@ -127,7 +128,13 @@ extension EnterOptions {
             guard stat("/proc/\(pid)", &info) == 0 else {
                 throw Failure(message: "can not get process stat of \(pid): \(lastError())")
             }
-            return field(info)
+            let outside = UInt64(field(info))
+            guard let map else { return field(info) }
+            // The target's map, read from here, says which id inside is ours outside; an id it
+            // does not map shows as the overflow id (65534), as stat(2) there would show it.
+            let mappings = (try? readIDMap(map, of: pid))?.mappings ?? []
+            guard let line = mappings.first(where: { $0.outsideRange.contains(outside) }) else { return 65534 }
+            return UInt32(UInt64(line.inside) + outside - UInt64(line.outside))
         }
     }
 

@@ -101,7 +101,9 @@ struct List: ParsableCommand {
         let separator = nowrap || raw ? "," : "\n"
         var table = ListTable(
             name: "namespaces",
-            columns: columns.map { .init(heading: $0.rawValue, rightAligned: $0.isRightAligned, numeric: $0.isNumeric, widthHint: $0.widthHint) })
+            columns: columns.map {
+                .init(heading: $0.rawValue, rightAligned: $0.isRightAligned, numeric: $0.isNumeric, widthHint: $0.widthHint, multiLine: $0 == .nsfs)
+            })
         if let namespace {
             guard let info = namespaces.first(where: { $0.id.inode == namespace }) else {
                 throw Failure(message: "namespace \(namespace) not found: give the inode number nsbox ls shows in NS")

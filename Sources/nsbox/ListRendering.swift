@@ -8,6 +8,8 @@ struct ListTable {
         var numeric: Bool
         /// libsmartcols' width hint (lsns' whint): see `aligned`.
         var widthHint: Int
+        /// Whether a line break in a cell starts another line (NSFS); elsewhere it is `\x0a`.
+        var multiLine = false
         var key: String { heading.lowercased() }
     }
 
@@ -45,14 +47,19 @@ struct ListTable {
     }
 
     /// The table as lsns prints it: aligned columns, a right-aligned column padded on the left,
-    /// the last one not padded; a multi-line cell (NSFS) continues on lines of its own.
+    /// the last one not padded; a multi-line cell (NSFS) continues on lines of its own. A table
+    /// without rows prints nothing, not even the headings (libsmartcols).
     func aligned(headings: Bool) -> String {
+        if rows.isEmpty { return "" }
         var lines: [[String]] = []
         if headings { lines.append(columns.map(\.heading)) }
         for (index, last) in ordered() {
             var cells = rows[index].cells.map { $0 ?? "" }
             if let tree = treeColumn { cells[tree] = Self.treePrefix(last) + cells[tree] }
-            let split = cells.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+            let split = cells.enumerated().map { column, cell in
+                (columns[column].multiLine ? cell.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) : [cell])
+                    .map(Self.safeEncoded)
+            }
             let height = split.map(\.count).max() ?? 1
             for line in 0..<height { lines.append(split.map { line < $0.count ? $0[line] : "" }) }
         }
@@ -85,6 +92,7 @@ struct ListTable {
 
     /// `-r`: one space between cells, each escaped; a multi-line cell joined with commas.
     func raw(headings: Bool) -> String {
+        if rows.isEmpty { return "" }
         var lines: [String] = []
         if headings { lines.append(columns.map(\.heading).joined(separator: " ")) }
         for (index, last) in ordered() {
@@ -119,13 +127,32 @@ struct ListTable {
             }
             return "{\n" + fields.joined(separator: ",\n") + "\n" + indent(level) + "}"
         }
-        return "{\n" + indent(1) + jsonString(name) + ": [\n" + array(roots, level: 2) + indent(1) + "]\n}"
+        // libsmartcols leaves an empty line in an empty array.
+        return "{\n" + indent(1) + jsonString(name) + ": [\n" + (roots.isEmpty ? "\n" : array(roots, level: 2)) + indent(1) + "]\n}"
     }
 
     /// `├─`, `└─` and `│ ` before a tree node.
     static func treePrefix(_ last: [Bool]) -> String {
         guard let own = last.last else { return "" }
         return last.dropLast().map { $0 ? "  " : "│ " }.joined() + (own ? "└─" : "├─")
+    }
+
+    /// libsmartcols' escaping of a cell in aligned output (mbs_safe_encode): control bytes,
+    /// and a backslash that starts `\x`, as `\xHH`; the rest as it is.
+    static func safeEncoded(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\\") }) else { return text }
+        var result: [UInt8] = []
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() {
+            let backslashX = byte == UInt8(ascii: "\\") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "x")
+            if byte < 0x20 || byte == 0x7f || backslashX {
+                let hex = String(byte, radix: 16)
+                result += Array(("\\x" + (hex.count == 1 ? "0" + hex : hex)).utf8)
+            } else {
+                result.append(byte)
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// `lsns --raw` escaping: space, backslash, control and non-ASCII bytes as `\xHH`.
