@@ -84,7 +84,6 @@ import Testing
             "unshare -f ignores SIGTERM without --forward-signals",
             "unshare --mount-proc",
             "unshare --map-subids, --map-users/--map-groups subids or all",
-            "unshare --setgroups",
             "unshare -S/--setuid and -G/--setgid",
             "unshare -S/-G with --map-users",
             "unshare --mount-binfmt",
@@ -102,11 +101,7 @@ import Testing
             "unshare -p FILE without --fork",
             "unshare -f ignores SIGTERM without --forward-signals",
             "unshare --mount-proc",
-            "unshare --map-user with an overlapping --map-users (the hole)",
             "unshare --map-users OUTER,INNER,COUNT (deprecated form)",
-            "unshare --map-subids, --map-users/--map-groups subids or all",
-            "unshare --owner UID:GID",
-            "unshare --setgroups",
             "unshare -S/--setuid and -G/--setgid",
             "unshare --mount-binfmt",
             "unshare -l/--load-interp",
@@ -132,6 +127,8 @@ import Testing
         #expect(theirs.count > 60, "the expected file lost blocks: \(theirs.count)")
         for (mine, master) in zip(ours, theirs) where mine.name == master.name {
             if Self.knownDifferences(unprivileged: unprivileged).contains(master.name) {
+                // A fixed block fails by name, so that it leaves the list.
+                #expect(mine.lines != master.lines, "now the same as util-linux master; remove from knownDifferences: \(master.name)")
                 withKnownIssue("differs from util-linux master: \(master.name)") {
                     #expect(mine.lines == master.lines)
                 }
