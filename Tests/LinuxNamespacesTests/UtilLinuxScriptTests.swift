@@ -83,17 +83,9 @@ import Testing
             "unshare -p/--pid with -f/--fork",
             "unshare -f ignores SIGTERM without --forward-signals",
             "unshare --mount-proc",
-            "unshare --map-subids, --map-users/--map-groups subids or all",
             "unshare -S/--setuid and -G/--setgid",
-            "unshare -S/-G with --map-users",
-            "unshare --mount-binfmt",
-            "unshare -l/--load-interp",
             "nsenter -U into a setgroups-deny namespace",
             "nsenter -a/--all",
-            "nsenter --all --TYPE=FILE overrides",
-            "nsenter -p/--pid",
-            "nsenter -F/--no-fork",
-            "nsenter --user-parent",
             "lsns --output-all",
             "lsns NS (the processes of one namespace)",
         ] : [
@@ -103,11 +95,7 @@ import Testing
             "unshare --mount-proc",
             "unshare --map-users OUTER,INNER,COUNT (deprecated form)",
             "unshare -S/--setuid and -G/--setgid",
-            "unshare --mount-binfmt",
-            "unshare -l/--load-interp",
-            "nsenter --user-parent",
             "nsenter --keep-caps",
-            "nsenter -c/--join-cgroup",
             "lsns -p/--task, -t/--type, -o/--output",
             "lsns attached short values",
             "lsns -n/--noheadings, -l/--list, -r/--raw, -u/--notruncate",
@@ -120,8 +108,24 @@ import Testing
         ]
     }
 
+    /// nsbox's own failures exit 125 (README, "Exit status"; as env, chroot and timeout do) where
+    /// util-linux's tools exit 1: a block's "exit 125" line is read as util-linux's "exit 1", so
+    /// the blocks compare what failed, not the number.
+    static func asUtilLinuxStatus(_ blocks: [Block]) -> [Block] {
+        blocks.map { block in
+            var block = block
+            block.lines = block.lines.map { $0.hasSuffix(": exit 125") ? String($0.dropLast(3)) + "1" : $0 }
+            return block
+        }
+    }
+
+    @Test func ourFailureIsReadAsUtilLinuxFailure() {
+        let ours = Self.asUtilLinuxStatus([Block(name: "b", tags: [], lines: ["b: exit 125", "b: exit 1250", "b: 125", "b: exit 0"])])
+        #expect(ours[0].lines == ["b: exit 1", "b: exit 1250", "b: 125", "b: exit 0"])
+    }
+
     @Test(arguments: [false, true]) func nsboxPrintsWhatUtilLinuxMasterPrints(unprivileged: Bool) throws {
-        let ours = try runScript(tools: "nsbox:\(NSBox.path)", unprivileged: unprivileged)
+        let ours = Self.asUtilLinuxStatus(try runScript(tools: "nsbox:\(NSBox.path)", unprivileged: unprivileged))
         let theirs = try expected(unprivileged: unprivileged)
         #expect(ours.map(\.name) == theirs.map(\.name))
         #expect(theirs.count > 60, "the expected file lost blocks: \(theirs.count)")
