@@ -204,15 +204,12 @@ static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*
     cn_supervise(c->plan, child);
 }
 
-/// Whether the fork goes into a new or joined time namespace. Such a fork must be a copy: a
-/// child that shares its parent's memory stays in the parent's time namespace (the clock
-/// offsets belong to the memory); recent kernels (6.18 here) move it at execve, older ones
-/// leave it there.
+/// Whether the fork must be a copy to take the command into the new time namespace: a child
+/// that shares its parent's memory stays in the parent's time namespace (the clock offsets
+/// belong to the memory) until it executes, and before Linux 6.2 even then. A joined one needs
+/// no copy: setns(2) moved this process into it already.
 static int enters_time_namespace(const struct cn_plan *plan) {
-    if (plan->unshare_flags & CN_CLONE_NEWTIME) return 1;
-    for (int i = 0; i < plan->join_count; i++)
-        if (plan->joins[i].nstype == CN_CLONE_NEWTIME) return 1;
-    return 0;
+    return (plan->unshare_flags & CN_CLONE_NEWTIME) && !plan->exec_enters_time;
 }
 
 /// Forks the process that will execute the command as the caller's child (CLONE_PARENT: the

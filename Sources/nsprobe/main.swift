@@ -198,6 +198,10 @@ func spawnCommand(_ arguments: ArraySlice<String>) throws(NamespaceError) {
             }
             sandbox.join(kind, pid_t(parts[1]).map { .process(ProcessID(rawValue: $0)) } ?? .path(FilePath(parts[1])))
         case "--as-pid-1": sandbox.pidOne = .command
+        case "--time-offsets":
+            let values = (args.popFirst() ?? "").split(separator: ",").compactMap { Int64($0) }
+            guard values.count == 2 else { throw NamespaceError(.parse, detail: "--time-offsets MONOTONIC,BOOTTIME") }
+            sandbox.timeOffsets = TimeOffsets(monotonic: values[0], boottime: values[1])
         case "--die-with-parent": sandbox.dieWithParent = true
         case "--preserve-credentials": sandbox.preserveCredentials = true
         case "--new-session": sandbox.session = .newSession

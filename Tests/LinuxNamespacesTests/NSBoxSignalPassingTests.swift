@@ -15,7 +15,8 @@ enum WaitingForm: String, CaseIterable, Sendable {
     case fork
     /// `run -r --forward-signals`: unshare's option, which implies -f.
     case forwardSignals
-    /// `run -r -T`: a supervisor stays outside the time namespace.
+    /// `run -r -T -f`: nsbox waits outside the time namespace (without -f it becomes the
+    /// command, as unshare -T does).
     case timeNamespace
     /// `enter -t PID -a` into a pid namespace: nsbox enters, forks the command and waits.
     case enterPidNamespace
@@ -31,7 +32,7 @@ enum WaitingForm: String, CaseIterable, Sendable {
         case .asPid1: try body(["run", "-r", "-p", "--as-pid-1"])
         case .fork: try body(["run", "-r", "-f"])
         case .forwardSignals: try body(["run", "-r", "--forward-signals"])
-        case .timeNamespace: try body(["run", "-r", "-T"])
+        case .timeNamespace: try body(["run", "-r", "-T", "-f"])
         case .enterPidNamespace:
             let prefix = unprivileged ? asUnprivileged : []
             let target = try TargetProcess(prefix + ["unshare", "-Urmpf", "--mount-proc", "--kill-child", "sleep", "60"],

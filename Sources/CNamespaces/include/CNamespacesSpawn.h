@@ -141,6 +141,9 @@ struct cn_plan {
                                 // the caller's child (CLONE_PARENT, reported as
                                 // CN_RECORD_SIBLING) and this process leaves once it executed:
                                 // the caller waits for and signals the command itself
+    int exec_enters_time;       // 1: execve moves a process into its time_for_children
+                                // namespace (Linux 6.2), so a fork into a new time namespace
+                                // may share our memory: the command enters it as it executes
 
     // The environment inside (after every namespace exists; mounts after the fork into a new
     // pid namespace, so that a proc mount shows it).

@@ -8,8 +8,8 @@ extension Sandbox {
     /// `mounts`, `newRoot`), hostname, domain name, `lo`, credentials and privileges are set up,
     /// all through the same plan `spawn(_:)` carries out in a child.
     ///
-    /// Pid and time namespaces hold only children, so with either (created or joined) this
-    /// process forks, as chromite's `create_pidns` does: the caller's code goes on in the child,
+    /// Pid and time namespaces hold only children, so with a created one or a joined pid
+    /// namespace this process forks, as chromite's `create_pidns` does: the caller's code goes on in the child,
     /// inside them, and this process stays outside, passes every signal it can catch on
     /// (`SandboxProcess/waitPassingOnSignals()`) and exits with the child's status. With a new
     /// pid namespace and `PIDOne.initProcess`, that child is an init (pid 1: it reaps every

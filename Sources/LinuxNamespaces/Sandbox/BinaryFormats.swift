@@ -35,11 +35,8 @@ extension BinaryFormats {
     static func mountHint(_ errno: Errno) -> String? {
         switch errno {
         case .notPermitted:
-            var name = utsname()
-            uname(&name)
-            let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let parts = release.split(separator: ".").prefix(2).map { Int($0.prefix { $0.isNumber }) ?? 0 }
-            let recent = parts.count == 2 && (parts[0], parts[1]) >= (6, 7)
+            let release = KernelRelease.running.text
+            let recent = KernelRelease.running.isAtLeast(6, 7)
             return "a binfmt_misc of a user namespace's own needs Linux 6.7 or later"
                 + (recent ? " (this is \(release): something else refused it, a seccomp filter or a security module)" : " (this is \(release))")
         case .operationNotSupportedByDevice:

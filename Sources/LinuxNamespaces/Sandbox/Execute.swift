@@ -58,8 +58,8 @@ extension Sandbox {
         return currentThreadCount() == 1
     }
 
-    /// Whether a pid or time namespace is created or joined: those apply to children only, so
-    /// the command's process must be forked.
+    /// Whether the command's process must be forked into a namespace that applies to children
+    /// only (`childOnlyNamespaces`).
     private var hasChildOnlyNamespaces: Bool {
         !childOnlyNamespaces.isEmpty
     }

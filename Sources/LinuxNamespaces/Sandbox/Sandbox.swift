@@ -36,9 +36,10 @@ public struct Sandbox: Sendable, Hashable {
     public var preserveCredentials: Bool
     /// What pid 1 of a new pid namespace is.
     public var pidOne: PIDOne
-    /// When a pid or time namespace is joined (they apply to children only): fork the
-    /// command's process into it (true, the default, as nsenter does), or execute the command
-    /// where it is, so that only its children start there (`nsenter -F/--no-fork`).
+    /// When a pid namespace is joined (it applies to children only): fork the command's
+    /// process into it (true, the default, as nsenter does), or execute the command where it
+    /// is, so that only its children start there (`nsenter -F/--no-fork`). A joined time
+    /// namespace needs no fork: setns(2) moves the process itself.
     public var forkIntoJoinedNamespaces: Bool
     /// Kill the sandbox when the spawning process dies (`PR_SET_PDEATHSIG` with this signal,
     /// checked race-free through a pidfd of the parent). Nil: it lives on.
