@@ -61,9 +61,9 @@ import Testing
     }
 
     @Test func theTimeNamespaceReportedIsTheCommandsAsRootAnd65534() throws {
-        // A fork into a time namespace is a copy that the child supervises: a child sharing
-        // memory would stay in our time namespace until execve (and on older kernels for
-        // good). What the handle reports is what the command is in, and not ours.
+        // The child reports its time_for_children before it executes (execve takes it inside,
+        // Linux 6.2; before, a copy forks into it). What the handle reports is what the
+        // command is in, and not ours.
         let ours = try NamespaceID(.time).inode
         for prefix in [[], asUnprivileged] {
             let result = try runCommand(prefix + ["sh", "-c",
@@ -76,8 +76,9 @@ import Testing
     }
 
     @Test func killingTheSupervisorOfATimeNamespaceTakesTheCommandAlong() throws {
-        // The supervisor stays outside the new pid namespace, so its death alone would not end
-        // the namespace: the command's parent-death signal does.
+        // Before Linux 6.2 a supervisor stays outside the new pid namespace, so its death alone
+        // would not end the namespace: the command's parent-death signal does. Since, the
+        // handle is the command itself.
         var sandbox = Sandbox(create: [.user, .pid, .mount, .time])
         sandbox.userMapping = .root
         sandbox.pidOne = .command
