@@ -60,8 +60,10 @@ import Testing
     @Test(.requiresTool("strace", package: "strace"), arguments: [
         ("unshare", 1, "unshare(time)", 125), ("mount", 1, "mount propagation", 125), ("mount", 2, "mount proc on /proc", 125),
         ("mount", 3, "mount tmpfs on /tmp", 125), ("sethostname", 1, "sethostname \(TestRun.name("box"))", 125), ("ioctl", 2, "bringing lo up", 125),
-        // prctl 1 is nsbox's own --die-with-parent, 2 the child's.
-        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)", 125), ("prctl", 2, "prctl(PR_SET_PDEATHSIG)", 125), ("execve", 2, "execve", 126),
+        // prctl 1 is nsbox's own --die-with-parent (and the child's), 3 the child's again after
+        // setting its ids (its 2 is PR_SET_DUMPABLE; before Linux 6.2 the time namespace's fork
+        // made it the grandchild's 2).
+        ("prctl", 1, "prctl(PR_SET_PDEATHSIG)", 125), ("prctl", 3, "prctl(PR_SET_PDEATHSIG)", 125), ("execve", 2, "execve", 126),
         ("setgroups", 1, "setgroups", 125), ("setresuid", 1, "setresuid(7)", 125), ("setresgid", 1, "setresgid(7)", 125),
         ("write", 1, "id maps", 125),
         // nsbox spawns from its main thread, which clones directly even with die-with-parent
