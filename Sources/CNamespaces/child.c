@@ -568,8 +568,8 @@ static int __attribute__((noreturn)) set_up_inside_after_fork_in_place(void *sta
 
 /// In place, with a pid or time namespace (they apply to children only): forks the process
 /// that goes on inside them and returns its pid, as unshare --fork and nsenter do. On our
-/// memory (CLONE_VM | CLONE_VFORK) where it only executes; a copy into a time namespace or for
-/// an init (see fork_and_supervise). Every signal is blocked around the fork: no handler of
+/// memory (CLONE_VM | CLONE_VFORK) where it only executes; a copy into a time namespace (before
+/// Linux 6.2) or for an init (see fork_and_supervise). Every signal is blocked around the fork: no handler of
 /// ours runs in the child.
 static pid_t fork_in_place(struct child *c) {
     const struct cn_plan *plan = c->plan;

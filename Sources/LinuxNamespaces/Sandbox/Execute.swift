@@ -8,9 +8,10 @@ extension Sandbox {
     /// Where nothing in the sandbox needs a parent, the calling process itself creates and
     /// enters the namespaces and executes the command: no child, no wait. The command keeps
     /// this process's pid, parent and terminal, and its exit status or signal is the process's.
-    /// A sandbox that joins namespaces and has a pid or time namespace (both apply to children
-    /// only) is entered here too; then the command's process is forked, waited for, and this
-    /// process exits with its status, as `nsenter` does. Either way the caller must be
+    /// A new time namespace too: the command enters it as it executes (Linux 6.2). A sandbox
+    /// that joins namespaces and has a pid namespace (it applies to children only) is entered
+    /// here too; then the command's process is forked, waited for, and this process exits with
+    /// its status, as `nsenter` does. Either way the caller must be
     /// single-threaded (the kernel lets only such a process create or enter a user or mount
     /// namespace), and the sandbox must have no persisted namespaces, no parent-death signal,
     /// `session` `.inherit` and, for a new user namespace, a one-line map of the caller's own

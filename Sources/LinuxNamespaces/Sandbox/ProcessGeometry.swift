@@ -24,10 +24,12 @@ struct ProcessGeometry {
     var runInit: Bool
     var mayHaveSupervisor: Bool
 
-    init(_ sandbox: Sandbox, mode: LaunchMode = .spawn) {
+    /// `kernelEntersTimeAtExec`: whether the kernel moves a process into its new time namespace at
+    /// execve (a parameter for the tests of older kernels' geometry).
+    init(_ sandbox: Sandbox, mode: LaunchMode = .spawn, kernelEntersTimeAtExec: Bool = execEntersTimeNamespace) {
         let create = sandbox.create
         let joined = sandbox.joinedKinds
-        execEntersTime = mode != .apply && execEntersTimeNamespace
+        execEntersTime = mode != .apply && kernelEntersTimeAtExec
         // A namespace owned by someone else is created after the child took the owner's ids.
         if joined.isEmpty && mode == .spawn && sandbox.userNamespaceOwner == nil {
             // The command as pid 1 and a time namespace that needs a fork: both must come from
