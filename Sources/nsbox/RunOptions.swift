@@ -268,8 +268,7 @@ struct RunOptions: Equatable {
                     case "auto": return .subordinateIDs
                     case "subids": return .identitySubordinateIDs
                     case "all": return .parentNamespace
-                    default:
-                        do { return .mapping(try IDMapping(parsing: value)) } catch { throw Failure(message: "\(option): \(error)") }
+                    default: return .mapping(try mapBlock(value, option: option))
                     }
                 }
                 if mapAuto { result.append(.subordinateIDs) }
