@@ -48,8 +48,14 @@ struct Run: ParsableCommand {
     static func execute(_ arguments: ArraySlice<String>) throws -> Never {
         var options = RunOptions()
         let words = try RunOptions.table.parse(arguments, into: &options)
-        try runParsed(help: options.help ? help : nil, version: options.version, jsonStatusFD: options.jsonStatusFD, fork: options.forks) {
-            try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
+        // The caller's ids for the setgroups diagnosis: in place, the namespaces are entered by now.
+        let uid = geteuid(), gid = getegid()
+        do {
+            try runParsed(help: options.help ? help : nil, version: options.version, jsonStatusFD: options.jsonStatusFD, fork: options.forks) {
+                try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
+            }
+        } catch let failure as Failure where failure.cause?.step == .setgroups && failure.cause?.errno == .notPermitted {
+            throw options.setgroupsRefusal(uid: uid, gid: gid) ?? failure
         }
     }
 
