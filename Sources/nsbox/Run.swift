@@ -50,12 +50,15 @@ struct Run: ParsableCommand {
         let words = try RunOptions.table.parse(arguments, into: &options)
         // The caller's ids for the setgroups diagnosis: in place, the namespaces are entered by now.
         let uid = geteuid(), gid = getegid()
+        var planned: Sandbox?
         do {
             try runParsed(help: options.help ? help : nil, version: options.version, jsonStatusFD: options.jsonStatusFD, fork: options.forks) {
-                try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
+                let plan = try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
+                planned = plan.0
+                return plan
             }
         } catch let failure as Failure where failure.cause?.step == .setgroups && failure.cause?.errno == .notPermitted {
-            throw options.setgroupsRefusal(uid: uid, gid: gid) ?? failure
+            throw options.setgroupsRefusal(in: planned, uid: uid, gid: gid) ?? failure
         }
     }
 

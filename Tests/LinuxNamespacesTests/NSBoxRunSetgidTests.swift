@@ -49,6 +49,17 @@ import Testing
         }
     }
 
+    @Test(arguments: [false, true])
+    func setgidInTheSandboxPresetNamesItsRootMapping(unprivileged: Bool) throws {
+        expectRefused(try run(["--sandbox", "-G0"] + ids, unprivileged: unprivileged), ["--sandbox"],
+            saying: ["(--sandbox maps you to root with a one-gid map after setgroups deny)",
+                     unprivileged ? "map the gids with -r --map-groups=auto" : "map the gids with -r --map-groups=0:0:1"])
+        guard !unprivileged else { return }
+        // The suggested fix runs (the preset otherwise unchanged).
+        let fixed = try run(["--sandbox", "-r", "--map-groups=0:0:1", "-G0"] + ids, unprivileged: false)
+        #expect(fixed.status == 0 && fixed.stdout == "0\n0\n0\n", "\(fixed.stdout) \(fixed.stderr)")
+    }
+
     @Test func setgidWithoutAUserNamespaceNeedsCAP_SETGIDAs65534() throws {
         expectRefused(try run(["-G", "65534"] + ids, unprivileged: true), ["-G"], saying: ["which needs CAP_SETGID; run as root"])
         // Negative control: root has it.
