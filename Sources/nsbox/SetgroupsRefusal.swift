@@ -12,8 +12,8 @@ extension RunOptions {
     /// what works instead; nil where nsbox cannot tell (the library's line stands). unshare
     /// master fails the same way: it drops the groups before setgid.
     /// `uid`, `gid`: the caller's effective ids, taken before any namespace was entered.
-    func setgroupsRefusal(in box: Sandbox?, uid: uid_t, gid: gid_t) -> Failure? {
-        guard let target = setGID, let box else { return nil }
+    func setgroupsRefusal(in box: Sandbox, uid: uid_t, gid: gid_t) -> Failure? {
+        guard let target = setGID else { return nil }
         let drops = "--setgid: -G drops the supplementary groups with setgroups(2) as unshare does"
         // What maps the gids with setgroups allowed: root writes the map itself; anyone else
         // needs newgidmap and a range of /etc/subgid.
