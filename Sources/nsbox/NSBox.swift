@@ -137,12 +137,14 @@ func oneLine(_ text: String) -> String {
 struct Failure: Error {
     var message: String
     var status: Int32 = 125
+    /// The library's error it was made from, for a subcommand to word in its options' terms.
+    var cause: SandboxError? = nil
 }
 
 extension Failure {
     /// A sandbox error: its line, and its status (125, 126 or 127).
     init(_ error: SandboxError) {
-        self.init(message: error.description, status: error.exitStatus)
+        self.init(message: error.description, status: error.exitStatus, cause: error)
     }
 
     /// A namespace error: its line, status 125.

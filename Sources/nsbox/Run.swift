@@ -48,8 +48,17 @@ struct Run: ParsableCommand {
     static func execute(_ arguments: ArraySlice<String>) throws -> Never {
         var options = RunOptions()
         let words = try RunOptions.table.parse(arguments, into: &options)
-        try runParsed(help: options.help ? help : nil, version: options.version, jsonStatusFD: options.jsonStatusFD, fork: options.forks) {
-            try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
+        var planned: (box: Sandbox, uid: uid_t, gid: gid_t)?
+        do {
+            try runParsed(help: options.help ? help : nil, version: options.version, jsonStatusFD: options.jsonStatusFD, fork: options.forks) {
+                let plan = try options.config.map { try options.configured(by: $0, words) } ?? options.plan(words)
+                // For -G's setgroups diagnosis: the sandbox and the caller's ids (in place, the
+                // namespaces are entered by the time it fails).
+                if options.setGID != nil { planned = (plan.0, geteuid(), getegid()) }
+                return plan
+            }
+        } catch let failure as Failure where failure.cause?.step == .setgroups && failure.cause?.errno == .notPermitted {
+            throw planned.flatMap { options.setgroupsRefusal(in: $0.box, uid: $0.uid, gid: $0.gid) } ?? failure
         }
     }
 

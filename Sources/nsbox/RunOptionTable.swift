@@ -41,7 +41,7 @@ extension RunOptions: OptionFields {
             flag(["map-current-user"], short: "c", "Map your uid/gid to themselves (implies -U).") { $0.mapCurrentUser = true },
             value(["map-user"], nil, "UID|NAME", "Map your uid to UID inside (implies -U).") { $0.mapUser = try userID($1, option: "--map-user") },
             value(["map-group"], nil, "GID|NAME", "Map your gid to GID inside (implies -U).") { $0.mapGroup = try groupID($1, option: "--map-group") },
-            value(["map-users"], nil, "MAP", "uid block INSIDE:OUTSIDE:COUNT, auto (your /etc/subuid range from 0), subids (it, to itself) or all (every uid); repeatable, implies -U.") { $0.mapUsers.append($1) },
+            value(["map-users"], nil, "MAP", "uid block INSIDE:OUTSIDE:COUNT (or the deprecated OUTSIDE,INSIDE,COUNT), auto (your /etc/subuid range from 0), subids (it, to itself) or all (every uid); repeatable, implies -U.") { $0.mapUsers.append($1) },
             value(["map-groups"], nil, "MAP", "gid block INSIDE:OUTSIDE:COUNT, auto, subids or all (from /etc/subgid); repeatable, implies -U.") { $0.mapGroups.append($1) },
             flag(["map-auto"], "Map your /etc/subuid and /etc/subgid ranges from 0 (implies -U).") { $0.mapAuto = true },
             flag(["map-subids"], "Map your /etc/subuid and /etc/subgid ranges to themselves (implies -U).") { $0.mapSubids = true },

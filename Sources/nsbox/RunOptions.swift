@@ -154,6 +154,8 @@ struct RunOptions: Equatable {
         }
         box.uid = setUID
         box.gid = setGID
+        // As unshare -G: setgroups(0, NULL) before setgid, and its refusal is an error.
+        if setGID != nil { box.supplementaryGroups = .drop }
         box.hostname = hostname
         if !mountOps.isEmpty { box.mounts += try mounts(mountOps) }
         // Every capability the kernel knows, not `.all` (which changes nothing): kept ones are
@@ -255,7 +257,7 @@ struct RunOptions: Equatable {
         let uid = geteuid(), gid = getegid()
         // As unshare: a one-gid map of -r, -c or --map-group is written with setgroups denied.
         // (With gid blocks or another owner the gid map is written from outside: no conflict.)
-        if setgroups == .allow && mapGroups.isEmpty && !mapAuto && !mapSubids && owner == nil && (mapRootUser || mapCurrentUser || mapGroup != nil) {
+        if setgroups == .allow && writesOneGIDWithSetgroupsDenied {
             throw Failure(message: "--setgroups allow and -r, -c or --map-group are mutually exclusive (as in unshare): "
                 + "their gid map is written with setgroups denied; drop --setgroups allow, or map gids with --map-groups")
         }
@@ -268,8 +270,7 @@ struct RunOptions: Equatable {
                     case "auto": return .subordinateIDs
                     case "subids": return .identitySubordinateIDs
                     case "all": return .parentNamespace
-                    default:
-                        do { return .mapping(try IDMapping(parsing: value)) } catch { throw Failure(message: "\(option): \(error)") }
+                    default: return .mapping(try mapBlock(value, option: option))
                     }
                 }
                 if mapAuto { result.append(.subordinateIDs) }

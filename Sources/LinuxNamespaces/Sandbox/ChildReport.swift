@@ -95,6 +95,9 @@ extension SandboxError {
             switch step {
             case .setuid, .setgid:
                 hint = "the id must be mapped in the user namespace (see userMapping)"
+            case .setgroups where errno == .notPermitted && sandbox.supplementaryGroups == .drop:
+                hint = "the user namespace refuses it (its setgroups file says deny, or it has no gid map) or CAP_SETGID is missing; "
+                    + "supplementaryGroups .dropWhereAllowed keeps the groups instead"
             case .parentGone:
                 hint = "the spawning process died during the set-up"
             case .chdir:

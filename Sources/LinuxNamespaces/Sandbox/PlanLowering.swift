@@ -156,7 +156,8 @@ extension Sandbox {
     /// allows setgroups (no new user namespace, or one whose maps we write without "deny") a
     /// refusal is an error; in one whose setgroups is "deny" (every rootless one) the call is
     /// skipped, and in a joined one or one mapped by newgidmap it is best effort: where nsenter
-    /// fails, the child goes on without.
+    /// fails, the child goes on without. `supplementaryGroups` `.drop` makes an explicit gid's
+    /// setgroups(2) required everywhere, as unshare -G does.
     func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
         let joinedUser = joins.first { $0.kind == .user }
         let becomeRoot = joinedUser != nil && !preserveCredentials
@@ -169,7 +170,9 @@ extension Sandbox {
             plan.uid = uid
         }
         guard becomeRoot || gid != nil else { plan.set_groups = 0; return }
-        if joinedUser != nil || mapping?.useHelpers == true {
+        if gid != nil && supplementaryGroups == .drop {
+            plan.set_groups = 1
+        } else if joinedUser != nil || mapping?.useHelpers == true {
             plan.set_groups = 2
         } else if create.contains(.user) {
             plan.set_groups = mapping?.setgroups == .deny || mapping == nil ? 0 : 1

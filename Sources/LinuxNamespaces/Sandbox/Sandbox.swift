@@ -30,6 +30,9 @@ public struct Sandbox: Sendable, Hashable {
     public var uid: uid_t?
     /// The gid to switch to inside; as `uid`.
     public var gid: gid_t?
+    /// Whether setting `gid` must drop the supplementary groups (`.drop`) or only where the
+    /// user namespace allows it (`.dropWhereAllowed`, the default).
+    public var supplementaryGroups: SupplementaryGroups
     /// When joining a user namespace: keep uid, gid and groups as they are, as
     /// `nsenter --preserve-credentials` does. Otherwise they become 0 and the supplementary
     /// groups are dropped (where the namespace allows setgroups).
@@ -116,6 +119,7 @@ public struct Sandbox: Sendable, Hashable {
         self.userNamespaceOwner = nil
         self.uid = nil
         self.gid = nil
+        self.supplementaryGroups = .dropWhereAllowed
         self.preserveCredentials = false
         self.pidOne = .initProcess
         self.forkIntoJoinedNamespaces = true
