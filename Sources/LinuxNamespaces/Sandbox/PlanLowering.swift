@@ -155,8 +155,9 @@ extension Sandbox {
     /// Supplementary groups are dropped whenever the gid changes. Where we know the namespace
     /// allows setgroups (no new user namespace, or one whose maps we write without "deny") a
     /// refusal is an error; in one whose setgroups is "deny" (every rootless one) the call is
-    /// skipped, and in a joined one or one mapped by newgidmap it is best effort: where nsenter
-    /// fails, the child goes on without.
+    /// skipped, and in one mapped by newgidmap it is best effort. Joining one as root inside,
+    /// nsenter's rule: dropped before the joins and after, an error only if both are refused
+    /// (an ordinary user entering a namespace whose setgroups is "deny").
     func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
         let joinedUser = joins.first { $0.kind == .user }
         let becomeRoot = joinedUser != nil && !preserveCredentials
@@ -169,7 +170,9 @@ extension Sandbox {
             plan.uid = uid
         }
         guard becomeRoot || gid != nil else { plan.set_groups = 0; return }
-        if joinedUser != nil || mapping?.useHelpers == true {
+        if joinedUser != nil && becomeRoot {
+            plan.set_groups = 3
+        } else if joinedUser != nil || mapping?.useHelpers == true {
             plan.set_groups = 2
         } else if create.contains(.user) {
             plan.set_groups = mapping?.setgroups == .deny || mapping == nil ? 0 : 1

@@ -84,6 +84,11 @@ public struct Sandbox: Sendable, Hashable {
     /// so that neither a setuid binary, file capabilities nor a uid change brings them back;
     /// the kept ones are raised as ambient, so a command run as another uid (`uid`) keeps them.
     public var capabilities: CapabilitySet
+    /// After the uid and gid change, the permitted capabilities become inheritable and
+    /// ambient, so that the command keeps them across `execve` as any uid (`unshare` and
+    /// `nsenter --keep-caps`). A change from uid 0 to another uid has emptied the permitted
+    /// set already (capabilities(7)): then nothing is kept.
+    public var permittedCapabilitiesAsAmbient: Bool
     /// `PR_SET_NO_NEW_PRIVS` for the command: execve never grants more (setuid bits and file
     /// capabilities are ignored), and it is inherited by everything the command starts.
     public var noNewPrivileges: Bool
@@ -134,6 +139,7 @@ public struct Sandbox: Sendable, Hashable {
         self.timeOffsets = nil
         self.persist = [:]
         self.capabilities = .all
+        self.permittedCapabilitiesAsAmbient = false
         self.noNewPrivileges = false
         self.mountLocking = .whenReadOnly
         self.disableUserNamespaces = false
