@@ -80,8 +80,9 @@ extension Sandbox {
         let already = NamespaceSet(joins.map(\.kind))
         let open = NamespaceSet.all.subtracting(already)
         var adding = try pid.namespacesDifferingFromOurs(open)
-        // The kinds this kernel has (as nsenter, the others are skipped).
-        for kind in open.subtracting(NamespaceSet(.user)).kinds where reenteringShared && !adding.isEmpty && access("/proc/self/ns/" + kind.procName, F_OK) == 0 {
+        // The shared kinds this kernel has (as nsenter, the others are skipped).
+        let shared = reenteringShared && !adding.isEmpty ? open.subtracting(adding).subtracting(NamespaceSet(.user)) : []
+        for kind in shared.kinds where access("/proc/self/ns/" + kind.procName, F_OK) == 0 {
             adding.insert(NamespaceSet(kind))
         }
         for kind in NamespaceKind.applicationOrder where adding.contains(kind) {
