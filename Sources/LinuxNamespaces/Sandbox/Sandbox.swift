@@ -32,7 +32,8 @@ public struct Sandbox: Sendable, Hashable {
     public var gid: gid_t?
     /// When joining a user namespace: keep uid, gid and groups as they are, as
     /// `nsenter --preserve-credentials` does. Otherwise they become 0 and the supplementary
-    /// groups are dropped (where the namespace allows setgroups).
+    /// groups are dropped, as nsenter drops them: before joining (needs `CAP_SETGID`) and
+    /// inside (refused where its setgroups is "deny"), an error only when both are refused.
     public var preserveCredentials: Bool
     /// What pid 1 of a new pid namespace is.
     public var pidOne: PIDOne
