@@ -37,6 +37,7 @@ extension EnterOptions {
         }
         let joinsUser = sandbox.joins.contains { $0.kind == .user }
         sandbox.preserveCredentials = preserveCredentials
+        sandbox.dropsGroupsBeforeJoining = true
         sandbox.uid = try id(setUID, of: pid, inside: joinsUser ? .user : nil) { $0.st_uid }
         sandbox.gid = try id(setGID, of: pid, inside: joinsUser ? .group : nil) { $0.st_gid }
         // As nsenter: after the ids change (from 0 to another uid that empties them), and not

@@ -94,7 +94,7 @@ extension SandboxError {
             switch step {
             case .setuid, .setgid:
                 hint = "the id must be mapped in the user namespace (see userMapping)"
-            case .setgroups where errno == .notPermitted && sandbox.joinedKinds.contains(.user) && !sandbox.preserveCredentials:
+            case .setgroups where errno == .notPermitted && sandbox.joinedKinds.contains(.user) && sandbox.dropsGroupsBeforeJoining:
                 // setgroups(2): EPERM in a namespace whose setgroups is "deny" or with no gid map.
                 hint = "the joined user namespace refuses setgroups (its setgroups file says deny, as unshare -r writes it, or it has no gid map) "
                     + "and dropping the supplementary groups before joining needs CAP_SETGID: keep the credentials (preserveCredentials; nsbox enter --preserve-credentials)"

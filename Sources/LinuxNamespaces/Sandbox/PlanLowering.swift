@@ -155,9 +155,9 @@ extension Sandbox {
     /// Supplementary groups are dropped whenever the gid changes. Where we know the namespace
     /// allows setgroups (no new user namespace, or one whose maps we write without "deny") a
     /// refusal is an error; in one whose setgroups is "deny" (every rootless one) the call is
-    /// skipped, and in one mapped by newgidmap it is best effort. Joining one as root inside,
-    /// nsenter's rule: dropped before the joins and after, an error only if both are refused
-    /// (an ordinary user entering a namespace whose setgroups is "deny").
+    /// skipped, and in a joined one or one mapped by newgidmap it is best effort, unless
+    /// `dropsGroupsBeforeJoining` asks for nsenter's rule: before the joins and after, an
+    /// error only if both are refused.
     func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
         let joinedUser = joins.first { $0.kind == .user }
         let becomeRoot = joinedUser != nil && !preserveCredentials
@@ -170,7 +170,7 @@ extension Sandbox {
             plan.uid = uid
         }
         guard becomeRoot || gid != nil else { plan.set_groups = 0; return }
-        if joinedUser != nil && becomeRoot {
+        if joinedUser != nil && becomeRoot && dropsGroupsBeforeJoining {
             plan.set_groups = 3
         } else if joinedUser != nil || mapping?.useHelpers == true {
             plan.set_groups = 2

@@ -32,9 +32,13 @@ public struct Sandbox: Sendable, Hashable {
     public var gid: gid_t?
     /// When joining a user namespace: keep uid, gid and groups as they are, as
     /// `nsenter --preserve-credentials` does. Otherwise they become 0 and the supplementary
-    /// groups are dropped, as nsenter drops them: before joining (needs `CAP_SETGID`) and
-    /// inside (refused where its setgroups is "deny"), an error only when both are refused.
+    /// groups are dropped (where the namespace allows setgroups; see `dropsGroupsBeforeJoining`).
     public var preserveCredentials: Bool
+    /// When joining a user namespace without `preserveCredentials`, drop the supplementary
+    /// groups before joining too (needs `CAP_SETGID`) and fail when neither drop succeeds,
+    /// as nsenter does: an ordinary user then cannot enter a namespace whose setgroups is
+    /// "deny" keeping its groups. False (the default): dropped inside only, where allowed.
+    public var dropsGroupsBeforeJoining: Bool
     /// What pid 1 of a new pid namespace is.
     public var pidOne: PIDOne
     /// When a pid or time namespace is joined (they apply to children only): fork the
@@ -122,6 +126,7 @@ public struct Sandbox: Sendable, Hashable {
         self.uid = nil
         self.gid = nil
         self.preserveCredentials = false
+        self.dropsGroupsBeforeJoining = false
         self.pidOne = .initProcess
         self.forkIntoJoinedNamespaces = true
         self.parentDeathSignal = nil
