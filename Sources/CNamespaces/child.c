@@ -123,6 +123,9 @@ static void enter_namespaces(const struct child *c) {
     int pending[8];
     int pending_count = 0;
     int user_step = plan->user_join_fd >= 0 || plan->unshare_user;
+    // nsenter's rule: groups dropped here (needs CAP_SETGID) or inside the joined namespace
+    // (refused where its setgroups says "deny"); an error only when both are refused.
+    int groups_dropped = plan->set_groups == 3 && syscall(SYS_setgroups, 0, (const gid_t *)0) == 0;
     for (int i = 0; i < plan->join_count; i++) {
         if (cn_setns(plan->joins[i].fd, plan->joins[i].nstype) == 0) continue;
         if (!user_step) fail(c, CN_STEP_SETNS, plan->joins[i].nstype);
@@ -152,6 +155,8 @@ static void enter_namespaces(const struct child *c) {
         const struct cn_join *join = &plan->joins[pending[k]];
         if (cn_setns(join->fd, join->nstype) != 0) fail(c, CN_STEP_SETNS, join->nstype);
     }
+    if (plan->set_groups == 3 && syscall(SYS_setgroups, 0, (const gid_t *)0) != 0 && !groups_dropped)
+        fail(c, CN_STEP_SETGROUPS, 0);
     if (plan->unshare_flags && cn_unshare(plan->unshare_flags) != 0)
         fail(c, CN_STEP_UNSHARE, plan->unshare_flags);
 }
@@ -161,8 +166,9 @@ static void enter_namespaces(const struct child *c) {
 /// process has (copied from the multithreaded parent) and would wait for them forever.
 static void set_credentials(const struct child *c) {
     const struct cn_plan *plan = c->plan;
-    // set_groups 2: best effort, for a user namespace whose setgroups file says "deny".
-    if (plan->set_groups && syscall(SYS_setgroups, 0, (const gid_t *)0) != 0 &&
+    // set_groups 2: best effort, for a user namespace whose setgroups file says "deny";
+    // 3: done while entering the namespaces.
+    if (plan->set_groups && plan->set_groups != 3 && syscall(SYS_setgroups, 0, (const gid_t *)0) != 0 &&
         !(plan->set_groups == 2 && errno == EPERM))
         fail(c, CN_STEP_SETGROUPS, 0);
     if (plan->set_gid && syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) != 0)

@@ -173,7 +173,24 @@ static int drop_capabilities(const struct cn_plan *plan, uint64_t kept) {
     return 0;
 }
 
+/// The permitted set made inheritable, then the effective one raised as ambient, as
+/// util-linux's cap_permitted_to_ambient: after a uid change from 0 both are empty already.
+static int permitted_to_ambient(void) {
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) return CN_CAPS_SETS;
+    data[0].inheritable = data[0].permitted;
+    data[1].inheritable = data[1].permitted;
+    if (syscall(SYS_capset, &header, data) != 0) return CN_CAPS_SETS;
+    uint64_t effective = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
+    for (int cap = 0; cap < 64; cap++)
+        if ((effective & (1ULL << cap)) && syscall(SYS_prctl, (unsigned long)(PR_CAP_AMBIENT), (unsigned long)(PR_CAP_AMBIENT_RAISE), (unsigned long)(cap), (unsigned long)(0), (unsigned long)(0)) != 0 && errno != EINVAL)
+            return CN_CAPS_AMBIENT;
+    return 0;
+}
+
 int cn_drop_privileges(const struct cn_plan *plan, int *detail) {
+    if (plan->permitted_to_ambient && (*detail = permitted_to_ambient()) != 0) return CN_STEP_CAPABILITIES;
     if (plan->drop_capabilities && (*detail = drop_capabilities(plan, plan->kept_capabilities)) != 0)
         return CN_STEP_CAPABILITIES;
     *detail = 0;

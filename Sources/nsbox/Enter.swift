@@ -10,11 +10,11 @@ struct Enter: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command in the namespaces of a process (like nsenter).",
         discussion: """
-            -a enters every namespace of PID that differs from ours (our own user namespace \
-            is never re-entered; when nothing differs the command just runs). --KIND=FILE \
+            -a enters every namespace of PID but our own user namespace, those it shares \
+            with us too, as nsenter (when nothing differs the command just runs). --KIND=FILE \
             enters a namespace file, --KIND=NAME a named one (nsbox names). Entering a user \
-            namespace makes you uid 0 / gid 0 there and drops supplementary groups unless \
-            --preserve-credentials. A pid namespace is entered by forking, unless -F. The \
+            namespace makes you uid 0 / gid 0 there and drops supplementary groups (before \
+            and after entering, failing if both are refused) unless --preserve-credentials. A pid namespace is entered by forking, unless -F. The \
             caller's inherited fds reach the command unless --close-fds.
 
             Examples:

@@ -27,7 +27,7 @@ extension EnterOptions {
             spec("setuid", short: "S", .required, "UID|follow", "the uid inside (follow: PID's)"),
             spec("setgid", short: "G", .required, "GID|follow", "the gid inside (follow: PID's)"),
             spec("preserve-credentials", .none, "", "do not touch uid, gid or groups"),
-            spec("keep-caps", .none, "", "keep a user namespace's capabilities"),
+            spec("keep-caps", .none, "", "make the permitted capabilities left after -S/-G inheritable and ambient"),
             spec("root", short: "r", .optional, "DIR", "set the root directory (default: PID's)"),
             spec("wd", short: "w", .optional, "DIR", "set the working directory (default: PID's)"),
             spec("wdns", short: "W", .optional, "DIR", "set the working directory, inside"),

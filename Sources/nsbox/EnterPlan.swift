@@ -27,7 +27,7 @@ extension EnterOptions {
         }
         if all {
             guard let pid else { throw Failure(message: "no target PID specified for --all") }
-            do { try sandbox.joinAll(of: pid) } catch { throw Failure(error) }
+            do { try sandbox.joinAll(of: pid, reenteringShared: true) } catch { throw Failure(error) }
         }
         if (netSocket != nil || userParent) && pid == nil { throw Failure(message: "no target PID specified") }
         if let fd = netSocket, let pid { sandbox.replaceJoin(.network, with: try socketNamespace(pid, fd)) }
@@ -37,9 +37,12 @@ extension EnterOptions {
         }
         let joinsUser = sandbox.joins.contains { $0.kind == .user }
         sandbox.preserveCredentials = preserveCredentials
+        sandbox.supplementaryGroups = .dropBeforeAndAfterJoining
         sandbox.uid = try id(setUID, of: pid, inside: joinsUser ? .user : nil) { $0.st_uid }
         sandbox.gid = try id(setGID, of: pid, inside: joinsUser ? .group : nil) { $0.st_gid }
-        if keepCaps && joinsUser { sandbox.capabilities = CapabilitySet(Capability.known) }
+        // As nsenter: after the ids change (from 0 to another uid that empties them), and not
+        // for a user namespace entered alone (nsenter's first pass enters it and forgets it).
+        sandbox.permittedCapabilitiesAsAmbient = keepCaps && joinsUser && sandbox.joins.count > 1
         sandbox.forkIntoJoinedNamespaces = !noFork
         sandbox.dieWithParent = dieWithParent
         if mountProc != nil && noFork && sandbox.joins.contains(where: { $0.kind == .pid }) {

@@ -36,14 +36,16 @@ import Testing
         for prefix in [[], asUnprivileged] {
             let target = try TargetProcess(prefix + ["unshare", "-Urnu", "sleep", "60"], differingIn: ["net", "uts", "user"])
             defer { target.kill() }
-            let (outer, inner, result) = try outerAndInner(prefix, [
-                NSBox.path, "enter", "-t", String(target.pid), "-U", "-n", "-u", "--", "sh", "-c",
-                "echo $$; id -u; readlink /proc/self/ns/net /proc/self/ns/uts",
+            // As 65534 the credentials are kept (nsenter's setgroups fails in a -r namespace);
+            // kinds named, not -a, which re-enters our pid and time namespaces and so forks.
+            let kinds = ["-U", "-n", "-u"] + (prefix.isEmpty ? [] : ["--preserve-credentials"])
+            let (outer, inner, result) = try outerAndInner(prefix, [NSBox.path, "enter", "-t", String(target.pid)] + kinds + [
+                "--", "sh", "-c", "echo $$; id -u; readlink /proc/self/ns/net /proc/self/ns/uts",
             ])
             #expect(result.status == 0, "\(prefix): \(result.stderr)")
             #expect(inner == [outer, "0", "net:[\(target.namespace("net") ?? 0)]", "uts:[\(target.namespace("uts") ?? 0)]"],
                 "\(prefix): \(result.stdout)")
-            let (clones, _, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, [], subcommand: ["enter", "-t", String(target.pid), "-a"])
+            let (clones, _, traced) = try SharedMemorySpawnTests().cloneCalls(prefix, [], subcommand: ["enter", "-t", String(target.pid)] + kinds)
             #expect(traced.status == 0 && clones.isEmpty, "\(prefix): \(clones) \(traced.stderr)")
         }
     }

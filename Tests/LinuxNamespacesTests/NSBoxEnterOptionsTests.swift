@@ -85,7 +85,8 @@ import Testing
             let sleeper = try #require(firstChild(of: target.pid))
             let mountsBefore = try String(contentsOfFile: "/proc/\(sleeper)/mountinfo", encoding: .utf8)
             let run = unprivileged ? NSBox.runUnprivileged : NSBox.run
-            let kinds = unprivileged ? ["-U", "-p"] : ["-p"]
+            // As 65534 credentials kept: nsenter's setgroups fails in a -r namespace.
+            let kinds = unprivileged ? ["-U", "-p", "--preserve-credentials"] : ["-p"]
             let script = "echo $$; ls /proc | grep -c '^[0-9]'"
             let fresh = try run(["enter", "-t", "\(sleeper)"] + kinds + ["--mount-proc", "--", "sh", "-c", script])
             // The command is pid 2 there (the sleeper is 1), and /proc shows those two and ls.
@@ -126,11 +127,12 @@ import Testing
         // The parent as NS_GET_PARENT gives it (--user-parent uses NS_GET_USERNS).
         let handle = try NamespaceHandle.open(path: FilePath("/proc/\(target.pid)/ns/user"))
         let outer = try handle.parent().id().inode
-        let parent = try NSBox.runUnprivileged("enter", "-t", t, "--user-parent", "--", "stat", "-L", "-c", "%i", "/proc/self/ns/user")
+        let parent = try NSBox.runUnprivileged("enter", "-t", t, "--user-parent", "--preserve-credentials", "--", "stat", "-L", "-c", "%i", "/proc/self/ns/user")
         #expect(parent.status == 0 && parent.stdout == "\(outer)\n", "\(parent.stderr)")
         #expect(target.namespace("user") != outer)
-        let kept = try NSBox.runUnprivileged("enter", "-t", t, "-U", "--keep-caps", "--", "grep", "CapAmb", "/proc/self/status")
-        let plain = try NSBox.runUnprivileged("enter", "-t", t, "-U", "--", "grep", "CapAmb", "/proc/self/status")
+        // (With the user namespace alone nsenter's --keep-caps keeps nothing: see NSBoxEnterNsenterMasterTests.)
+        let kept = try NSBox.runUnprivileged("enter", "-t", t, "-U", "-n", "--preserve-credentials", "--keep-caps", "--", "grep", "CapAmb", "/proc/self/status")
+        let plain = try NSBox.runUnprivileged("enter", "-t", t, "-U", "-n", "--preserve-credentials", "--", "grep", "CapAmb", "/proc/self/status")
         #expect(kept.status == 0 && !kept.stdout.hasSuffix("\t0000000000000000\n"), "\(kept.stdout) \(kept.stderr)")
         #expect(plain.stdout.hasSuffix("\t0000000000000000\n"), "\(plain.stdout)")
     }
@@ -180,7 +182,7 @@ import Testing
             differingIn: ["net"]) { pid in
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/5"))?.hasPrefix("socket:") == true
         }
-        let result = try NSBox.runUnprivileged("enter", "-t", "\(holder.pid)", "-U", "-N", "5", "--", "stat", "-L", "-c", "%i", "/proc/self/ns/net")
+        let result = try NSBox.runUnprivileged("enter", "-t", "\(holder.pid)", "-U", "--preserve-credentials", "-N", "5", "--", "stat", "-L", "-c", "%i", "/proc/self/ns/net")
         #expect(result.status == 0 && result.stdout == "\(holder.namespace("net")!)\n", "\(result.stderr)")
     }
 }

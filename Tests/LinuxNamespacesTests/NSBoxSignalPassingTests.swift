@@ -18,7 +18,7 @@ enum WaitingForm: String, CaseIterable, Sendable {
     /// `run -r -T -f`: nsbox waits outside the time namespace (without -f it becomes the
     /// command, as unshare -T does).
     case timeNamespace
-    /// `enter -t PID -a` into a pid namespace: nsbox enters, forks the command and waits.
+    /// `enter -t PID -U -m -p` into a pid namespace: nsbox enters, forks the command and waits.
     case enterPidNamespace
 
     /// A digit of its own, for markers that must be numbers.
@@ -39,7 +39,8 @@ enum WaitingForm: String, CaseIterable, Sendable {
                 differingIn: [], ready: { firstChild(of: $0).map { comm($0) == "sleep" } ?? false })
             defer { target.kill() }
             let sleeper = String(firstChild(of: target.pid) ?? 0)
-            try body(["enter", "-t", sleeper, "-a"] + (unprivileged ? ["--preserve-credentials"] : []))
+            // The kinds it has (-a would re-enter the ones we share, which 65534 may not).
+            try body(["enter", "-t", sleeper, "-U", "-m", "-p"] + (unprivileged ? ["--preserve-credentials"] : []))
         }
     }
 }

@@ -83,28 +83,11 @@ import Testing
             "unshare -p/--pid with -f/--fork",
             "unshare -f ignores SIGTERM without --forward-signals",
             "unshare --mount-proc",
-            "unshare -S/--setuid and -G/--setgid",
-            "nsenter -U into a setgroups-deny namespace",
-            "nsenter -a/--all",
-            "lsns --output-all",
-            "lsns NS (the processes of one namespace)",
         ] : [
             "unshare -p/--pid with -f/--fork",
             "unshare -p FILE without --fork",
             "unshare -f ignores SIGTERM without --forward-signals",
             "unshare --mount-proc",
-            "unshare --map-users OUTER,INNER,COUNT (deprecated form)",
-            "unshare -S/--setuid and -G/--setgid",
-            "nsenter --keep-caps",
-            "lsns -p/--task, -t/--type, -o/--output",
-            "lsns attached short values",
-            "lsns -n/--noheadings, -l/--list, -r/--raw, -u/--notruncate",
-            "lsns -J/--json",
-            "lsns -o +LIST",
-            "lsns --output-all",
-            "lsns NS (the processes of one namespace)",
-            "lsns -Q/--filter",
-            "lsns -T/--tree",
         ]
     }
 

@@ -208,7 +208,9 @@ struct cn_plan {
     gid_t owner_gid;
 
     // Credentials inside.
-    int set_groups;             // 1: setgroups(0, NULL) (drops supplementary groups); 2: if allowed
+    int set_groups;             // 1: setgroups(0, NULL) (drops supplementary groups); 2: if allowed;
+                                // 3: nsenter's, joining a user namespace: before the joins and
+                                // after them, an error only when both were refused
     int set_gid;
     gid_t gid;
     int set_uid;
@@ -238,6 +240,8 @@ struct cn_plan {
                                 // ambient sets become kept_capabilities (raised as ambient,
                                 // so a non-root uid keeps them across execve too)
     uint64_t kept_capabilities; // bit N: capability N
+    int permitted_to_ambient;   // 1: after the credentials change, the permitted set becomes
+                                // inheritable and ambient (unshare/nsenter --keep-caps)
     int no_new_privs;           // 1: prctl(PR_SET_NO_NEW_PRIVS)
     const void *seccomp_program;   // NULL, or a classic BPF program (struct sock_filter[]),
     unsigned short seccomp_length; // of this many instructions, loaded last before execve

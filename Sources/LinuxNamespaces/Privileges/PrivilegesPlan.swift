@@ -52,6 +52,7 @@ extension Sandbox {
     func fillPrivileges(_ plan: inout cn_plan, _ arena: CArena, mapping: ResolvedMapping?, uid: uid_t, gid: gid_t) {
         plan.drop_capabilities = capabilities == .all ? 0 : 1
         plan.kept_capabilities = capabilities.rawValue
+        plan.permitted_to_ambient = permittedCapabilitiesAsAmbient ? 1 : 0
         plan.no_new_privs = noNewPrivileges ? 1 : 0
         if let program = seccompProgram {
             let bytes = arena.array(of: UInt8.self, count: program.count)

@@ -14,8 +14,7 @@ extension SandboxError {
             self.init(execve: command, errno: errno, seesCallerFiles: sandbox.seesCallerFiles)
         case Int(CN_STEP_SETNS.rawValue):
             self.init(.child, .setns(kinds), errno: errno, detail: "cannot enter the namespace",
-                hint: errno == .notPermitted
-                    ? "entering needs CAP_SYS_ADMIN over the namespace's owner; join its user namespace too" : nil)
+                hint: errno == .notPermitted ? setnsPermissionHint(kinds, sandbox) : nil)
         case Int(CN_STEP_MOUNT.rawValue):
             let index = Int(detail)
             let mount = mounts.indices.contains(index) ? mounts[index] : nil
@@ -51,7 +50,7 @@ extension SandboxError {
             ]
             guard let part = parts[UInt32(truncatingIfNeeded: detail)] else { self.init(unknown: report); return }
             self.init(.child, .capabilities(part), errno: errno,
-                detail: "cannot keep only \(sandbox.capabilities)",
+                detail: sandbox.capabilities == .all ? "cannot raise the permitted capabilities as ambient" : "cannot keep only \(sandbox.capabilities)",
                 hint: part == .boundingSet && errno == .notPermitted
                     ? "the bounding set shrinks only with CAP_SETPCAP: create a user namespace, or set noNewPrivileges" : nil)
         case Int(CN_STEP_OWNER.rawValue):
@@ -95,6 +94,10 @@ extension SandboxError {
             switch step {
             case .setuid, .setgid:
                 hint = "the id must be mapped in the user namespace (see userMapping)"
+            case .setgroups where errno == .notPermitted && sandbox.joinedKinds.contains(.user) && sandbox.supplementaryGroups == .dropBeforeAndAfterJoining:
+                // setgroups(2): EPERM in a namespace whose setgroups is "deny" or with no gid map.
+                hint = "the joined user namespace refuses setgroups (its setgroups file says deny, as unshare -r writes it, or it has no gid map) "
+                    + "and dropping the supplementary groups before joining needs CAP_SETGID: keep the credentials (preserveCredentials; nsbox enter --preserve-credentials)"
             case .setgroups where errno == .notPermitted && sandbox.supplementaryGroups == .drop:
                 hint = "the user namespace refuses it (its setgroups file says deny, or it has no gid map) or CAP_SETGID is missing; "
                     + "supplementaryGroups .dropWhereAllowed keeps the groups instead"
@@ -153,6 +156,22 @@ extension SandboxError {
     init(idMaps error: NamespaceError) {
         self.init(.idMaps, .writeIDMap(error.path ?? FilePath("id maps")), errno: error.errno, detail: error.detail, hint: error.hint)
     }
+}
+
+/// Why setns(2) refused `kinds` with EPERM: re-entering a namespace the caller is in already
+/// (as `nsenter -a` re-enters those it shares) from a joined user namespace, which gives no
+/// capability over it, or no CAP_SYS_ADMIN over the namespace's owner.
+func setnsPermissionHint(_ kinds: NamespaceSet, _ sandbox: Sandbox) -> String {
+    if sandbox.joinedKinds.contains(.user), let join = sandbox.joins.first(where: { kinds.contains(NamespaceSet($0.kind)) }) {
+        let name = join.kind == .pid ? "pid_for_children" : join.kind == .time ? "time_for_children" : join.kind.procName
+        var theirs = stat(), ours = stat()
+        if stat(join.path.string, &theirs) == 0 && stat("/proc/self/ns/" + name, &ours) == 0
+            && (theirs.st_dev, theirs.st_ino) == (ours.st_dev, ours.st_ino) {
+            return "it is the caller's own \(join.kind.procName) namespace, and re-entering it needs CAP_SYS_ADMIN over its owner, "
+                + "which the joined user namespace does not give (nsenter -a fails so too): leave it out (with nsbox enter -a: name the namespaces to enter instead)"
+        }
+    }
+    return "entering needs CAP_SYS_ADMIN over the namespace's owner; join its user namespace too"
 }
 
 /// Why the kernel refuses a clock offset with ERANGE: the clock with the offset added must stay

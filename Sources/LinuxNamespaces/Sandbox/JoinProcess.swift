@@ -63,19 +63,28 @@ extension Sandbox {
         }
     }
 
-    /// Joins every namespace of process `pid` that differs from the caller's, as
-    /// `nsenter -t PID -a` does: our own user namespace is never re-entered (the kernel
-    /// refuses it), and a namespace we share is left alone, so nothing differing means no join
-    /// at all and the command runs where we are. Kinds already in `joins` (given as files)
-    /// keep their file.
+    /// Joins every namespace of process `pid` that differs from the caller's: our own user
+    /// namespace is never re-entered (the kernel refuses it), and nothing differing means no
+    /// join at all and the command runs where we are. Kinds already in `joins` (given as
+    /// files) keep their file.
     ///
+    /// - Parameter reenteringShared: once something differs, also re-enter the other
+    ///   namespaces `pid` shares with us, as `nsenter -t PID -a` does: a no-op that still
+    ///   needs `CAP_SYS_ADMIN` over each (setns(2)), and a mount namespace's entry moves the
+    ///   root and working directory to its root.
     /// - Returns: the kinds added.
     /// - Throws: `NamespaceError` from `ProcessID.namespacesDifferingFromOurs(_:)`, which
     ///   names the real cause (no such process; no permission to read its namespaces).
     @discardableResult
-    public mutating func joinAll(of pid: ProcessID) throws(NamespaceError) -> NamespaceSet {
+    public mutating func joinAll(of pid: ProcessID, reenteringShared: Bool = false) throws(NamespaceError) -> NamespaceSet {
         let already = NamespaceSet(joins.map(\.kind))
-        let adding = try pid.namespacesDifferingFromOurs(NamespaceSet.all.subtracting(already))
+        let open = NamespaceSet.all.subtracting(already)
+        var adding = try pid.namespacesDifferingFromOurs(open)
+        // The shared kinds this kernel has (as nsenter, the others are skipped).
+        let shared = reenteringShared && !adding.isEmpty ? open.subtracting(adding).subtracting(NamespaceSet(.user)) : []
+        for kind in shared.kinds where access("/proc/self/ns/" + kind.procName, F_OK) == 0 {
+            adding.insert(NamespaceSet(kind))
+        }
         for kind in NamespaceKind.applicationOrder where adding.contains(kind) {
             join(kind, .path(pid.joinPath(kind)))
         }

@@ -157,7 +157,8 @@ extension Sandbox {
     /// refusal is an error; in one whose setgroups is "deny" (every rootless one) the call is
     /// skipped, and in a joined one or one mapped by newgidmap it is best effort: where nsenter
     /// fails, the child goes on without. `supplementaryGroups` `.drop` makes an explicit gid's
-    /// setgroups(2) required everywhere, as unshare -G does.
+    /// setgroups(2) required everywhere, as unshare -G does; `.dropBeforeAndAfterJoining` is
+    /// nsenter's rule: before the joins and after, an error only if both are refused.
     func fillCredentials(_ plan: inout cn_plan, mapping: ResolvedMapping?) {
         let joinedUser = joins.first { $0.kind == .user }
         let becomeRoot = joinedUser != nil && !preserveCredentials
@@ -170,7 +171,9 @@ extension Sandbox {
             plan.uid = uid
         }
         guard becomeRoot || gid != nil else { plan.set_groups = 0; return }
-        if gid != nil && supplementaryGroups == .drop {
+        if joinedUser != nil && becomeRoot && supplementaryGroups == .dropBeforeAndAfterJoining {
+            plan.set_groups = 3
+        } else if gid != nil && supplementaryGroups == .drop {
             plan.set_groups = 1
         } else if joinedUser != nil || mapping?.useHelpers == true {
             plan.set_groups = 2

@@ -30,12 +30,13 @@ public struct Sandbox: Sendable, Hashable {
     public var uid: uid_t?
     /// The gid to switch to inside; as `uid`.
     public var gid: gid_t?
-    /// Whether setting `gid` must drop the supplementary groups (`.drop`) or only where the
-    /// user namespace allows it (`.dropWhereAllowed`, the default).
+    /// Whether setting `gid` must drop the supplementary groups (`.drop`), only where the
+    /// user namespace allows it (`.dropWhereAllowed`, the default), or, joining a user
+    /// namespace, as nsenter does (`.dropBeforeAndAfterJoining`).
     public var supplementaryGroups: SupplementaryGroups
     /// When joining a user namespace: keep uid, gid and groups as they are, as
     /// `nsenter --preserve-credentials` does. Otherwise they become 0 and the supplementary
-    /// groups are dropped (where the namespace allows setgroups).
+    /// groups are dropped (where the namespace allows setgroups; see `supplementaryGroups`).
     public var preserveCredentials: Bool
     /// What pid 1 of a new pid namespace is.
     public var pidOne: PIDOne
@@ -88,6 +89,11 @@ public struct Sandbox: Sendable, Hashable {
     /// so that neither a setuid binary, file capabilities nor a uid change brings them back;
     /// the kept ones are raised as ambient, so a command run as another uid (`uid`) keeps them.
     public var capabilities: CapabilitySet
+    /// After the uid and gid change, the permitted capabilities become inheritable and
+    /// ambient, so that the command keeps them across `execve` as any uid (`unshare` and
+    /// `nsenter --keep-caps`). A change from uid 0 to another uid has emptied the permitted
+    /// set already (capabilities(7)): then nothing is kept.
+    public var permittedCapabilitiesAsAmbient: Bool
     /// `PR_SET_NO_NEW_PRIVS` for the command: execve never grants more (setuid bits and file
     /// capabilities are ignored), and it is inherited by everything the command starts.
     public var noNewPrivileges: Bool
@@ -139,6 +145,7 @@ public struct Sandbox: Sendable, Hashable {
         self.timeOffsets = nil
         self.persist = [:]
         self.capabilities = .all
+        self.permittedCapabilitiesAsAmbient = false
         self.noNewPrivileges = false
         self.mountLocking = .whenReadOnly
         self.disableUserNamespaces = false
