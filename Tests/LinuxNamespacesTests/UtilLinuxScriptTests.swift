@@ -73,11 +73,11 @@ import Testing
         return Self.blocks(text).filter { block in !block.tags.contains { Self.skippedTags.contains($0) } }
     }
 
-    /// Blocks where nsbox and util-linux master differ today (root, then 65534), each named in
-    /// the report of the change that added this test. They are known issues: when one is fixed,
-    /// the test fails until its name leaves the list. Some are by design (nsbox's init is pid 1
-    /// under -pf, it passes SIGTERM on; bad input exits 125): the list says what differs, not
-    /// what is wrong.
+    /// Blocks where nsbox and util-linux master differ today (as 65534, then as root), each by
+    /// design and documented in README's unshare table: with -p -f the command is pid 2 under
+    /// nsbox's init (--as-pid-1 gives unshare's pid 1), -f passes SIGTERM on, and -p without -f
+    /// forks into the namespace (so --pid=FILE keeps one where unshare fails). A block that comes
+    /// to match fails the test by name, so that it leaves the list.
     static func knownDifferences(unprivileged: Bool) -> Set<String> {
         unprivileged ? [
             "unshare -p/--pid with -f/--fork",
