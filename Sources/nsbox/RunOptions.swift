@@ -53,7 +53,7 @@ struct RunOptions: Equatable {
     var keptEnvironment: [String] = []
     /// --seccomp FD: the fd a compiled BPF program is read from.
     var seccompFD: Int32?
-    /// --keep-caps: every capability stays, raised as ambient so that a non-root uid keeps it.
+    /// --keep-caps: the permitted capabilities left after -S/-G are raised as ambient.
     var keepCaps = false
     /// --close-fds: the command gets 0, 1 and 2 only (--sandbox implies it).
     var closeFDs = false
@@ -158,9 +158,9 @@ struct RunOptions: Equatable {
         if setGID != nil { box.supplementaryGroups = .drop }
         box.hostname = hostname
         if !mountOps.isEmpty { box.mounts += try mounts(mountOps) }
-        // Every capability the kernel knows, not `.all` (which changes nothing): kept ones are
-        // raised as ambient, so they survive the execve of a non-root uid, as unshare --keep-caps.
-        if keepCaps { box.capabilities = CapabilitySet(Capability.known) }
+        // As unshare master: after -S/-G the permitted set becomes ambient, with a new user
+        // namespace only (a change from uid 0 to another has emptied it: nothing kept then).
+        if keepCaps { box.permittedCapabilitiesAsAmbient = box.create.contains(.user) }
         if !capabilityChanges.isEmpty { box.capabilities = try capabilities(applying: capabilityChanges, to: box.capabilities) }
         if noNewPrivs { box.noNewPrivileges = true }
         if disableUserns { box.disableUserNamespaces = true }

@@ -16,10 +16,19 @@ import Testing
         var interpreter: String { scratch.path + "/interp.sh" }
 
         init() {
-            FileManager.default.createFile(atPath: program, contents: Data((magic + "\n").utf8))
-            FileManager.default.createFile(atPath: interpreter, contents: Data("#!/bin/sh\necho \"interpreted $1\"\n".utf8))
+            // Close-on-exec writes, for the reason in withRootTheFFlag...'s copies.
+            Self.write(magic + "\n", to: program)
+            Self.write("#!/bin/sh\necho \"interpreted $1\"\n", to: interpreter)
             chmod(program, 0o755)
             chmod(interpreter, 0o755)
+        }
+
+        static func write(_ text: String, to path: String) {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+            precondition(fd >= 0, "cannot create \(path): errno \(errno)")
+            let bytes = Array(text.utf8)
+            precondition(Glibc.write(fd, bytes, bytes.count) == bytes.count, "writing \(path): errno \(errno)")
+            close(fd)
         }
 
         /// The rule for `interpreter` with `flags`.
@@ -67,10 +76,12 @@ import Testing
         let root = formats.scratch.sub("root")
         for directory in ["usr", "proc"] { mkdir(root + "/" + directory, 0o755) }
         for link in ["bin", "lib", "lib64", "sbin"] where access("/" + link, F_OK) == 0 { symlink("usr/" + link, root + "/" + link) }
-        try FileManager.default.copyItem(atPath: formats.program, toPath: root + "/prog")
+        // Through close-on-exec fds (Probe.copyFile): FileManager's inheritable one, held by a
+        // process another test started meanwhile, made registering the interpreter fail with ETXTBSY.
+        Probe.copyFile(formats.program, to: root + "/prog")
         // A binary interpreter (a script's own #! would be looked up inside), outside the root.
         let echo = formats.scratch.path + "/echo-interpreter"
-        try FileManager.default.copyItem(atPath: "/usr/bin/echo", toPath: echo)
+        Probe.copyFile("/usr/bin/echo", to: echo)
         chmod(echo, 0o755)
         func run(_ flags: String) throws -> CommandResult {
             try runCommand((unprivileged ? asUnprivileged : []) + [NSBox.path, "run", "-r", "-p", "-f", "-l", formats.rule(echo, flags: flags),

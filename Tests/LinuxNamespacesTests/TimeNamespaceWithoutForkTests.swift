@@ -82,6 +82,9 @@ import Testing
         let process = try sandbox.spawn(command)
         close(fds[0])
         let pid = process.pid.rawValue
+        // The vfork-style clone lets spawn return at exec's new memory, before the kernel renames
+        // the process: its comm becomes "sh" a moment later.
+        #expect(eventually(within: 5) { comm(pid) == "sh" })
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         #expect(comm(pid) == "sh" && status.contains("\nPPid:\t\(getpid())\n"), "\(status)")
         let time = inode("/proc/\(pid)/ns/time")
@@ -98,7 +101,8 @@ import Testing
             let target = try BackgroundCommand(prefix + [NSBox.path, "run", "-r", "-p", "--as-pid-1", "-T", "--monotonic", "1000", "sleep", "60"])
             #expect(eventually(within: 10) { firstChild(of: target.pid).flatMap(comm) == "sleep" }, "\(user): no target")
             let sleeper = String(firstChild(of: target.pid) ?? 0)
-            let enter = [NSBox.path, "enter", "-t", sleeper, "-U"]
+            // As 65534 the -r namespace's setgroups is deny: nsenter then needs --preserve-credentials.
+            let enter = [NSBox.path, "enter", "-t", sleeper, "-U"] + (prefix.isEmpty ? [] : ["--preserve-credentials"])
             let (outer, inner) = try run(prefix, enter + ["-T"], monotonic: 1000, boottime: 0, "\(user) enter -T")
             #expect(inner.first == outer, "\(user) enter -T forked: \(outer) \(inner)")
             #expect(inner.dropFirst(3).first == "time:[\(inode("/proc/\(sleeper)/ns/time") ?? 0)]", "\(user): \(inner)")
