@@ -73,8 +73,9 @@ import Testing
     /// --json (only failures show it: NSBoxEnterVersionAndJSONTests).
     static let invisible: Set<String> = ["cap-add", "share-net", "json-status-fd", "json"]
 
-    /// Words an option needs beside it to show in the plan (none so far).
-    static let context: [String: [String]] = [:]
+    /// Words an option needs beside it to show in the plan: --keep-caps acts with a new user
+    /// namespace only, as unshare's.
+    static let context: [String: [String]] = ["keep-caps": ["-U"]]
 
     @Test func everyOptionOfTheTableParsesTheSameInEverySpelling() throws {
         let options = try Self.options()
