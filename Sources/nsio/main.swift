@@ -2,7 +2,7 @@
 // run as root and as uid 65534 (the test runner itself cannot change its uid). Prints
 // `key value` lines; exits 0 when the scenario ran, 1 with a message when it could not.
 //
-//   nsio capture | stdin | big | limit | stream | many N | namespaces | cancel-wait | cancel-run
+//   nsio capture | stdin | big [BYTES] | limit | stream | many N | namespaces | cancel-wait | cancel-run
 //        | term-child exit|ignore|none GRACE_MS FILE
 import Glibc
 import LinuxNamespaces
@@ -127,8 +127,8 @@ func scenario(_ name: String, _ arguments: [String]) async throws {
         let bytes = try await sandbox.run(SandboxCommand("wc", ["-c"]), input: .array([1, 2, 3, 0, 255]), output: .bytes(limit: 100))
         say("count", String(decoding: bytes.standardOutput, as: UTF8.self).split(separator: "\n").joined())
     case "big":
-        // 100 MB out of the command, and 100 MB into it and back out at the same time.
-        let size = 100_000_000
+        // 100 MB (or BYTES) out of the command, and as much into it and back out at the same time.
+        let size = arguments.first.flatMap { Int($0) } ?? 100_000_000
         var begin = nowSeconds()
         let out = try await sandbox.run(SandboxCommand("head", ["-c", "\(size)", "/dev/zero"]), output: .bytes(limit: size))
         say("out_bytes", out.standardOutput.count)
