@@ -36,7 +36,9 @@ run() {
     shift 2
     label="$program${*:+ $*} as $who"
     local as=()
-    [ "$who" = root ] || as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    # 65534 with a PATH it may search: a runner's PATH naming /root/... makes a missing command
+    # EACCES (126, execvp's rule) instead of not found (127).
+    [ "$who" = root ] || as=(setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/local/bin:/usr/bin:/bin)
     status=0
     (cd "$work" && "${as[@]}" "$work/$program" "$@") > "$work/out" 2>&1 || status=$?
     echo "--- $label: exit status $status"

@@ -114,10 +114,21 @@ import Testing
         #expect(ours.status == 126 && ours.stderr == "nsbox: command not executable: execve \(text): ENOEXEC (Exec format error): "
             + "is neither an ELF executable nor a script starting with #!; add a #! line naming its interpreter, or run it through one (sh FILE)\n",
             "\(ours.stderr)")
-        // An ELF file of another machine: the ELF magic with a class the kernel refuses.
-        let elf = try file(scratch, "elf", [0x7f, 0x45, 0x4c, 0x46, 9, 9, 1] + [UInt8](repeating: 0, count: 57))
+        // The ELF magic with a class the kernel refuses: no valid header, not "another machine".
+        let damaged = try file(scratch, "damaged", [0x7f, 0x45, 0x4c, 0x46, 9, 9, 1] + [UInt8](repeating: 0, count: 57))
+        let bad = try both(unprivileged ? asUnprivileged : [], [damaged])
+        #expect(bad.ours.status == 126 && bad.ours.stderr.contains("starts like an ELF file but has no valid ELF header"), "\(bad.ours.stderr)")
+        // A 64-bit little-endian executable header for the other architecture (EM_AARCH64 on
+        // x86_64, EM_X86_64 on aarch64): the kernel's ELF loader refuses it.
+        #if arch(x86_64)
+        let machine: [UInt8] = [183, 0]
+        #else
+        let machine: [UInt8] = [62, 0]
+        #endif
+        let elf = try file(scratch, "elf", [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1] + [UInt8](repeating: 0, count: 9) + [2, 0] + machine + [1, 0, 0, 0]
+            + [UInt8](repeating: 0, count: 40))
         let foreign = try both(unprivileged ? asUnprivileged : [], [elf])
-        #expect(foreign.ours.status == 126 && foreign.ours.stderr.contains("is an ELF file this machine cannot run"), "\(foreign.ours.stderr)")
+        #expect(foreign.ours.status == 126 && foreign.ours.stderr.contains("is an ELF file for another architecture (e_machine \(machine[0])"), "\(foreign.ours.stderr)")
     }
 
     @Test(arguments: [false, true]) func aDirectoryIsNamedAsADirectory(unprivileged: Bool) throws {

@@ -43,11 +43,19 @@ enum ExecDiagnosis {
             }
             return fail(.commandNotExecutable, "\(found)cannot be executed (refused although its mode allows it)")
         case .execFormatError:
-            let header = readHead(path, 4)
-            return header.elementsEqual([0x7f, 0x45, 0x4c, 0x46])
-                ? fail(.commandNotExecutable, "\(found)is an ELF file this machine cannot run (another architecture?)")
-                : fail(.commandNotExecutable, "\(found)is neither an ELF executable nor a script starting with #!",
+            // e_ident (16 bytes), e_type (2), e_machine (2, little-endian on the machines we build for).
+            let header = readHead(path, 20)
+            guard header.prefix(4).elementsEqual([0x7f, 0x45, 0x4c, 0x46]) else {
+                return fail(.commandNotExecutable, "\(found)is neither an ELF executable nor a script starting with #!",
                     hint: "add a #! line naming its interpreter, or run it through one (sh FILE)")
+            }
+            guard header.count == 20, header[4] == 1 || header[4] == 2 else {
+                return fail(.commandNotExecutable, "\(found)starts like an ELF file but has no valid ELF header (truncated or damaged)")
+            }
+            let machine = Int(header[18]) | Int(header[19]) << 8
+            return machine != Self.ourELFMachine
+                ? fail(.commandNotExecutable, "\(found)is an ELF file for another architecture (e_machine \(machine), this machine's is \(Self.ourELFMachine))")
+                : fail(.commandNotExecutable, "\(found)is an ELF file for this architecture that the kernel refuses to load (damaged, or a kind it does not run)")
         case .textFileBusy:
             return fail(.commandNotExecutable, "\(found)is open for writing by a process, and the kernel runs no file being written",
                 hint: "wait until the writer closes it")
@@ -60,6 +68,13 @@ enum ExecDiagnosis {
             return fail(.commandNotExecutable, "\(found)cannot be executed")
         }
     }
+
+    /// This machine's ELF e_machine: EM_X86_64 or EM_AARCH64.
+    #if arch(x86_64)
+    private static let ourELFMachine = 62
+    #else
+    private static let ourELFMachine = 183
+    #endif
 
     /// The first directory on the way to `path` this process may not search.
     private static func unsearchableDirectory(in path: String) -> String? {
