@@ -68,10 +68,12 @@ extension Sandbox {
     /// join at all and the command runs where we are. Kinds already in `joins` (given as
     /// files) keep their file.
     ///
-    /// - Parameter reenteringShared: once something differs, also re-enter the other
-    ///   namespaces `pid` shares with us, as `nsenter -t PID -a` does: a no-op that still
-    ///   needs `CAP_SYS_ADMIN` over each (setns(2)), and a mount namespace's entry moves the
-    ///   root and working directory to its root.
+    /// - Parameters:
+    ///   - pid: the process whose namespaces are joined.
+    ///   - reenteringShared: once something differs, also re-enter the other
+    ///     namespaces `pid` shares with us, as `nsenter -t PID -a` does: a no-op that still
+    ///     needs `CAP_SYS_ADMIN` over each (setns(2)), and a mount namespace's entry moves the
+    ///     root and working directory to its root.
     /// - Returns: the kinds added.
     /// - Throws: `NamespaceError` from `ProcessID.namespacesDifferingFromOurs(_:)`, which
     ///   names the real cause (no such process; no permission to read its namespaces).
