@@ -25,7 +25,8 @@ func runWithSubordinateIDs(subuid: String, subgid: String, _ command: [String]) 
             mount -t overlay overlay -o "lowerdir=/etc,upperdir=$SCRATCH/upper,workdir=$SCRATCH/work" /etc
         fi
         for file in subuid subgid; do
-            touch /etc/$file
+            # A bind needs a target; touching an existing one would change the host's mtime.
+            [ -e /etc/$file ] || touch /etc/$file
             mount --bind "$SCRATCH/$file" /etc/$file
         done
         """
