@@ -19,9 +19,8 @@ seconds=${1:-30}
 
 TARGETS="fuzz-idmap fuzz-json-oci fuzz-names fuzz-filter" Fuzz/run.sh "$seconds"
 
-# Finding 3: SandboxCommand.environment is a [String: String], so NFC and NFD spellings of one
-# name become one variable; left as is.
-open="oci-env-nfc-nfd-names-merged.json"
+# Findings left open on purpose: none now (finding 3's NFC/NFD env names are refused).
+open=""
 failed=0
 for input in Fuzz/crashes/*; do
     case " $open " in *" $(basename "$input") "*) echo "ci-fuzz: $input: an open finding, not replayed"; continue ;; esac

@@ -29,4 +29,21 @@ import Testing
         }
         #expect(kept.map { Array($0.utf8) } == Array(expected.utf8))
     }
+
+    /// Two environment names that are one name to Swift's `String` (NFC "é" and NFD "e" with a
+    /// combining acute) but other bytes once became one variable, the first's name with the
+    /// second's value. Such a config is refused now, naming both entries; the same name twice
+    /// in the same bytes is still a name given twice (the last one wins).
+    @Test func environmentNamesThatDifferOnlyInNormalizationAreRefused() throws {
+        let url = URL(filePath: #filePath).deletingLastPathComponent()
+            .appending(path: "../../Fuzz/crashes/oci-env-nfc-nfd-names-merged.json").standardized
+        let error = #expect(throws: OCIConfigError.self) {
+            try OCIConfig(parsing: [UInt8](try Data(contentsOf: url)))
+        }
+        #expect(error?.field == "process.env[1]")
+        #expect(error?.description.contains("U+0065 U+0301") == true)
+        #expect(error?.description.contains("U+00E9") == true)
+        let twice = try OCIConfig(parsing: Array(#"{"process": {"args": ["env"], "env": ["A=1", "A=2"]}}"#.utf8))
+        #expect(try twice.command().environment == ["A": "2"])
+    }
 }

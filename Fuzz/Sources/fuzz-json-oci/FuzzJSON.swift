@@ -195,10 +195,17 @@ func checkConfig(_ config: OCIConfig, _ input: UnsafeRawBufferPointer) {
     if config.timeOffsets != nil {
         guard created(.time) else { violated("timeOffsets without a created time namespace", input) }
     }
+    var names: [String: [UInt8]] = [:]
     for entry in config.process.env ?? [] {
         guard let equals = entry.utf8.firstIndex(of: UInt8(ascii: "=")), equals != entry.utf8.startIndex else {
             violated("env entry \(visible(entry)) is not NAME=value", input)
         }
+        // Two spellings of one name (canonically equivalent, other bytes) are refused.
+        let name = Array(entry.utf8[..<equals])
+        if let earlier = names[String(decoding: name, as: UTF8.self)], earlier != name {
+            violated("env names \(visible(String(decoding: earlier, as: UTF8.self))) and \(visible(entry)) differ only in normalization", input)
+        }
+        names[String(decoding: name, as: UTF8.self)] = name
     }
     if let cwd = config.process.cwd {
         guard cwd.utf8.first == UInt8(ascii: "/") else { violated("relative cwd \(visible(cwd))", input) }

@@ -67,8 +67,15 @@ struct JSONParser {
             }
             let keyStart = index
             let key = try parseString()
-            if members[key] != nil {
-                throw error("duplicate key \(quoted(key)) in one object", at: keyStart)
+            if let earlier = members.index(forKey: key) {
+                // Keys compare by canonical equivalence (the dictionary's), not bytes: say so
+                // where the two spellings differ, since they print alike.
+                let earlierKey = members[earlier].key
+                throw error(earlierKey.utf8.elementsEqual(key.utf8)
+                    ? "duplicate key \(quoted(key)) in one object"
+                    : "key \(quoted(key)) (\(scalars(key))) is the earlier key \(quoted(earlierKey)) (\(scalars(earlierKey))) "
+                        + "in another Unicode normalization, which this reader takes for the same key; spell them alike",
+                    at: keyStart)
             }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else {
@@ -321,7 +328,13 @@ private func hex(_ byte: UInt8) -> String {
     return "0x" + (digits.count < 2 ? "0" : "") + digits
 }
 
-private func hex4(_ value: UInt32) -> String {
+/// A text's Unicode scalars as `U+XXXX` words: two normalizations of a name print alike.
+func scalars(_ text: String) -> String {
+    text.unicodeScalars.map { "U+" + hex4($0.value) }.joined(separator: " ")
+}
+
+/// Four or more upper-case hex digits, for `\u` escapes and `U+` code points.
+func hex4(_ value: UInt32) -> String {
     let digits = String(value, radix: 16, uppercase: true)
     return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }

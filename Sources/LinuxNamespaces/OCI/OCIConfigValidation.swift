@@ -2,7 +2,8 @@ extension OCIConfig {
     /// Checks the rules of the runtime spec that need no file system: each type at most once,
     /// absolute paths, id maps only for a created user namespace and ones the kernel accepts,
     /// a hostname only with a created UTS namespace, clock offsets only with a created time
-    /// namespace, `NAME=value` environment entries, an absolute working directory.
+    /// namespace, `NAME=value` environment entries whose names differ in more than their
+    /// Unicode normalization, an absolute working directory.
     /// - Throws: `OCIConfigError` naming the JSON path of the first mistake.
     public func validate() throws(OCIConfigError) {
         let list = linuxField("namespaces")
@@ -30,10 +31,21 @@ extension OCIConfig {
         if timeOffsets != nil {
             try requireCreated(.time, at: firstIndex[.time], for: linuxField("timeOffsets"))
         }
+        // Names by Swift's String equality (canonical equivalence), which the command's
+        // environment dictionary uses: two spellings of one name would become one variable.
+        var names: [String: (index: Int, name: String)] = [:]
         for (index, entry) in (process.env ?? []).enumerated() {
             guard let equals = entry.utf8.firstIndex(of: UInt8(ascii: "=")), equals != entry.utf8.startIndex else {
                 throw OCIConfigError(field: "process.env[\(index)]", "\(quoted(entry)) is not NAME=value")
             }
+            let name = String(entry[..<equals])
+            if let earlier = names[name], !earlier.name.utf8.elementsEqual(name.utf8) {
+                throw OCIConfigError(
+                    field: "process.env[\(index)]",
+                    "the name \(quoted(name)) (\(scalars(name))) is process.env[\(earlier.index)]'s \(quoted(earlier.name)) "
+                        + "(\(scalars(earlier.name))) in another Unicode normalization; the command would get one variable: spell both alike")
+            }
+            names[name] = (index, name)
         }
         if let cwd = process.cwd, cwd.utf8.first != UInt8(ascii: "/") {
             throw OCIConfigError(field: "process.cwd", "\(quoted(cwd)) is not an absolute path; the runtime spec requires one")
