@@ -14,6 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -77,6 +81,52 @@ static pid_t clone_sharing_memory(const struct cn_plan *plan, int *pidfd) {
     return pid;
 }
 
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer)
+/// The part of the thread's TLS area a memory-sharing init may touch, relative to the thread
+/// pointer (x86-64 keeps the TLS blocks below it, the thread control block above): errno's
+/// block, and the control block's header (self pointers, stack and pointer guards).
+enum { tls_above = 0x300 };
+
+/// clone(2) for plan->init_shares_memory: CLONE_VM, no CLONE_VFORK, so the child lives on our
+/// memory while we go on. Its own stack, never unmapped (the child may outlive this call by
+/// as long as the caller lives), and its own copy of our TLS area (CLONE_SETTLS): a failed
+/// system call in either process must not change the other's errno. Returns -2 where this
+/// cannot be done (no memory, errno too far from the thread pointer).
+static pid_t clone_init_sharing_memory(const struct cn_plan *plan, int *pidfd) {
+    char *thread = __builtin_thread_pointer();
+    long errno_at = (char *)&errno - thread;
+    if (errno_at >= 0 || errno_at < -65536) return -2;
+    long below = ((-errno_at) + 64 + 63) & ~63L;
+    size_t tls_size = ((size_t)below + tls_above + 4095) & ~(size_t)4095;
+    char *stack = sys_mmap(CN_CHILD_STACK_SIZE + tls_size, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE);
+    if (stack == MAP_FAILED) return -2;
+    if (sys_mprotect(stack, 4096, PROT_NONE) != 0) {
+        sys_munmap(stack, CN_CHILD_STACK_SIZE + tls_size);
+        return -2;
+    }
+    char *child_thread = stack + CN_CHILD_STACK_SIZE + below;
+    memcpy(child_thread - below, thread - below, (size_t)below + tls_above);
+    // tcbhead_t: the first and third words point at the control block itself.
+    ((void **)child_thread)[0] = child_thread;
+    ((void **)child_thread)[2] = child_thread;
+    int flags = CLONE_VM | CLONE_SETTLS | CN_CLONE_PIDFD | plan->clone_flags | SIGCHLD;
+    pid_t pid = cn_libc_clone(child_entry, stack + CN_CHILD_STACK_SIZE, flags, (void *)plan, pidfd, child_thread);
+    if (pid < 0) {
+        int saved = errno;
+        sys_munmap(stack, CN_CHILD_STACK_SIZE + tls_size);
+        errno = saved;
+    }
+    return pid;
+}
+#else
+static pid_t clone_init_sharing_memory(const struct cn_plan *plan, int *pidfd) {
+    (void)plan;
+    (void)pidfd;
+    return -2;
+}
+#endif
+
 /// clone3, or clone where the kernel lacks clone3; no stack: the child continues here, like fork.
 static pid_t clone_child(int ns_flags, int *pidfd) {
     struct cn_clone_args args;
@@ -97,7 +147,8 @@ pid_t cn_spawn(const struct cn_plan *plan, int *pidfd) {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = plan->share_memory ? clone_sharing_memory(plan, pidfd) : -2;
+    pid_t pid = plan->share_memory ? clone_sharing_memory(plan, pidfd)
+                : plan->init_shares_memory ? clone_init_sharing_memory(plan, pidfd) : -2;
     if (pid == -2) pid = clone_child(plan->clone_flags, pidfd);
     if (pid == 0) cn_child_main(plan);
     int saved = errno;

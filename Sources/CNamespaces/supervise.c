@@ -23,32 +23,35 @@ void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noretu
 enum { wait_attempts = 50 };
 static const struct timespec wait_retry = {0, 100 * 1000 * 1000};
 
-/// Writes `count` ints on the status pipe, if we have one.
-static void report(const struct cn_plan *plan, const int *values, int count) {
-    if (plan->status_fd < 0) return;
-    ssize_t ignored = sys_write(plan->status_fd, values, sizeof *values * (size_t)count);
+/// Writes `count` ints on the status pipe `status_fd`, if we have one.
+static void report(int status_fd, const int *values, int count) {
+    if (status_fd < 0) return;
+    ssize_t ignored = sys_write(status_fd, values, sizeof *values * (size_t)count);
     (void)ignored;
 }
 
 /// Reaps whatever has ended; exits when `child` has. Returns 0 when nothing more is to be had
 /// now, or the errno of a failed wait.
-static int reap(const struct cn_plan *plan, pid_t child) {
+static int reap(int status_fd, pid_t child) {
     for (;;) {
         int status;
         pid_t ended = sys_wait_any(&status, WNOHANG);
         if (ended == 0) return 0;
         if (ended < 0) return errno;
         if (ended != child) continue;
-        report(plan, &status, 1);
+        report(status_fd, &status, 1);
         // As pid 1, leaving kills everything else in the namespace: pid_namespaces(7).
         sys_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     }
 }
 
 void cn_supervise(const struct cn_plan *plan, pid_t child) {
+    // The plan is read no more after the error pipe closes: the caller may free it then (an
+    // init on the caller's memory shares it).
+    int status_fd = plan->status_fd;
     // We never execute anything, so the caller's fds inherited at the clone (close-on-exec or
     // not) would stay open as long as we live, the error pipe among them: close all but ours.
-    cn_close_from(0, plan->status_fd);
+    cn_close_from(0, status_fd);
     // Every signal is still blocked since the clone: wait for them synchronously.
     cn_ksigset waited = cn_passed_on_ksigset() | cn_ksig_bit(SIGCHLD);
     int failures = 0;
@@ -65,13 +68,13 @@ void cn_supervise(const struct cn_plan *plan, pid_t child) {
             cn_pass_on_signal(-1, child, sig, info.si_code);
             if (!failures) continue;
         }
-        int error = reap(plan, child);
+        int error = reap(status_fd, child);
         failures = error ? failures + 1 : 0;
         if (failures < wait_attempts) continue;
         // Waiting keeps failing: end the command rather than leave it unreaped and the
         // namespaces pinned, and say why.
         int failed[2] = {CN_STATUS_WAIT_FAILED, error};
-        report(plan, failed, 2);
+        report(status_fd, failed, 2);
         sys_kill(child, SIGKILL);
         sys_exit(125);
     }

@@ -167,6 +167,8 @@ struct RunOptions: Equatable {
         if let seccompFD { box.seccompProgram = try readAll(seccompFD, option: "--seccomp") }
         if newSession { box.session = .newSession }
         if asPid1 { box.pidOne = .command }
+        // nsbox only waits for its sandbox: the init may run on its memory (no copy).
+        box.initSharesCallerMemory = true
         return box
     }
 

@@ -252,6 +252,14 @@ struct cn_plan {
     // it executes (no id maps written by the parent, no persist), never supervises and joins
     // no namespace. It leaves PR_SET_DUMPABLE alone: that flag belongs to the shared memory.
     int share_memory;
+    // 1: the child is a supervising init (pid 1 of a pid namespace made by the clone) that
+    // shares the caller's memory for good (CLONE_VM without CLONE_VFORK, CLONE_SETTLS with a
+    // copy of the calling thread's TLS area, on a stack never unmapped): no page tables copied,
+    // none torn down at its exit. Its PR_SET_DUMPABLE changes apply to the caller, whose own
+    // /proc files then belong to root, and the plan (with all it points to) must outlive the
+    // child's set-up, until end of file on error_fd. For a caller that does nothing but wait
+    // for that child (nsbox); x86-64 and no sanitizer only: the clone falls back to a copy.
+    int init_shares_memory;
 };
 
 /// What a supervisor writes on status_fd instead of a wait status when waiting for its child

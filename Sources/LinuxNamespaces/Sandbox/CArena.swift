@@ -55,6 +55,13 @@ final class CArena {
     }
 
     /// Room for `count` values of `type`, from malloc so that deinit can free it.
+    /// A copy of `value` that lives as long as the arena.
+    func copy<T>(_ value: T) -> UnsafeMutablePointer<T> {
+        let pointer = allocate(T.self, 1)
+        pointer.initialize(to: value)
+        return pointer
+    }
+
     private func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
         let raw = malloc(MemoryLayout<T>.stride * count)!
         allocations.append(raw)

@@ -77,6 +77,9 @@ extension Sandbox {
         // namespace (where others could already be, to ptrace it): it may run on our memory
         // (no page tables copied) while this thread waits.
         plan.share_memory = mode == .spawn && joins.isEmpty && channels.go == nil && persist.isEmpty && !geometry.mayHaveSupervisor ? 1 : 0
+        // The init made by the clone itself, where nothing but the set-up reads the plan.
+        plan.init_shares_memory = initSharesCallerMemory && mode == .spawn && geometry.runInit && geometry.cloneFlags.contains(.pid)
+            && !geometry.forkForChildren && geometry.unshareFlags.isEmpty && joins.isEmpty && channels.go == nil && persist.isEmpty ? 1 : 0
         let mounts = effectiveMounts
         fillEnvironment(&plan, arena, mounts: mounts)
         plan.pdeathsig = parentDeathSignal?.rawValue ?? 0

@@ -40,6 +40,13 @@ public struct Sandbox: Sendable, Hashable {
     public var preserveCredentials: Bool
     /// What pid 1 of a new pid namespace is.
     public var pidOne: PIDOne
+    /// Lets the init (pid 1 of a pid namespace the clone creates, no joins, no clock offsets,
+    /// no persist) run on the caller's memory instead of a copy of it: a spawn then copies no
+    /// page tables and the init's exit tears none down. It makes the caller non-dumpable (the
+    /// flag belongs to the memory, and must keep the sandbox from ptrace access to it), so
+    /// its own /proc files belong to root; for a process that only waits for its sandbox,
+    /// such as nsbox. The stack it runs on stays mapped as long as the caller lives.
+    package var initSharesCallerMemory: Bool
     /// When a pid namespace is joined (it applies to children only): fork the command's
     /// process into it (true, the default, as nsenter does), or execute the command where it
     /// is, so that only its children start there (`nsenter -F/--no-fork`). A joined time
@@ -128,6 +135,7 @@ public struct Sandbox: Sendable, Hashable {
         self.supplementaryGroups = .dropWhereAllowed
         self.preserveCredentials = false
         self.pidOne = .initProcess
+        self.initSharesCallerMemory = false
         self.forkIntoJoinedNamespaces = true
         self.parentDeathSignal = nil
         self.session = .inherit

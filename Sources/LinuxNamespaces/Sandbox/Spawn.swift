@@ -78,11 +78,11 @@ extension Sandbox {
                     hint: "pthread_create failed: check the thread and memory limits (ulimit -u, RLIMIT_NPROC)")
             }
         }
-        let pid = withExtendedLifetime(lowered.arena) {
-            withUnsafePointer(to: &lowered.plan) { plan in
-                viaSpawnerThread ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
-            }
-        }
+        // The plan and all it points to live until we return: an init on our memory
+        // (init_shares_memory) reads them until end of file on the error pipe.
+        let plan = lowered.arena.copy(lowered.plan)
+        defer { withExtendedLifetime(lowered.arena) {} }
+        let pid = viaSpawnerThread ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
         guard pid > 0 else {
             let errno = Errno.current
             channels.status?.closeBoth()
