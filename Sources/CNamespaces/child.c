@@ -356,11 +356,21 @@ static void report_namespace_ids(const struct child *c, int flags) {
         {0x20000000, "/proc/self/ns/pid"},    {0x00000080, "/proc/self/ns/time_for_children"},
         {0x10000000, "/proc/self/ns/user"},   {0x04000000, "/proc/self/ns/uts"},
     };
+    // One write for all (atomic, under PIPE_BUF): one wake-up of a parent that runs meanwhile.
+    struct cn_report reports[sizeof files / sizeof files[0]];
+    unsigned count = 0;
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         struct stat info;
         if (!(flags & files[i].flag) || sys_stat(files[i].path, &info) != 0) continue;
-        record(c, CN_RECORD_NAMESPACE, files[i].flag, (uint64_t)info.st_dev, (uint64_t)info.st_ino);
+        reports[count].step = CN_RECORD_NAMESPACE;
+        reports[count].error = 0;
+        reports[count].detail = files[i].flag;
+        reports[count].device = (uint64_t)info.st_dev;
+        reports[count].inode = (uint64_t)info.st_ino;
+        count++;
     }
+    if (count && sys_write(c->report_fd, reports, sizeof reports[0] * count) != (ssize_t)(sizeof reports[0] * count))
+        fail(c, CN_STEP_SYNC, 0);
 }
 
 static void report_namespaces(const struct child *c) {
