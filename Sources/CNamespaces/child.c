@@ -22,7 +22,7 @@
 
 CN_CHILD_CODE_BEGIN
 
-void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
+void cn_supervise(int status_fd, pid_t child) __attribute__((noreturn));
 int cn_write_time_offsets(const struct cn_plan *plan);
 int cn_write_proc_file(const char *path, const char *text);
 int cn_set_up_mounts(const struct cn_plan *plan, int *index);
@@ -46,6 +46,10 @@ struct child {
     jmp_buf *in_place;         // cn_exec_in_place: where a failure goes back to, instead of
                                // the error pipe and _exit (this is the caller's own process)
     struct cn_report *failure; // cn_exec_in_place: the failed step, for the caller
+    int defer_ids;             // 1: the namespace ids wait in `ids` until the command runs
+                               // (an init: the parent then wakes once, for them and the end)
+    unsigned id_count;
+    struct cn_report ids[16];
 };
 
 /// Fills in a child's state field by field (an initializer may compile to a call to memset).
@@ -58,6 +62,8 @@ static void start_child(struct child *c, const struct cn_plan *plan, int report_
     c->sibling = 0;
     c->in_place = in_place;
     c->failure = failure;
+    c->defer_ids = 0;
+    c->id_count = 0;
 }
 
 /// Reports a failed step to the parent and exits: 127 when the command is not found, 126 when
@@ -201,13 +207,32 @@ static void __attribute__((noreturn)) fork_and_supervise(struct child *c, int (*
     // A supervisor killed outside a pid namespace (or with SIGKILL, which it cannot pass on)
     // must not leave the command running unsupervised.
     c->supervised = 1;
+    // Ours: a child on our memory may move its copy of the report pipe in `c`.
+    int report_fd = c->report_fd;
     pid_t child = next_executes ? clone_on_our_memory(c, next, 0, (pid_t *)0) : -2;
     if (child == -2) {
         child = raw_fork();
         if (child == 0) sys_exit(next(c));
     }
     if (child < 0) fail(c, CN_STEP_FORK, 0);
-    cn_supervise(c->plan, child);
+    c->report_fd = report_fd;
+    // The last read of the plan: once an init has said its command runs, the caller may free
+    // it (an init on the caller's memory shares it).
+    int status_fd = c->plan->status_fd;
+    if (c->defer_ids) {
+        // The ids the init deferred, and that the command runs (it has executed, or its failure
+        // is on the pipe before these): the caller reads on without waiting for end of file.
+        struct cn_report *started = &c->ids[c->id_count++];
+        started->step = CN_RECORD_STARTED;
+        started->error = 0;
+        started->detail = 0;
+        started->device = 0;
+        started->inode = 0;
+    }
+    // The command runs: a caller gone meanwhile is no reason to end it (no fail() here).
+    ssize_t ignored = sys_write(report_fd, c->ids, sizeof c->ids[0] * c->id_count);
+    (void)ignored;
+    cn_supervise(status_fd, child);
 }
 
 /// Whether the fork must be a copy to take the command into the new time namespace: a child
@@ -344,36 +369,42 @@ static void record(const struct child *c, int kind, long detail, uint64_t device
     if (sys_write(c->report_fd, &report, sizeof report) != (ssize_t)sizeof report) fail(c, CN_STEP_SYNC, 0);
 }
 
+/// Writes the records collected so far (namespace ids, an init's CN_RECORD_STARTED) on
+/// `report_fd`, the report pipe.
+static void write_namespace_ids(struct child *c, int report_fd) {
+    size_t size = sizeof c->ids[0] * c->id_count;
+    if (size && sys_write(report_fd, c->ids, size) != (ssize_t)size) fail(c, CN_STEP_SYNC, 0);
+    c->id_count = 0;
+}
+
 /// Reports the ids of the sandbox's namespaces, read now that this process is in all of them
 /// (and before the command runs, which may end at once and take its /proc entries with it).
 /// The time namespace is the one for children: a child that shares its parent's memory stays
 /// in the parent's time namespace until it executes (time_namespaces(7): the clock offsets
 /// belong to the memory), and enters that one then.
-static void report_namespace_ids(const struct child *c, int flags) {
+static void report_namespace_ids(struct child *c, int flags) {
     static const struct { int flag; const char *path; } files[] = {
         {0x02000000, "/proc/self/ns/cgroup"}, {0x08000000, "/proc/self/ns/ipc"},
         {0x00020000, "/proc/self/ns/mnt"},    {0x40000000, "/proc/self/ns/net"},
         {0x20000000, "/proc/self/ns/pid"},    {0x00000080, "/proc/self/ns/time_for_children"},
         {0x10000000, "/proc/self/ns/user"},   {0x04000000, "/proc/self/ns/uts"},
     };
-    // One write for all (atomic, under PIPE_BUF): one wake-up of a parent that runs meanwhile.
-    struct cn_report reports[sizeof files / sizeof files[0]];
-    unsigned count = 0;
+    // Collected, then written in one go (atomic, under PIPE_BUF): a parent that runs meanwhile
+    // wakes once. Later ids of a kind (after locking) follow earlier ones and win.
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         struct stat info;
         if (!(flags & files[i].flag) || sys_stat(files[i].path, &info) != 0) continue;
-        reports[count].step = CN_RECORD_NAMESPACE;
-        reports[count].error = 0;
-        reports[count].detail = files[i].flag;
-        reports[count].device = (uint64_t)info.st_dev;
-        reports[count].inode = (uint64_t)info.st_ino;
-        count++;
+        struct cn_report *id = &c->ids[c->id_count++];
+        id->step = CN_RECORD_NAMESPACE;
+        id->error = 0;
+        id->detail = files[i].flag;
+        id->device = (uint64_t)info.st_dev;
+        id->inode = (uint64_t)info.st_ino;
     }
-    if (count && sys_write(c->report_fd, reports, sizeof reports[0] * count) != (ssize_t)(sizeof reports[0] * count))
-        fail(c, CN_STEP_SYNC, 0);
+    if (!c->defer_ids) write_namespace_ids(c, c->report_fd);
 }
 
-static void report_namespaces(const struct child *c) {
+static void report_namespaces(struct child *c) {
     const struct cn_plan *plan = c->plan;
     report_namespace_ids(c, plan->report_flags);
     if (plan->persist_go_fd >= 0) {
@@ -509,8 +540,12 @@ static void set_up_environment(struct child *c) {
 /// Inside every namespace: the environment, the credentials, the init, the command.
 static int __attribute__((noreturn)) set_up_inside(void *state) {
     struct child *c = state;
+    int supervises = c->plan->run_init && sys_getpid() == 1;
+    // An init's namespace ids go out with its command's start (struct child), unless the
+    // parent must persist the namespaces before then.
+    c->defer_ids = supervises && c->plan->persist_go_fd < 0;
     set_up_environment(c);
-    if (c->plan->run_init && sys_getpid() == 1) fork_and_supervise(c, launch_after_fork, 1);
+    if (supervises) fork_and_supervise(c, launch_after_fork, 1);
     launch(c);
 }
 
@@ -651,6 +686,6 @@ int cn_set_up_in_place(const struct cn_plan *plan, int parts, struct cn_report *
     return 0;
 }
 
-void cn_become_init(const struct cn_plan *plan, pid_t child) { cn_supervise(plan, child); }
+void cn_become_init(const struct cn_plan *plan, pid_t child) { cn_supervise(plan->status_fd, child); }
 
 CN_CHILD_CODE_END

@@ -17,7 +17,7 @@
 
 CN_CHILD_CODE_BEGIN
 
-void cn_supervise(const struct cn_plan *plan, pid_t child) __attribute__((noreturn));
+void cn_supervise(int status_fd, pid_t child) __attribute__((noreturn));
 
 /// How often, and how far apart, a failing wait is tried again before we give up.
 enum { wait_attempts = 50 };
@@ -45,10 +45,9 @@ static int reap(int status_fd, pid_t child) {
     }
 }
 
-void cn_supervise(const struct cn_plan *plan, pid_t child) {
-    // The plan is read no more after the error pipe closes: the caller may free it then (an
-    // init on the caller's memory shares it).
-    int status_fd = plan->status_fd;
+/// `status_fd`: the plan's, taken before: an init on the caller's memory must not read the
+/// plan once the caller may have freed it.
+void cn_supervise(int status_fd, pid_t child) {
     // We never execute anything, so the caller's fds inherited at the clone (close-on-exec or
     // not) would stay open as long as we live, the error pipe among them: close all but ours.
     cn_close_from(0, status_fd);

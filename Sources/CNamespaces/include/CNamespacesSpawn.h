@@ -103,6 +103,9 @@ enum cn_record {
     CN_RECORD_READY_TO_PERSIST = 101,  // every namespace exists: the parent may bind-mount them
     CN_RECORD_SIBLING = 102,       // detail = pid (in the caller's pid namespace) of the process
                                    // that will execute the command: the caller's child too
+    CN_RECORD_STARTED = 103,       // from an init: its command has executed (or failed, reported
+                                   // before this); nothing more comes: stop reading, and the plan
+                                   // is no longer read (end of file says the same, later)
 };
 
 /// What the child writes to error_fd: a failed step (step = enum cn_step, error = errno), or a
@@ -257,8 +260,9 @@ struct cn_plan {
     // copy of the calling thread's TLS area, on a stack never unmapped): no page tables copied,
     // none torn down at its exit. Its PR_SET_DUMPABLE changes apply to the caller, whose own
     // /proc files then belong to root, and the plan (with all it points to) must outlive the
-    // child's set-up, until end of file on error_fd. For a caller that does nothing but wait
-    // for that child (nsbox); x86-64 and no sanitizer only: the clone falls back to a copy.
+    // child's set-up, until CN_RECORD_STARTED (or end of file) on error_fd. For a caller that
+    // does nothing but wait for that child (nsbox); x86-64 without a sanitizer only (elsewhere
+    // the clone is a copy).
     int init_shares_memory;
 };
 

@@ -79,7 +79,7 @@ extension Sandbox {
             }
         }
         // The plan and all it points to live until we return: an init on our memory
-        // (init_shares_memory) reads them until end of file on the error pipe.
+        // (init_shares_memory) reads them until it says its command runs.
         let plan = lowered.arena.copy(lowered.plan)
         defer { withExtendedLifetime(lowered.arena) {} }
         let pid = viaSpawnerThread ? SpawnerThread.shared.spawn(plan, &pidfd) : cn_spawn(plan, &pidfd)
@@ -118,10 +118,12 @@ extension Sandbox {
                 guard writeByte(channels.go!.writeEnd) else { throw childFailure(errors, pid, command, mounts) ?? lostChild() }
             }
             // Records until end of file, which means the command was executed (the pipe is
-            // close-on-exec); a failure report ends it early.
+            // close-on-exec), or an init's word that it was; a failure report ends it early.
             var ids: [(NamespaceKind, NamespaceID)] = []
-            while let report = readValue(errors, as: cn_report.self, initial: cn_report()) {
+            reading: while let report = readValue(errors, as: cn_report.self, initial: cn_report()) {
                 switch report.step {
+                case Int32(CN_RECORD_STARTED.rawValue):
+                    break reading
                 case Int32(CN_RECORD_NAMESPACE.rawValue):
                     if let kind = NamespaceKind(cloneFlag: Int32(truncatingIfNeeded: report.detail)) {
                         ids.append((kind, NamespaceID(device: report.device, inode: report.inode)))

@@ -13,12 +13,12 @@ enum NSIO {
         return result.fields
     }
 
-    /// Runs the nsio `scenario` as root or as uid 65534 and expects each field to have its value;
-    /// returns every field, for the checks that are not equalities.
+    /// Runs the nsio `scenario` with `arguments` as root or as uid 65534 and expects each field
+    /// to have its value; returns every field, for the checks that are not equalities.
     @discardableResult
-    static func expect(_ scenario: String, unprivileged: Bool, _ expected: KeyValuePairs<String, String>,
+    static func expect(_ scenario: String, _ arguments: [String] = [], unprivileged: Bool, _ expected: KeyValuePairs<String, String>,
         sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: String] {
-        let fields = try run([scenario], unprivileged: unprivileged)
+        let fields = try run([scenario] + arguments, unprivileged: unprivileged)
         for (key, value) in expected {
             #expect(fields[key] == value, "\(scenario): \(key)", sourceLocation: sourceLocation)
         }
