@@ -214,11 +214,17 @@ func checkConfig(_ config: OCIConfig, _ input: UnsafeRawBufferPointer) {
         violated("created set differs from the namespaces without a path", input)
     }
 
-    // Written out as a config.json and read back: equal (but for linuxPath, "linux" now).
+    // Written out as a config.json and read back: equal (but for linuxPath, "linux" now). The
+    // serialiser knows these properties; a new one must be added to it (and counted here).
+    let known: [(Any, Int)] = [(config, 13), (config.process, 7)]
+    for (value, count) in known where Mirror(reflecting: value).children.count != count {
+        violated("\(type(of: value)) has \(Mirror(reflecting: value).children.count) stored properties, the serialiser writes \(count): teach it the new one", input)
+    }
     let written = serialise(config)
     do {
         var again = try OCIConfig(parsing: written)
         again.linuxPath = config.linuxPath
+        again.bundle = config.bundle
         guard again == config else { violated("re-read config differs; written \(visible(written))", input) }
     } catch {
         violated("the written config \(visible(written)) is refused: \(error)", input)
@@ -249,19 +255,43 @@ func checkConfig(_ config: OCIConfig, _ input: UnsafeRawBufferPointer) {
     }
 }
 
-/// A config.json holding exactly what OCIConfig reads.
+/// A config.json holding exactly what OCIConfig reads (every stored property but `linuxPath`
+/// and `bundle`, which come from where the document was read; a new property must be added
+/// here, or the round trip below fails on the first input that sets it).
 func serialise(_ config: OCIConfig) -> String {
     var top: [String] = ["\"ociVersion\": \"1.0.2\""]
     if let hostname = config.hostname { top.append("\"hostname\": " + literal(hostname)) }
     var process: [String] = []
-    if let args = config.process.args { process.append("\"args\": [" + args.map(literal).joined(separator: ", ") + "]") }
-    if let env = config.process.env { process.append("\"env\": [" + env.map(literal).joined(separator: ", ") + "]") }
+    if let args = config.process.args { process.append("\"args\": " + strings(args)) }
+    if let env = config.process.env { process.append("\"env\": " + strings(env)) }
     if let cwd = config.process.cwd { process.append("\"cwd\": " + literal(cwd)) }
     var user: [String] = []
     if let uid = config.process.uid { user.append("\"uid\": \(uid)") }
     if let gid = config.process.gid { user.append("\"gid\": \(gid)") }
     if !user.isEmpty { process.append("\"user\": {" + user.joined(separator: ", ") + "}") }
+    if config.process.noNewPrivileges { process.append("\"noNewPrivileges\": true") }
+    if let sets = config.process.capabilities {
+        let named: [(String, [String]?)] = [
+            ("bounding", sets.bounding), ("effective", sets.effective), ("inheritable", sets.inheritable),
+            ("permitted", sets.permitted), ("ambient", sets.ambient),
+        ]
+        let members = named.compactMap { name, list in list.map { "\"\(name)\": " + strings($0) } }
+        process.append("\"capabilities\": {" + members.joined(separator: ", ") + "}")
+    }
     top.append("\"process\": {" + process.joined(separator: ", ") + "}")
+    if let root = config.root {
+        top.append("\"root\": {\"path\": " + literal(root.path) + (root.readOnly ? ", \"readonly\": true" : "") + "}")
+    }
+    if !config.mounts.isEmpty {
+        let entries = config.mounts.map { mount in
+            var fields = ["\"destination\": " + literal(mount.destination)]
+            if let type = mount.type { fields.append("\"type\": " + literal(type)) }
+            if let source = mount.source { fields.append("\"source\": " + literal(source)) }
+            if !mount.options.isEmpty { fields.append("\"options\": " + strings(mount.options)) }
+            return "{" + fields.joined(separator: ", ") + "}"
+        }
+        top.append("\"mounts\": [" + entries.joined(separator: ", ") + "]")
+    }
     var linux: [String] = []
     let namespaces = config.namespaces.map { namespace in
         "{\"type\": \"\(namespace.kind.rawValue)\"" + (namespace.path.map { ", \"path\": " + literal($0) } ?? "") + "}"
@@ -277,6 +307,12 @@ func serialise(_ config: OCIConfig) -> String {
         linux.append(
             "\"timeOffsets\": {\"monotonic\": {\"secs\": \(offsets.monotonic)}, \"boottime\": {\"secs\": \(offsets.boottime), \"nanosecs\": 0}}")
     }
+    if !config.maskedPaths.isEmpty { linux.append("\"maskedPaths\": " + strings(config.maskedPaths)) }
+    if !config.readonlyPaths.isEmpty { linux.append("\"readonlyPaths\": " + strings(config.readonlyPaths)) }
+    if let propagation = config.rootfsPropagation { linux.append("\"rootfsPropagation\": " + literal(propagation.rawValue)) }
     top.append("\"linux\": {" + linux.joined(separator: ", ") + "}")
     return "{" + top.joined(separator: ", ") + "}"
 }
+
+/// A JSON array of string literals.
+func strings(_ list: [String]) -> String { "[" + list.map(literal).joined(separator: ", ") + "]" }
