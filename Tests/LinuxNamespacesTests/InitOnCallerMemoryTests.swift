@@ -11,8 +11,12 @@ import TestIsolation
 @Suite struct InitOnCallerMemoryTests {
     @Test func nsboxsInitSharesNsboxsMemoryAsRootAnd65534() throws {
         for prefix in [[], asUnprivileged] {
+            // Ready once the command has executed sleep: until then it shares the init's memory.
             let nsbox = try TargetProcess(prefix + [NSBox.path, "run", "--die-with-parent", "-r", "-p", "--", "sleep", "60"],
-                differingIn: [], ready: { firstChild(of: $0).flatMap { firstChild(of: $0) } != nil })
+                differingIn: [], ready: { pid in
+                    guard let command = firstChild(of: pid).flatMap({ firstChild(of: $0) }) else { return false }
+                    return comm(command) == "sleep" && hasCommandLine(command)
+                })
             defer { nsbox.kill() }
             let initPID = try #require(firstChild(of: nsbox.pid))
             let command = try #require(firstChild(of: initPID))
