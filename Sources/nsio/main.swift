@@ -78,7 +78,7 @@ func processes(containing marker: String) -> Int {
     defer { closedir(proc) }
     var count = 0
     while let entry = readdir(proc) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let name = directoryEntryName(entry)
         guard Int32(name) != nil, Int32(name) != getpid() else { continue }
         let fd = open("/proc/\(name)/cmdline", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { continue }

@@ -216,7 +216,7 @@ func zombiesAfterAnOrphan() -> Int {
     guard let dir = opendir("/proc") else { return -1 }
     defer { closedir(dir) }
     while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let name = directoryEntryName(entry)
         guard Int32(name) != nil, let stat = try? String(readingFile: "/proc/\(name)/stat"),
             let close = stat.lastIndex(of: ")")
         else { continue }

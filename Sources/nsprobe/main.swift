@@ -264,7 +264,7 @@ func resources() -> (fds: Int, children: Int) {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = directoryEntryName(entry)
             if !name.hasPrefix(".") { names.append(name) }
         }
         return names
@@ -425,7 +425,7 @@ func mountNamespacesInUse(among ids: Set<NamespaceID>, by arguments: [String]) -
     defer { closedir(dir) }
     var found: Set<NamespaceID> = []
     while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let name = directoryEntryName(entry)
         guard Int32(name) != nil, (try? String(readingFile: "/proc/\(name)/cmdline")) == commandLine,
             let id = try? NamespaceID(path: FilePath("/proc/\(name)/ns/mnt"))
         else { continue }

@@ -79,7 +79,7 @@ public enum NamedNamespaces {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = directoryEntryName(entry)
             if !name.hasPrefix("."), isNamespaceFile(pathString(kind, name)) { names.append(name) }
         }
         return names.sorted()
