@@ -31,6 +31,10 @@ address)
     # executes), and LeakSanitizer cannot stop the world under strace, which several tests run
     # nsbox in: leaks are not what this run looks for.
     export ASAN_OPTIONS=detect_leaks=0
+    # 20 MB through the pipes still fills them (64 KiB) over and over; 100 MB under ASan's
+    # instrumentation ran past the test's 240 s on a clean clone's CI run in a slow stretch of
+    # the host (20 MB alone: 13 s here).
+    export NSBOX_TESTS_BIG_BYTES=20000000
     ;;
 thread)
     scratch=.build-tsan
